@@ -1,0 +1,143 @@
+//! The connection phase: greeting, handshake response, auth switch, final OK or ERR.
+//!
+//! | state | packet from server | action | next state |
+//! |---|---|---|---|
+//! | `Greeting` (seq 0) | ERR | fail: [`ErrorKind::Auth`] with the server's code | broken |
+//! | `Greeting` | HandshakeV10 | send HandshakeResponse41 (seq 1) | `Auth` |
+//! | `Auth` | OK | emit `Connected` | ready |
+//! | `Auth` | ERR | fail: [`ErrorKind::Auth`] | broken |
+//! | `Auth` | AuthSwitchRequest (0xFE) | answer with the named plugin | `Auth` |
+//! | `Auth` | AuthMoreData (0x01) | fail: unsupported (no plugin here needs it yet) | broken |
+//! | `Auth` | anything else | fail: protocol error | broken |
+//!
+//! [`ErrorKind::Auth`]: crate::ErrorKind::Auth
+
+use crate::auth::{self, MYSQL_NATIVE_PASSWORD};
+use crate::codec::framing;
+use crate::constants::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::packets::{parse_err, AuthSwitchRequest, Greeting, HandshakeResponse, OkPacket};
+use crate::Opts;
+
+use super::event::ServerInfo;
+
+/// Where the handshake stands.
+#[derive(Debug)]
+pub(crate) enum Handshake {
+    /// Waiting for the greeting (sequence id 0).
+    Greeting { seq: u8 },
+    /// Waiting for the server's verdict on our auth response.
+    Auth {
+        seq: u8,
+        plugin: String,
+        info: ServerInfo,
+    },
+}
+
+impl Handshake {
+    pub(crate) fn new() -> Self {
+        Handshake::Greeting { seq: 0 }
+    }
+
+    pub(crate) fn seq_mut(&mut self) -> &mut u8 {
+        match self {
+            Handshake::Greeting { seq } | Handshake::Auth { seq, .. } => seq,
+        }
+    }
+
+    /// Handles one server packet. Returns `Some(info)` once authenticated.
+    pub(crate) fn on_packet(
+        &mut self,
+        p: &[u8],
+        opts: &Opts,
+        tx: &mut Vec<u8>,
+    ) -> Result<Option<ServerInfo>> {
+        match self {
+            Handshake::Greeting { .. } => {
+                if p.first() == Some(&0xff) {
+                    return Err(Error::from_server(ErrorKind::Auth, parse_err(p)?));
+                }
+                let g = Greeting::parse(p)?;
+                let (response, info, plugin) = build_response(&g, opts)?;
+                let mut payload = Vec::with_capacity(128);
+                response.encode(&mut payload)?;
+                let seq = framing::write_packet(tx, 1, &payload);
+                *self = Handshake::Auth { seq, plugin, info };
+                Ok(None)
+            }
+            Handshake::Auth { seq, plugin, info } => match p.first() {
+                Some(0x00) => {
+                    let ok = OkPacket::parse(p, info.capabilities)?;
+                    info.status = ok.status;
+                    info.auth_plugin = plugin.clone();
+                    Ok(Some(info.clone()))
+                }
+                Some(0xff) => Err(Error::from_server(ErrorKind::Auth, parse_err(p)?)),
+                Some(0xfe) => {
+                    let req = AuthSwitchRequest::parse(p)?;
+                    let pw = opts.password().unwrap_or("").as_bytes();
+                    let resp = auth::auth_response(&req.plugin_name, pw, &req.plugin_data)?;
+                    *seq = framing::write_packet(tx, *seq, &resp);
+                    *plugin = req.plugin_name;
+                    Ok(None)
+                }
+                Some(0x01) => Err(Error::unsupported(format!(
+                    "auth plugin `{plugin}` sent AuthMoreData, which this client does not handle yet"
+                ))),
+                _ => Err(Error::protocol(
+                    "unexpected packet during authentication (expected OK, ERR or auth switch)",
+                )),
+            },
+        }
+    }
+}
+
+fn build_response(g: &Greeting, opts: &Opts) -> Result<(HandshakeResponse, ServerInfo, String)> {
+    let server = g.capabilities;
+    for (flag, name) in [
+        (CLIENT_SECURE_CONNECTION, "CLIENT_SECURE_CONNECTION"),
+        (CLIENT_PROTOCOL_41, "CLIENT_PROTOCOL_41"),
+    ] {
+        if server & flag == 0 {
+            return Err(Error::unsupported(format!("server lacks {name}")));
+        }
+    }
+    let mut wanted = CLIENT_DEFAULT;
+    if opts.database().is_some() {
+        wanted |= CLIENT_CONNECT_WITH_DB;
+    }
+    if opts.multi_statements() {
+        wanted |= CLIENT_MULTI_STATEMENTS;
+    }
+    let capabilities = wanted & server;
+    // Use the server's default plugin when we speak it; otherwise offer native password and let
+    // the server switch us to what the account needs.
+    let plugin = if auth::auth_response(&g.auth_plugin_name, b"", &[]).is_ok() {
+        g.auth_plugin_name.clone()
+    } else {
+        MYSQL_NATIVE_PASSWORD.to_string()
+    };
+    let password = opts.password().unwrap_or("").as_bytes();
+    let auth_response = auth::auth_response(&plugin, password, &g.auth_plugin_data)?;
+    let response = HandshakeResponse {
+        capabilities,
+        mariadb_capabilities: 0,
+        max_packet_size: opts.max_packet().min(u32::MAX as usize) as u32,
+        collation: opts.collation(),
+        user: opts.user().as_bytes().to_vec(),
+        auth_response,
+        database: opts.database().map(|d| d.as_bytes().to_vec()),
+        auth_plugin_name: plugin.as_bytes().to_vec(),
+        attributes: opts.connect_attributes().to_vec(),
+    };
+    let info = ServerInfo {
+        server_version: g.server_version.clone(),
+        connection_id: g.connection_id,
+        capabilities,
+        mariadb_capabilities: 0,
+        is_mariadb: g.is_mariadb(),
+        auth_plugin: plugin.clone(),
+        status: g.status,
+    };
+    Ok((response, info, plugin))
+}

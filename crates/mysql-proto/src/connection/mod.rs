@@ -1,0 +1,502 @@
+//! [`Connection`]: the whole client protocol state machine, with no IO.
+//!
+//! # Call order
+//!
+//! ```text
+//! let mut conn = Connection::new(opts);
+//! loop {
+//!     // 1. output: write conn.pending_send() to the socket, then conn.consume_send(n)
+//!     // 2. events: while conn.advance()? { handle conn.event() }
+//!     // 3. input:  n = read(conn.recv_buf(hint)); n == 0 ? conn.handle_eof() : conn.handle_recv(n)
+//! }
+//! ```
+//!
+//! * **Input**: [`recv_buf`](Connection::recv_buf) lends the free tail of the receive buffer,
+//!   [`handle_recv`](Connection::handle_recv) says how much was filled,
+//!   [`handle_eof`](Connection::handle_eof) that the peer closed.
+//! * **Output**: [`pending_send`](Connection::pending_send) lends the bytes to write,
+//!   [`consume_send`](Connection::consume_send) drops what was written. It grows only when a
+//!   command method is called or while [`advance`](Connection::advance) runs (the handshake and
+//!   auth switch, declining a LOCAL INFILE request).
+//! * **Commands** ([`query`](Connection::query), [`ping`](Connection::ping), ...) append their
+//!   packet to the send buffer at once and return a [`CommandId`]; they may be called any time
+//!   after `Connected`, also while earlier commands are in flight (pipelining). Responses come
+//!   back in order.
+//! * **Events**: [`advance`](Connection::advance) decodes input until one [`Event`] is ready
+//!   (`Ok(true)`) or more input is needed (`Ok(false)`); [`event`](Connection::event) then lends
+//!   it, and it stays valid until the next `&mut` call. [`poll_event`](Connection::poll_event)
+//!   does both. A row is decoded in place: nothing is copied unless the caller asks.
+//!
+//! Errors from `advance` are fatal and sticky: every later call returns the same error. A
+//! server ERR answering a command is not an error of `advance` but an
+//! [`Event::ServerError`] that ends that command only.
+//!
+//! ```
+//! use mysql_proto::{Connection, Event, Opts};
+//! use mysql_proto::testing::{ServerScript, mariadb_greeting};
+//!
+//! // A scripted server: greeting, then OK for the login and a one-row result set.
+//! let mut server = ServerScript::new();
+//! server.greeting(&mariadb_greeting());
+//! server.set_seq(2);
+//! server.ok(0, 0);
+//! server.set_seq(1);
+//! server.result_set(&["n"], &[vec![Some(&b"1"[..])]]);
+//!
+//! let mut conn = Connection::new(Opts::from_url("mysql://root@localhost/").unwrap());
+//! let input = server.bytes();
+//! conn.recv_buf(input.len()).copy_from_slice(input);
+//! conn.handle_recv(input.len());
+//! assert!(matches!(conn.poll_event().unwrap(), Some(Event::Connected(_))));
+//! let id = conn.query("SELECT 1 AS n").unwrap();
+//! assert!(matches!(conn.poll_event().unwrap(), Some(Event::ResultSetStart { .. })));
+//! match conn.poll_event().unwrap() {
+//!     Some(Event::Row { row, .. }) => assert_eq!(row.get::<i32>(0).unwrap(), 1),
+//!     other => panic!("{other:?}"),
+//! }
+//! let end = conn.poll_event().unwrap().unwrap();
+//! assert!(end.ends_command() && end.command_id() == Some(id));
+//! ```
+
+pub mod event;
+mod handshake;
+mod response;
+
+use crate::codec::framing::{self, Deframed, Deframer};
+use crate::codec::MAX_PAYLOAD;
+use crate::constants::{Command, StatusFlags};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::RowRef;
+use crate::Opts;
+
+pub use event::{CommandId, Event, ServerInfo};
+use handshake::Handshake;
+use response::{Expect, InFlight, Produced, Response, Responses};
+
+/// The receive buffer never grows past one whole frame plus this slack.
+const MAX_BUFFER: usize = MAX_PAYLOAD + 4 + (64 << 10);
+/// An empty receive buffer larger than this is shrunk back.
+const SHRINK_ABOVE: usize = 1 << 20;
+
+/// A client connection's protocol state, buffers and command queue. See the module docs for the
+/// call order.
+pub struct Connection {
+    opts: Opts,
+    phase: Phase,
+    responses: Responses,
+    next_id: u64,
+    rx: Vec<u8>,
+    rx_start: usize,
+    rx_end: usize,
+    eof: bool,
+    deframer: Deframer,
+    tx: Vec<u8>,
+    tx_pos: usize,
+    current: Option<Current>,
+    release: usize,
+    fatal: Option<Error>,
+    status: StatusFlags,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Handshake(Handshake),
+    Ready(ServerInfo),
+    Quit,
+}
+
+/// The event lent by [`Connection::event`], stored as positions in the buffers.
+#[derive(Debug)]
+enum Current {
+    Connected,
+    Response(Produced, Option<std::ops::Range<usize>>),
+}
+
+impl Connection {
+    /// A connection in its initial state, waiting for the server's greeting. `opts` supplies
+    /// the credentials, database, collation, attributes and limits.
+    pub fn new(opts: Opts) -> Connection {
+        let responses = Responses {
+            max_columns: opts.max_columns(),
+            ..Responses::default()
+        };
+        Connection {
+            opts,
+            phase: Phase::Handshake(Handshake::new()),
+            responses,
+            next_id: 1,
+            rx: Vec::new(),
+            rx_start: 0,
+            rx_end: 0,
+            eof: false,
+            deframer: Deframer::new(),
+            tx: Vec::new(),
+            tx_pos: 0,
+            current: None,
+            release: 0,
+            fatal: None,
+            status: StatusFlags::default(),
+        }
+    }
+
+    // ----- input -----
+
+    /// Lends the free tail of the receive buffer, at least `hint` bytes (and at least what the
+    /// frame being received still needs), capped so the buffer never exceeds one frame (16 MiB)
+    /// plus 64 KiB. Read into it, then call [`handle_recv`](Self::handle_recv). Ends the current
+    /// event. Call it only after [`advance`](Self::advance) returned `Ok(false)`: then the slice
+    /// is never empty.
+    pub fn recv_buf(&mut self, hint: usize) -> &mut [u8] {
+        self.release_current();
+        if self.rx_start == self.rx_end {
+            self.rx_start = 0;
+            self.rx_end = 0;
+            if self.rx.len() > SHRINK_ABOVE {
+                self.rx = Vec::new();
+            }
+        }
+        let want = hint.max(self.frame_shortfall()).max(1);
+        if self.rx.len() - self.rx_end < want {
+            if self.rx_start > 0 {
+                self.rx.copy_within(self.rx_start..self.rx_end, 0);
+                self.rx_end -= self.rx_start;
+                self.rx_start = 0;
+            }
+            if self.rx.len() - self.rx_end < want {
+                let grown = (self.rx_end + want).max(self.rx.len() * 2);
+                self.rx.resize(grown.min(MAX_BUFFER).max(self.rx.len()), 0);
+            }
+        }
+        &mut self.rx[self.rx_end..]
+    }
+
+    /// Records that `n` bytes were written into the slice from [`recv_buf`](Self::recv_buf).
+    /// `n` larger than that slice is clamped.
+    pub fn handle_recv(&mut self, n: usize) {
+        self.rx_end = (self.rx_end + n).min(self.rx.len());
+    }
+
+    /// Records that the peer closed its side. Pending input is still decoded; a response cut
+    /// short fails with [`ErrorKind::Closed`].
+    pub fn handle_eof(&mut self) {
+        self.eof = true;
+    }
+
+    // ----- output -----
+
+    /// The bytes waiting to be written to the peer (empty when there are none).
+    pub fn pending_send(&self) -> &[u8] {
+        &self.tx[self.tx_pos..]
+    }
+
+    /// Drops the first `n` bytes of [`pending_send`](Self::pending_send) after they were written.
+    pub fn consume_send(&mut self, n: usize) {
+        self.tx_pos = (self.tx_pos + n).min(self.tx.len());
+        if self.tx_pos == self.tx.len() {
+            self.tx.clear();
+            self.tx_pos = 0;
+            if self.tx.capacity() > SHRINK_ABOVE {
+                self.tx = Vec::new();
+            }
+        }
+    }
+
+    // ----- events -----
+
+    /// Decodes input until the next event is ready (`Ok(true)`: read it with
+    /// [`event`](Self::event)) or more input is needed (`Ok(false)`). Ends the previous event.
+    ///
+    /// Fails, fatally and stickily, on a protocol violation, an exceeded limit, an authentication
+    /// failure, or a connection closed by the peer while a response was owed; every queued
+    /// command is then abandoned and the caller must reconnect.
+    pub fn advance(&mut self) -> Result<bool> {
+        self.release_current();
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        match self.step() {
+            Ok(ready) => Ok(ready),
+            Err(e) => {
+                self.fatal = Some(e.clone());
+                self.responses.queue.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// The event made ready by the last [`advance`](Self::advance) that returned `Ok(true)`;
+    /// `None` otherwise or after any other `&mut` call.
+    pub fn event(&self) -> Option<Event<'_>> {
+        let r = &self.responses;
+        Some(match self.current.as_ref()? {
+            Current::Connected => match &self.phase {
+                Phase::Ready(info) => Event::Connected(info),
+                _ => return None,
+            },
+            Current::Response(p, loc) => match p {
+                Produced::ResultSetStart(id) => Event::ResultSetStart {
+                    id: *id,
+                    columns: r.columns.as_ref()?,
+                },
+                Produced::Row(id) => {
+                    let payload = match loc {
+                        Some(range) => &self.rx[range.clone()],
+                        None => self.deframer.reassembled(),
+                    };
+                    Event::Row {
+                        id: *id,
+                        row: RowRef::new(payload, r.columns.as_ref()?),
+                    }
+                }
+                Produced::ResultSetEnd(id) => Event::ResultSetEnd { id: *id, ok: &r.ok },
+                Produced::Ok(id) => Event::Ok { id: *id, ok: &r.ok },
+                Produced::ServerError(id) => Event::ServerError {
+                    id: *id,
+                    error: r.error.as_ref()?,
+                },
+            },
+        })
+    }
+
+    /// [`advance`](Self::advance) and [`event`](Self::event) in one call: `Ok(None)` means
+    /// "feed me bytes".
+    pub fn poll_event(&mut self) -> Result<Option<Event<'_>>> {
+        if self.advance()? {
+            Ok(self.event())
+        } else {
+            Ok(None)
+        }
+    }
+
+    // ----- commands -----
+
+    /// Queues `COM_QUERY` with SQL text (several statements when multi-statements are on).
+    /// Fails with a misuse error before `Connected` or after `quit`, and with the fatal error
+    /// if the connection is broken.
+    pub fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
+        self.command(Command::Query, sql.as_ref(), Expect::Results)
+    }
+
+    /// Queues `COM_PING`; answered by `Ok`.
+    pub fn ping(&mut self) -> Result<CommandId> {
+        self.command(Command::Ping, &[], Expect::OkOrErr)
+    }
+
+    /// Queues `COM_INIT_DB` (`USE db`); answered by `Ok` or `ServerError`.
+    pub fn init_db(&mut self, database: &str) -> Result<CommandId> {
+        self.command(Command::InitDb, database.as_bytes(), Expect::OkOrErr)
+    }
+
+    /// Queues `COM_RESET_CONNECTION` (session state reset without re-authenticating).
+    pub fn reset_connection(&mut self) -> Result<CommandId> {
+        self.command(Command::ResetConnection, &[], Expect::OkOrErr)
+    }
+
+    /// Queues `COM_QUIT`. The server answers by closing the connection; no more commands can be
+    /// queued. Commands queued before still get their responses.
+    pub fn quit(&mut self) -> Result<()> {
+        self.check_ready()?;
+        framing::write_packet(&mut self.tx, 0, &[Command::Quit as u8]);
+        self.phase = Phase::Quit;
+        Ok(())
+    }
+
+    /// Drops every further event of command `id`: the rest of its response is read and
+    /// skipped by [`advance`](Self::advance). Use it when the caller loses interest in a
+    /// response (a dropped result stream) so that the next command's events follow cleanly.
+    /// Unknown or finished ids are ignored.
+    pub fn discard(&mut self, id: CommandId) {
+        if let Some(c) = self.responses.queue.iter_mut().find(|c| c.id == id) {
+            c.discard = true;
+        }
+        if matches!(&self.current, Some(Current::Response(p, _)) if produced_id(p) == id) {
+            self.release_current();
+        }
+    }
+
+    // ----- state -----
+
+    /// Number of commands whose response is not complete.
+    pub fn in_flight(&self) -> usize {
+        self.responses.queue.len()
+    }
+
+    /// Whether `id` still has events to come.
+    pub fn is_in_flight(&self, id: CommandId) -> bool {
+        self.responses.queue.iter().any(|c| c.id == id)
+    }
+
+    /// What the server said in the handshake; `None` before `Connected`.
+    pub fn server_info(&self) -> Option<&ServerInfo> {
+        match &self.phase {
+            Phase::Ready(info) => Some(info),
+            _ => None,
+        }
+    }
+
+    /// The status flags of the last OK / EOF packet (autocommit, in transaction, ...).
+    pub fn status(&self) -> StatusFlags {
+        self.status
+    }
+
+    /// The fatal error that broke the connection, if any.
+    pub fn fatal_error(&self) -> Option<&Error> {
+        self.fatal.as_ref()
+    }
+
+    /// The options the connection was created with.
+    pub fn opts(&self) -> &Opts {
+        &self.opts
+    }
+
+    // ----- internals -----
+
+    fn check_ready(&self) -> Result<()> {
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        match self.phase {
+            Phase::Ready(_) => Ok(()),
+            Phase::Handshake(_) => Err(Error::misuse(
+                "command sent before the handshake finished (wait for Event::Connected)",
+            )),
+            Phase::Quit => Err(Error::new(ErrorKind::Closed, "connection was quit")),
+        }
+    }
+
+    fn command(&mut self, cmd: Command, body: &[u8], expect: Expect) -> Result<CommandId> {
+        self.check_ready()?;
+        let start = framing::begin_packet(&mut self.tx);
+        self.tx.push(cmd as u8);
+        self.tx.extend_from_slice(body);
+        let seq = framing::finish_packet(&mut self.tx, start, 0);
+        let id = CommandId(self.next_id);
+        self.next_id += 1;
+        self.responses.queue.push_back(InFlight {
+            id,
+            expect,
+            seq,
+            state: Response::Start,
+            discard: false,
+        });
+        Ok(id)
+    }
+
+    fn release_current(&mut self) {
+        self.current = None;
+        if self.release > 0 {
+            self.rx_start += self.release;
+            self.release = 0;
+            self.deframer.release();
+        }
+    }
+
+    /// Bytes still missing from the frame at the front of the receive buffer.
+    fn frame_shortfall(&self) -> usize {
+        let have = self.rx_end - self.rx_start;
+        match framing::FrameHeader::parse(&self.rx[self.rx_start..self.rx_end]) {
+            Some(h) => (4 + h.len).saturating_sub(have),
+            None => 4 - have,
+        }
+    }
+
+    fn step(&mut self) -> Result<bool> {
+        loop {
+            let input = &self.rx[self.rx_start..self.rx_end];
+            let seq = match &mut self.phase {
+                Phase::Handshake(h) => h.seq_mut(),
+                Phase::Ready(_) | Phase::Quit => match self.responses.queue.front_mut() {
+                    Some(c) => &mut c.seq,
+                    None => return self.idle(),
+                },
+            };
+            let (consumed, payload) = match self.deframer.next(input, seq, self.opts.max_packet())? {
+                Deframed::Incomplete { consumed } => {
+                    self.rx_start += consumed;
+                    if self.eof {
+                        return Err(Error::new(
+                            ErrorKind::Closed,
+                            "server closed the connection before the response was complete",
+                        ));
+                    }
+                    return Ok(false);
+                }
+                Deframed::Packet { consumed, payload } => (consumed, payload),
+            };
+            let base = self.rx_start;
+            self.release = consumed;
+            let loc = payload.map(|r| base + r.start..base + r.end);
+            let p = match &loc {
+                Some(r) => &self.rx[r.clone()],
+                None => self.deframer.reassembled(),
+            };
+            match &mut self.phase {
+                Phase::Handshake(h) => {
+                    if let Some(info) = h.on_packet(p, &self.opts, &mut self.tx)? {
+                        self.responses.capabilities = info.capabilities;
+                        self.responses.mariadb_capabilities = info.mariadb_capabilities;
+                        self.status = info.status;
+                        self.phase = Phase::Ready(info);
+                        self.current = Some(Current::Connected);
+                        return Ok(true);
+                    }
+                }
+                Phase::Ready(_) | Phase::Quit => {
+                    if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
+                        if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
+                            self.status = self.responses.ok.status;
+                        }
+                        let loc = if matches!(produced, Produced::Row(_)) { loc } else { None };
+                        self.current = Some(Current::Response(produced, loc));
+                        return Ok(true);
+                    }
+                }
+            }
+            self.release_current();
+        }
+    }
+
+    /// No command is in flight: input now is unsolicited (a server shutting down or killing the
+    /// connection sends an ERR first).
+    fn idle(&mut self) -> Result<bool> {
+        let input = &self.rx[self.rx_start..self.rx_end];
+        if let Some(h) = framing::FrameHeader::parse(input) {
+            if input.len() >= 4 + h.len.min(MAX_PAYLOAD) {
+                let p = &input[4..4 + h.len];
+                if p.first() == Some(&0xff) {
+                    let server = crate::packets::parse_err(p)?;
+                    return Err(Error::from_server(ErrorKind::Closed, server));
+                }
+                return Err(Error::protocol(
+                    "server sent data while no command was in flight",
+                ));
+            }
+        }
+        if self.eof && !matches!(self.phase, Phase::Quit) {
+            return Err(Error::new(ErrorKind::Closed, "server closed the connection"));
+        }
+        Ok(false)
+    }
+}
+
+fn produced_id(p: &Produced) -> CommandId {
+    match p {
+        Produced::ResultSetStart(id)
+        | Produced::Row(id)
+        | Produced::ResultSetEnd(id)
+        | Produced::Ok(id)
+        | Produced::ServerError(id) => *id,
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("phase", &self.phase)
+            .field("in_flight", &self.responses.queue.len())
+            .field("buffered_in", &(self.rx_end - self.rx_start))
+            .field("pending_out", &(self.tx.len() - self.tx_pos))
+            .field("fatal", &self.fatal)
+            .finish()
+    }
+}

@@ -1,0 +1,29 @@
+//! # mysql-proto: the sans-IO MySQL / MariaDB client protocol
+//!
+//! All protocol knowledge of the client lives here, with no sockets, no clock and no async
+//! runtime: bytes from the server go in and come out as [`Event`]s, commands go in and come out
+//! as bytes. Adapter crates (`mysql-blocking`, and async ones) move bytes between a
+//! [`Connection`] and a real transport; users with their own event loop can do the same.
+//!
+//! Start at [`Connection`] for the call order, [`Event`] for what comes out, [`RowRef`] for rows
+//! and [`Error`] for what can go wrong.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod codec;
+pub mod connection;
+pub mod constants;
+pub mod error;
+pub mod opts;
+pub mod packets;
+pub mod testing;
+pub mod value;
+
+pub use connection::{CommandId, Connection, Event, ServerInfo};
+pub use constants::{ColumnFlags, ColumnType, StatusFlags};
+pub use error::{Error, ErrorKind, Result, ServerError};
+pub use opts::{Opts, OptsBuilder};
+pub use packets::{Column, OkPacket};
+pub use value::{Columns, FromRow, FromValue, RawValue, Row, RowRef};

@@ -1,0 +1,410 @@
+//! [`Opts`]: everything needed to open a connection, from a URL or a builder.
+//!
+//! URL format: `mysql://user:password@host:port/database?option=value&...` (`mariadb://` is
+//! accepted too). User, password, database and option values are percent-decoded. An IPv6 host
+//! goes in brackets: `mysql://root@[::1]:3307/`. The core uses the protocol fields; the
+//! transport fields (host, port, socket, timeouts) are for the adapters.
+//!
+//! | option | meaning | default |
+//! |---|---|---|
+//! | `socket` | Unix socket path; used instead of host and port | none |
+//! | `connect-timeout` | seconds (`2.5`) or milliseconds (`250ms`) to establish the connection | 10 s |
+//! | `read-timeout`, `write-timeout` | per read / write on the socket | none |
+//! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
+//! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
+//! | `max-columns` | most columns accepted in one result set | 4096 |
+//! | `ssl-mode` | `DISABLED` or `PREFERRED` (TLS itself is not implemented yet; stricter modes fail) | `PREFERRED` |
+//!
+//! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
+//! pass silently.
+//!
+//! ```
+//! use mysql_proto::Opts;
+//! let o = Opts::from_url("mysql://app:p%40ss@127.0.0.1:3307/test?connect-timeout=2").unwrap();
+//! assert_eq!((o.user(), o.password(), o.port()), ("app", Some("p@ss"), 3307));
+//! assert_eq!(o.database(), Some("test"));
+//! ```
+
+use core::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Connection options. Build with [`Opts::from_url`] or [`Opts::builder`].
+///
+/// `Debug` never prints the password.
+#[derive(Clone)]
+pub struct Opts {
+    host: String,
+    port: u16,
+    socket: Option<String>,
+    user: String,
+    password: Option<String>,
+    database: Option<String>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    multi_statements: bool,
+    max_packet: usize,
+    max_columns: usize,
+    collation: u8,
+    connect_attributes: Vec<(String, String)>,
+}
+
+/// Default largest payload accepted from the server (64 MiB, MySQL 8's `max_allowed_packet`).
+pub const DEFAULT_MAX_PACKET: usize = 64 << 20;
+/// Default most columns in one result set (MySQL's table limit).
+pub const DEFAULT_MAX_COLUMNS: usize = 4096;
+/// `utf8mb4_general_ci`: the connection collation by default.
+pub const DEFAULT_COLLATION: u8 = 45;
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts {
+            host: "localhost".into(),
+            port: 3306,
+            socket: None,
+            user: String::new(),
+            password: None,
+            database: None,
+            connect_timeout: Some(Duration::from_secs(10)),
+            read_timeout: None,
+            write_timeout: None,
+            multi_statements: true,
+            max_packet: DEFAULT_MAX_PACKET,
+            max_columns: DEFAULT_MAX_COLUMNS,
+            collation: DEFAULT_COLLATION,
+            connect_attributes: vec![
+                ("_client_name".into(), "mysql-rs".into()),
+                ("_client_version".into(), env!("CARGO_PKG_VERSION").into()),
+            ],
+        }
+    }
+}
+
+impl Opts {
+    /// Parses a `mysql://` URL (see the module docs). Fails with a misuse error naming the problem.
+    pub fn from_url(url: &str) -> Result<Opts> {
+        let rest = url
+            .strip_prefix("mysql://")
+            .or_else(|| url.strip_prefix("mariadb://"))
+            .ok_or_else(|| Error::misuse("URL must start with mysql:// or mariadb://"))?;
+        let (main, query) = match rest.split_once('?') {
+            Some((m, q)) => (m, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match main.find('/') {
+            Some(i) => (&main[..i], &main[i + 1..]),
+            None => (main, ""),
+        };
+        let mut o = Opts::default();
+        let hostport = match authority.rfind('@') {
+            Some(i) => {
+                let userinfo = &authority[..i];
+                match userinfo.split_once(':') {
+                    Some((u, p)) => {
+                        o.user = percent_decode(u)?;
+                        o.password = Some(percent_decode(p)?);
+                    }
+                    None => o.user = percent_decode(userinfo)?,
+                }
+                &authority[i + 1..]
+            }
+            None => authority,
+        };
+        let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
+            let (h, after) = h
+                .split_once(']')
+                .ok_or_else(|| Error::misuse("unclosed [ in URL host"))?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if !host.is_empty() {
+            o.host = percent_decode(host)?;
+        }
+        if let Some(p) = port.filter(|p| !p.is_empty()) {
+            o.port = p
+                .parse()
+                .map_err(|_| Error::misuse(format!("invalid port `{p}` in URL")))?;
+        }
+        if !path.is_empty() {
+            o.database = Some(percent_decode(path)?);
+        }
+        for pair in query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            o.set_option(&k.replace('_', "-"), &percent_decode(v)?)?;
+        }
+        Ok(o)
+    }
+
+    fn set_option(&mut self, key: &str, value: &str) -> Result<()> {
+        match key {
+            "socket" => self.socket = Some(value.to_string()),
+            "connect-timeout" => self.connect_timeout = Some(parse_duration(key, value)?),
+            "read-timeout" => self.read_timeout = Some(parse_duration(key, value)?),
+            "write-timeout" => self.write_timeout = Some(parse_duration(key, value)?),
+            "multi-statements" => self.multi_statements = parse_bool(key, value)?,
+            "max-packet" => self.max_packet = parse_num(key, value)?,
+            "max-columns" => self.max_columns = parse_num(key, value)?,
+            "ssl-mode" => match value.to_ascii_uppercase().as_str() {
+                "DISABLED" | "PREFERRED" => {}
+                "REQUIRED" | "VERIFY_CA" | "VERIFY_IDENTITY" => {
+                    return Err(Error::unsupported(format!(
+                        "ssl-mode={value}: TLS is not implemented yet, refusing to connect without it"
+                    )))
+                }
+                _ => return Err(Error::misuse(format!("unknown ssl-mode `{value}`"))),
+            },
+            _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
+        }
+        Ok(())
+    }
+
+    /// A builder starting from the defaults (`localhost:3306`, no user, no database).
+    pub fn builder() -> OptsBuilder {
+        OptsBuilder(Opts::default())
+    }
+
+    /// Host name or IP address to connect to over TCP.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+    /// TCP port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+    /// Unix socket path, which takes precedence over host and port.
+    pub fn socket(&self) -> Option<&str> {
+        self.socket.as_deref()
+    }
+    /// User name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+    /// Password.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+    /// Default database.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+    /// Time allowed to establish the connection (TCP connect plus handshake).
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
+    /// Time allowed for each read from the socket.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+    /// Time allowed for each write to the socket.
+    pub fn write_timeout(&self) -> Option<Duration> {
+        self.write_timeout
+    }
+    /// Whether several statements may be sent in one query.
+    pub fn multi_statements(&self) -> bool {
+        self.multi_statements
+    }
+    /// Largest payload accepted from the server.
+    pub fn max_packet(&self) -> usize {
+        self.max_packet
+    }
+    /// Most columns accepted in one result set.
+    pub fn max_columns(&self) -> usize {
+        self.max_columns
+    }
+    /// Connection collation id.
+    pub fn collation(&self) -> u8 {
+        self.collation
+    }
+    /// Connection attributes sent in the handshake.
+    pub fn connect_attributes(&self) -> &[(String, String)] {
+        &self.connect_attributes
+    }
+}
+
+impl std::fmt::Debug for Opts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opts")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("socket", &self.socket)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("database", &self.database)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("multi_statements", &self.multi_statements)
+            .field("max_packet", &self.max_packet)
+            .field("max_columns", &self.max_columns)
+            .finish()
+    }
+}
+
+/// Builds [`Opts`] field by field; every URL option has a method.
+#[derive(Debug, Clone)]
+pub struct OptsBuilder(Opts);
+
+impl OptsBuilder {
+    /// Host name or IP address.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.0.host = host.into();
+        self
+    }
+    /// TCP port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.0.port = port;
+        self
+    }
+    /// Unix socket path (takes precedence over host and port).
+    pub fn socket(mut self, path: impl Into<String>) -> Self {
+        self.0.socket = Some(path.into());
+        self
+    }
+    /// User name.
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.0.user = user.into();
+        self
+    }
+    /// Password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.0.password = Some(password.into());
+        self
+    }
+    /// Default database.
+    pub fn database(mut self, db: impl Into<String>) -> Self {
+        self.0.database = Some(db.into());
+        self
+    }
+    /// Connect timeout (`None` waits forever).
+    pub fn connect_timeout(mut self, t: Option<Duration>) -> Self {
+        self.0.connect_timeout = t;
+        self
+    }
+    /// Per-read timeout.
+    pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
+        self.0.read_timeout = t;
+        self
+    }
+    /// Per-write timeout.
+    pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
+        self.0.write_timeout = t;
+        self
+    }
+    /// Allow several statements per query (default true).
+    pub fn multi_statements(mut self, on: bool) -> Self {
+        self.0.multi_statements = on;
+        self
+    }
+    /// Largest payload accepted from the server.
+    pub fn max_packet(mut self, bytes: usize) -> Self {
+        self.0.max_packet = bytes;
+        self
+    }
+    /// Most columns accepted in one result set.
+    pub fn max_columns(mut self, n: usize) -> Self {
+        self.0.max_columns = n;
+        self
+    }
+    /// Adds a connection attribute.
+    pub fn connect_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.connect_attributes.push((key.into(), value.into()));
+        self
+    }
+    /// The finished options.
+    pub fn build(self) -> Opts {
+        self.0
+    }
+}
+
+fn percent_decode(s: &str) -> Result<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Error::misuse(format!("bad percent-escape in URL part `{s}`")))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::misuse(format!("URL part `{s}` is not UTF-8")))
+}
+
+fn parse_duration(key: &str, v: &str) -> Result<Duration> {
+    let bad = || Error::misuse(format!("invalid duration `{v}` for {key}"));
+    if let Some(ms) = v.strip_suffix("ms") {
+        return ms.parse::<u64>().map(Duration::from_millis).map_err(|_| bad());
+    }
+    let secs = v.strip_suffix('s').unwrap_or(v).parse::<f64>().map_err(|_| bad())?;
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool> {
+    match v {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(Error::misuse(format!("invalid boolean `{v}` for {key}"))),
+    }
+}
+
+fn parse_num(key: &str, v: &str) -> Result<usize> {
+    v.parse()
+        .map_err(|_| Error::misuse(format!("invalid number `{v}` for {key}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_url() {
+        let o = Opts::from_url(
+            "mysql://u%20x:p%3Aw@[::1]:3307/my%2Fdb?socket=%2Ftmp%2Fs.sock&read_timeout=250ms&multi-statements=false",
+        )
+        .unwrap();
+        assert_eq!(o.user(), "u x");
+        assert_eq!(o.password(), Some("p:w"));
+        assert_eq!(o.host(), "::1");
+        assert_eq!(o.port(), 3307);
+        assert_eq!(o.database(), Some("my/db"));
+        assert_eq!(o.socket(), Some("/tmp/s.sock"));
+        assert_eq!(o.read_timeout(), Some(Duration::from_millis(250)));
+        assert!(!o.multi_statements());
+    }
+
+    #[test]
+    fn minimal_and_bad_urls() {
+        let o = Opts::from_url("mysql://localhost").unwrap();
+        assert_eq!((o.host(), o.port(), o.user(), o.password()), ("localhost", 3306, "", None));
+        for bad in [
+            "http://x",
+            "mysql://h:notaport/",
+            "mysql://h/?bogus=1",
+            "mysql://h/?connect-timeout=x",
+            "mysql://%zz@h/",
+            "mysql://[::1/",
+        ] {
+            assert_eq!(Opts::from_url(bad).unwrap_err().kind(), crate::ErrorKind::Misuse, "{bad}");
+        }
+        let e = Opts::from_url("mysql://h/?ssl-mode=REQUIRED").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn debug_hides_password() {
+        let o = Opts::from_url("mysql://u:hunter2@h/").unwrap();
+        assert!(!format!("{o:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,317 @@
+//! An in-memory scripted server built on this crate's own encoders, and helpers to drive a
+//! [`Connection`] with it. Used by this crate's tests and useful to anyone testing code that
+//! sits on top of the core without a real server.
+//!
+//! A [`ServerScript`] records the bytes a server would send; [`drive`] feeds such bytes to a
+//! client connection in chunks of any size and renders every event as a line of text, so a test
+//! can compare transcripts across chunkings.
+
+use std::sync::Arc;
+
+use crate::codec::framing;
+use crate::constants::*;
+use crate::error::{Result, ServerError};
+use crate::packets::column_definition::ColumnSpec;
+use crate::packets::err::encode_err;
+use crate::packets::text_row::encode_text_row;
+use crate::packets::{Column, Greeting, OkPacket};
+use crate::value::Columns;
+use crate::{Connection, Event};
+
+/// The scramble every scripted greeting uses.
+pub const SCRAMBLE: [u8; 20] = *b"0123456789abcdefghij";
+
+/// A greeting like a MariaDB 10.11 server's (native password, `CLIENT_MYSQL` clear).
+pub fn mariadb_greeting() -> Greeting {
+    Greeting {
+        protocol_version: 10,
+        server_version: "5.5.5-10.11.6-MariaDB".into(),
+        connection_id: 7,
+        capabilities: (CLIENT_DEFAULT
+            | CLIENT_CONNECT_WITH_DB
+            | CLIENT_MULTI_STATEMENTS
+            | CLIENT_SESSION_TRACK
+            | CLIENT_SSL)
+            & !CLIENT_MYSQL,
+        mariadb_capabilities: MARIADB_CLIENT_STMT_BULK_OPERATIONS,
+        collation: 45,
+        status: StatusFlags(StatusFlags::SERVER_STATUS_AUTOCOMMIT),
+        auth_plugin_data: SCRAMBLE.to_vec(),
+        auth_plugin_name: "mysql_native_password".into(),
+    }
+}
+
+/// A greeting like an old server's that does not know `CLIENT_DEPRECATE_EOF` (EOF packets).
+pub fn eof_greeting() -> Greeting {
+    let mut g = mariadb_greeting();
+    g.server_version = "5.6.51".into();
+    g.capabilities = (g.capabilities | CLIENT_MYSQL) & !CLIENT_DEPRECATE_EOF;
+    g.mariadb_capabilities = 0;
+    g
+}
+
+/// Records what a server sends: packets with sequence ids, greeting, OK, ERR, result sets.
+#[derive(Debug, Default)]
+pub struct ServerScript {
+    out: Vec<u8>,
+    seq: u8,
+    capabilities: u32,
+}
+
+impl ServerScript {
+    /// An empty script.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The bytes recorded so far.
+    pub fn bytes(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// Sets the sequence id of the next packet (1 for the first packet of a command response,
+    /// 2 for the reply to a handshake response).
+    pub fn set_seq(&mut self, seq: u8) {
+        self.seq = seq;
+    }
+
+    /// Appends one packet with the current sequence id.
+    pub fn packet(&mut self, payload: &[u8]) {
+        self.seq = framing::write_packet(&mut self.out, self.seq, payload);
+    }
+
+    /// Appends a greeting (sequence id 0) and remembers its capabilities; the packets that
+    /// follow are encoded as the client will have negotiated them (this client asks for
+    /// `CLIENT_DEPRECATE_EOF` but not `CLIENT_SESSION_TRACK`).
+    pub fn greeting(&mut self, g: &Greeting) {
+        self.capabilities = g.capabilities & (CLIENT_DEFAULT | CLIENT_MULTI_STATEMENTS);
+        let mut p = Vec::new();
+        g.encode(&mut p);
+        self.seq = 0;
+        self.packet(&p);
+    }
+
+    /// Appends an OK packet.
+    pub fn ok(&mut self, affected_rows: u64, last_insert_id: u64) {
+        self.ok_with(&OkPacket {
+            affected_rows,
+            last_insert_id,
+            status: StatusFlags(StatusFlags::SERVER_STATUS_AUTOCOMMIT),
+            ..OkPacket::default()
+        });
+    }
+
+    /// Appends an OK packet with every field given.
+    pub fn ok_with(&mut self, ok: &OkPacket) {
+        let mut p = Vec::new();
+        ok.encode(0x00, self.capabilities, &mut p);
+        self.packet(&p);
+    }
+
+    /// Appends an ERR packet.
+    pub fn err(&mut self, code: u16, sql_state: &str, message: &str) {
+        let mut p = Vec::new();
+        encode_err(
+            &ServerError {
+                code,
+                sql_state: sql_state.into(),
+                message: message.into(),
+            },
+            &mut p,
+        );
+        self.packet(&p);
+    }
+
+    /// Appends a text result set of VARCHAR columns ending with status `SERVER_STATUS_AUTOCOMMIT`.
+    pub fn result_set(&mut self, names: &[&str], rows: &[Vec<Option<&[u8]>>]) {
+        self.result_set_with(names, rows, StatusFlags::SERVER_STATUS_AUTOCOMMIT);
+    }
+
+    /// Appends a text result set whose end packet carries `status` (add
+    /// `SERVER_MORE_RESULTS_EXISTS` to announce another result).
+    pub fn result_set_with(&mut self, names: &[&str], rows: &[Vec<Option<&[u8]>>], status: u16) {
+        let mut p = Vec::new();
+        crate::codec::Writer::new(&mut p).lenenc_int(names.len() as u64);
+        self.packet(&p);
+        for name in names {
+            p.clear();
+            column_spec(name).encode(&mut p);
+            self.packet(&p);
+        }
+        let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
+        if !deprecate_eof {
+            self.eof(status & !StatusFlags::SERVER_MORE_RESULTS_EXISTS);
+        }
+        for row in rows {
+            p.clear();
+            encode_text_row(row.iter().copied(), &mut p);
+            self.packet(&p);
+        }
+        if deprecate_eof {
+            p.clear();
+            OkPacket {
+                status: StatusFlags(status),
+                ..OkPacket::default()
+            }
+            .encode(0xfe, self.capabilities, &mut p);
+            self.packet(&p);
+        } else {
+            self.eof(status);
+        }
+    }
+
+    /// Appends an EOF packet.
+    pub fn eof(&mut self, status: u16) {
+        let mut p = Vec::new();
+        crate::packets::EofPacket {
+            warnings: 0,
+            status: StatusFlags(status),
+        }
+        .encode(&mut p);
+        self.packet(&p);
+    }
+}
+
+fn column_spec(name: &str) -> ColumnSpec<'_> {
+    ColumnSpec {
+        schema: "test",
+        table: "t",
+        org_table: "t",
+        name,
+        org_name: name,
+        character_set: 45,
+        column_length: 255,
+        column_type: ColumnType::VarString,
+        flags: 0,
+        decimals: 0,
+    }
+}
+
+/// Columns and a row payload for examples and tests: VARCHAR columns named as given, with
+/// the given values (`None` is NULL).
+pub fn row_fixture(values: &[(&str, Option<&str>)]) -> (Columns, Vec<u8>) {
+    let columns: Columns = values
+        .iter()
+        .map(|(n, _)| Column::new(n, ColumnType::VarString, 45, 0))
+        .collect::<Vec<_>>()
+        .into();
+    let mut payload = Vec::new();
+    encode_text_row(values.iter().map(|(_, v)| v.map(str::as_bytes)), &mut payload);
+    (columns, payload)
+}
+
+/// Renders an event as one line of text, for transcripts.
+pub fn render_event(ev: &Event<'_>) -> String {
+    match ev {
+        Event::Connected(info) => format!("connected {} id={}", info.server_version, info.connection_id),
+        Event::ResultSetStart { id, columns } => {
+            let names: Vec<_> = columns.iter().map(|c| c.name().into_owned()).collect();
+            format!("#{} columns {}", id.get(), names.join(","))
+        }
+        Event::Row { id, row } => {
+            let vals: Vec<_> = row
+                .raw_values()
+                .map(|v| match v {
+                    None => "NULL".to_string(),
+                    Some(b) => format!("{:?}", String::from_utf8_lossy(b)),
+                })
+                .collect();
+            format!("#{} row {}", id.get(), vals.join(","))
+        }
+        Event::ResultSetEnd { id, ok } => {
+            format!("#{} end status=0x{:04x} warnings={}", id.get(), ok.status.0, ok.warnings)
+        }
+        Event::Ok { id, ok } => format!(
+            "#{} ok affected={} id={} status=0x{:04x} info={:?}",
+            id.get(),
+            ok.affected_rows,
+            ok.last_insert_id,
+            ok.status.0,
+            ok.info
+        ),
+        Event::ServerError { id, error } => format!("#{} error {}", id.get(), error),
+    }
+}
+
+/// The outcome of [`drive`]: every event rendered, then the error that stopped it (if any),
+/// and everything the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transcript {
+    /// One line per event.
+    pub events: Vec<String>,
+    /// The fatal error, rendered, if the connection failed.
+    pub error: Option<String>,
+    /// Every byte the client wrote.
+    pub sent: Vec<u8>,
+}
+
+/// Feeds `input` to a fresh connection in chunks of at most `chunk` bytes, calling
+/// `on_connected` once when the handshake completes (to queue commands), then signals EOF if
+/// `eof` is set. Returns the transcript. Never panics on bad input: the error is recorded.
+pub fn drive(
+    opts: crate::Opts,
+    input: &[u8],
+    chunk: usize,
+    eof: bool,
+    on_connected: &mut dyn FnMut(&mut Connection) -> Result<()>,
+) -> Transcript {
+    let mut conn = Connection::new(opts);
+    let mut t = Transcript {
+        events: Vec::new(),
+        error: None,
+        sent: Vec::new(),
+    };
+    let mut pos = 0;
+    let chunk = chunk.max(1);
+    let mut eof_sent = false;
+    loop {
+        t.sent.extend_from_slice(conn.pending_send());
+        let n = conn.pending_send().len();
+        conn.consume_send(n);
+        match conn.advance() {
+            Ok(true) => {
+                let ev = conn.event();
+                let connected = matches!(ev, Some(Event::Connected(_)));
+                if let Some(ev) = ev {
+                    t.events.push(render_event(&ev));
+                }
+                if connected {
+                    if let Err(e) = on_connected(&mut conn) {
+                        t.error = Some(e.to_string());
+                        return t;
+                    }
+                }
+                continue;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                t.error = Some(e.to_string());
+                return t;
+            }
+        }
+        if pos < input.len() {
+            let n = chunk.min(input.len() - pos);
+            let buf = conn.recv_buf(n);
+            let n = n.min(buf.len());
+            buf[..n].copy_from_slice(&input[pos..pos + n]);
+            conn.handle_recv(n);
+            pos += n;
+        } else if eof && !eof_sent {
+            conn.handle_eof();
+            eof_sent = true;
+        } else {
+            t.sent.extend_from_slice(conn.pending_send());
+            return t;
+        }
+    }
+}
+
+/// Shared column list for building rows by hand.
+pub fn columns(names: &[&str]) -> Columns {
+    Arc::from(
+        names
+            .iter()
+            .map(|n| Column::new(n, ColumnType::VarString, 45, 0))
+            .collect::<Vec<_>>(),
+    )
+}

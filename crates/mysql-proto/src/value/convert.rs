@@ -1,0 +1,263 @@
+//! Conversions of column values into Rust types.
+//!
+//! | Rust type | accepted values |
+//! |---|---|
+//! | `i8`..`i64`, `u8`..`u64` | decimal integer text that fits (checked, no truncation or sign flip); BIT columns as big-endian bytes |
+//! | `f32`, `f64` | any numeric text (`f32` fails when the value is finite but out of range) |
+//! | `bool` | integers: 0 is false, any other is true |
+//! | `String`, `&str` | valid UTF-8 text |
+//! | `Vec<u8>`, `&[u8]` | any value, bytes as sent |
+//! | `Option<T>` | NULL as `None`, else `T` |
+//!
+//! NULL into a non-`Option` type is a conversion error. Errors name the column, its type and
+//! the Rust type asked for.
+
+use crate::error::{Error, Result};
+use crate::packets::Column;
+use crate::value::row::RowRef;
+use crate::ColumnType;
+
+/// A column value as it came off the wire, before conversion.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawValue<'a> {
+    /// SQL NULL.
+    Null,
+    /// A text-protocol value: the bytes the server rendered.
+    Text(&'a [u8]),
+}
+
+/// A Rust type a column value converts into.
+pub trait FromValue<'a>: Sized {
+    /// Converts `value` of `column`. Fails with a conversion error that names the column.
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self>;
+}
+
+/// A Rust type a whole row converts into: tuples of [`FromValue`] types.
+pub trait FromRow<'a>: Sized {
+    /// Converts `row`; fails when the column count differs or a value does not convert.
+    fn from_row(row: RowRef<'a>) -> Result<Self>;
+}
+
+fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Error {
+    let shown = match value {
+        RawValue::Null => "NULL".to_string(),
+        RawValue::Text(b) if b.len() <= 64 => format!("{:?}", String::from_utf8_lossy(b)),
+        RawValue::Text(b) => format!("({} bytes)", b.len()),
+    };
+    let unsigned = if column.is_unsigned() { " UNSIGNED" } else { "" };
+    Error::conversion(format!(
+        "column `{}` ({}{unsigned}) value {shown} cannot be read as {rust}: {why}",
+        column.name(),
+        column.column_type.name(),
+    ))
+}
+
+fn non_null<'a>(value: RawValue<'a>, column: &Column, rust: &str) -> Result<&'a [u8]> {
+    match value {
+        RawValue::Text(b) => Ok(b),
+        RawValue::Null => Err(mismatch(column, value, rust, "the value is NULL (use Option)")),
+    }
+}
+
+/// Parses ASCII decimal digits with an optional sign into an i128 (wide enough for every
+/// MySQL integer), rejecting anything else.
+fn parse_int(b: &[u8]) -> Option<i128> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 38 {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (d - b'0') as i128;
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn int_value(value: RawValue<'_>, column: &Column, rust: &str) -> Result<i128> {
+    let b = non_null(value, column, rust)?;
+    if column.column_type == ColumnType::Bit {
+        if b.len() > 8 {
+            return Err(mismatch(column, value, rust, "BIT wider than 64 bits"));
+        }
+        return Ok(b.iter().fold(0i128, |acc, &x| (acc << 8) | x as i128));
+    }
+    parse_int(b).ok_or_else(|| mismatch(column, value, rust, "not an integer"))
+}
+
+macro_rules! int_impl {
+    ($($t:ty),*) => {$(
+        impl<'a> FromValue<'a> for $t {
+            fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+                let v = int_value(value, column, stringify!($t))?;
+                <$t>::try_from(v).map_err(|_| mismatch(column, value, stringify!($t), "out of range"))
+            }
+        }
+    )*};
+}
+int_impl!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize);
+
+impl<'a> FromValue<'a> for bool {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        Ok(int_value(value, column, "bool")? != 0)
+    }
+}
+
+impl<'a> FromValue<'a> for f64 {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        let b = non_null(value, column, "f64")?;
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or_else(|| mismatch(column, value, "f64", "not a number"))
+    }
+}
+
+impl<'a> FromValue<'a> for f32 {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        let v = f64::from_value(value, column)?;
+        let f = v as f32;
+        if v.is_finite() && f.is_infinite() {
+            return Err(mismatch(column, value, "f32", "out of range"));
+        }
+        Ok(f)
+    }
+}
+
+impl<'a> FromValue<'a> for &'a str {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        let b = non_null(value, column, "&str")?;
+        std::str::from_utf8(b).map_err(|_| mismatch(column, value, "&str", "not valid UTF-8"))
+    }
+}
+
+impl<'a> FromValue<'a> for String {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        let b = non_null(value, column, "String")?;
+        match std::str::from_utf8(b) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => Err(mismatch(column, value, "String", "not valid UTF-8")),
+        }
+    }
+}
+
+impl<'a> FromValue<'a> for &'a [u8] {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        non_null(value, column, "&[u8]")
+    }
+}
+
+impl<'a> FromValue<'a> for Vec<u8> {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        non_null(value, column, "Vec<u8>").map(<[u8]>::to_vec)
+    }
+}
+
+impl<'a, T: FromValue<'a>> FromValue<'a> for Option<T> {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        match value {
+            RawValue::Null => Ok(None),
+            v => T::from_value(v, column).map(Some),
+        }
+    }
+}
+
+impl<'a> FromValue<'a> for RawValue<'a> {
+    fn from_value(value: RawValue<'a>, _column: &Column) -> Result<Self> {
+        Ok(value)
+    }
+}
+
+macro_rules! tuple_impl {
+    ($n:expr; $($t:ident),+) => {
+        impl<'a, $($t: FromValue<'a>),+> FromRow<'a> for ($($t,)+) {
+            fn from_row(row: RowRef<'a>) -> Result<Self> {
+                if row.len() != $n {
+                    return Err(Error::conversion(format!(
+                        "row has {} columns but a tuple of {} was requested", row.len(), $n
+                    )));
+                }
+                let mut values = row.raw_values();
+                let mut columns = row.columns().iter();
+                Ok(($({
+                    let raw = match values.next() {
+                        Some(Some(b)) => RawValue::Text(b),
+                        _ => RawValue::Null,
+                    };
+                    // Invariant: the row has exactly $n columns (checked above).
+                    let column = columns.next().expect("column count checked");
+                    $t::from_value(raw, column)?
+                },)+))
+            }
+        }
+    };
+}
+tuple_impl!(1; A);
+tuple_impl!(2; A, B);
+tuple_impl!(3; A, B, C);
+tuple_impl!(4; A, B, C, D);
+tuple_impl!(5; A, B, C, D, E);
+tuple_impl!(6; A, B, C, D, E, F);
+tuple_impl!(7; A, B, C, D, E, F, G);
+tuple_impl!(8; A, B, C, D, E, F, G, H);
+tuple_impl!(9; A, B, C, D, E, F, G, H, I);
+tuple_impl!(10; A, B, C, D, E, F, G, H, I, J);
+tuple_impl!(11; A, B, C, D, E, F, G, H, I, J, K);
+tuple_impl!(12; A, B, C, D, E, F, G, H, I, J, K, L);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::ColumnFlags;
+
+    fn col(t: ColumnType, unsigned: bool) -> Column {
+        let flags = if unsigned { ColumnFlags::UNSIGNED } else { 0 };
+        Column::new("c", t, 63, flags)
+    }
+
+    #[test]
+    fn integers_are_checked() {
+        let c = col(ColumnType::LongLong, true);
+        let max = RawValue::Text(b"18446744073709551615");
+        assert_eq!(u64::from_value(max, &c).unwrap(), u64::MAX);
+        let e = i64::from_value(max, &c).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Conversion);
+        assert!(e.message().contains("`c` (BIGINT UNSIGNED)"), "{e}");
+        assert!(e.message().contains("i64"), "{e}");
+        let c = col(ColumnType::LongLong, false);
+        let min = RawValue::Text(b"-9223372036854775808");
+        assert_eq!(i64::from_value(min, &c).unwrap(), i64::MIN);
+        assert!(u64::from_value(min, &c).is_err());
+        assert!(i8::from_value(RawValue::Text(b"128"), &c).is_err());
+        assert!(i32::from_value(RawValue::Text(b"1.5"), &c).is_err());
+        assert!(i32::from_value(RawValue::Text(b""), &c).is_err());
+        assert!(i32::from_value(RawValue::Null, &c).is_err());
+        assert_eq!(Option::<i32>::from_value(RawValue::Null, &c).unwrap(), None);
+    }
+
+    #[test]
+    fn bit_columns_are_big_endian() {
+        let c = col(ColumnType::Bit, true);
+        assert_eq!(u64::from_value(RawValue::Text(&[0xff; 8]), &c).unwrap(), u64::MAX);
+        assert_eq!(u16::from_value(RawValue::Text(&[1, 2]), &c).unwrap(), 0x0102);
+        assert!(u8::from_value(RawValue::Text(&[1, 2]), &c).is_err());
+    }
+
+    #[test]
+    fn floats_and_strings() {
+        let c = col(ColumnType::Double, false);
+        assert_eq!(f64::from_value(RawValue::Text(b"-1.5e300"), &c).unwrap(), -1.5e300);
+        assert!(f32::from_value(RawValue::Text(b"1e300"), &c).is_err());
+        let c = col(ColumnType::VarString, false);
+        assert_eq!(<&str>::from_value(RawValue::Text("é".as_bytes()), &c).unwrap(), "é");
+        assert!(String::from_value(RawValue::Text(&[0xff]), &c).is_err());
+        assert_eq!(Vec::<u8>::from_value(RawValue::Text(&[0xff]), &c).unwrap(), vec![0xff]);
+    }
+}
