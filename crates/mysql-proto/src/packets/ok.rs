@@ -1,13 +1,17 @@
 //! The OK packet (header 0x00, or 0xFE when it ends a result set under `CLIENT_DEPRECATE_EOF`).
 //!
 //! Layout: header, `int<lenenc>` affected rows, `int<lenenc>` last insert id, `int<2>` status
-//! flags, `int<2>` warnings, then with `CLIENT_SESSION_TRACK` a `string<lenenc>` info and, when
-//! `SERVER_SESSION_STATE_CHANGED` is set, a `string<lenenc>` of session state changes; without
-//! it the info is `string<EOF>`.
+//! flags, `int<2>` warnings, then a `string<lenenc>` info and, with `CLIENT_SESSION_TRACK` and
+//! `SERVER_SESSION_STATE_CHANGED`, a `string<lenenc>` of session state changes.
+//!
+//! The MySQL documentation describes the info as `string<EOF>` without `CLIENT_SESSION_TRACK`,
+//! but MySQL and MariaDB servers (`net_send_ok`) and libmysql all length-prefix it; the public
+//! vectors confirm it. An info that is not a valid length-encoded string is read as `string<EOF>`.
 
 use crate::codec::{Reader, Writer};
 use crate::constants::{StatusFlags, CLIENT_SESSION_TRACK};
 use crate::error::{Error, Result};
+
 
 /// A parsed OK packet: the outcome of a statement without a result set, or the end of one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,15 +49,24 @@ impl OkPacket {
             warnings,
             ..OkPacket::default()
         };
-        if capabilities & CLIENT_SESSION_TRACK != 0 {
-            if !r.is_empty() {
-                ok.info = String::from_utf8_lossy(r.lenenc_bytes()?).into_owned();
-                if status.contains(StatusFlags::SERVER_SESSION_STATE_CHANGED) && !r.is_empty() {
-                    ok.session_state = r.lenenc_bytes()?.to_vec();
-                }
+        if r.is_empty() {
+            return Ok(ok);
+        }
+        let mut lenenc = r.clone();
+        match lenenc.lenenc_bytes() {
+            Ok(info) => {
+                ok.info = String::from_utf8_lossy(info).into_owned();
+                r = lenenc;
             }
-        } else {
-            ok.info = String::from_utf8_lossy(r.rest()).into_owned();
+            Err(_) => {
+                ok.info = String::from_utf8_lossy(r.rest()).into_owned();
+            }
+        }
+        if capabilities & CLIENT_SESSION_TRACK != 0
+            && status.contains(StatusFlags::SERVER_SESSION_STATE_CHANGED)
+            && !r.is_empty()
+        {
+            ok.session_state = r.lenenc_bytes()?.to_vec();
         }
         Ok(ok)
     }
@@ -66,18 +79,15 @@ impl OkPacket {
             .lenenc_int(self.last_insert_id)
             .u16(self.status.0)
             .u16(self.warnings);
-        if capabilities & CLIENT_SESSION_TRACK != 0 {
-            if !self.info.is_empty() || !self.session_state.is_empty() {
-                w.lenenc_bytes(self.info.as_bytes());
-                if self
-                    .status
-                    .contains(StatusFlags::SERVER_SESSION_STATE_CHANGED)
-                {
-                    w.lenenc_bytes(&self.session_state);
-                }
-            }
-        } else {
-            w.bytes(self.info.as_bytes());
+        let track = capabilities & CLIENT_SESSION_TRACK != 0
+            && self
+                .status
+                .contains(StatusFlags::SERVER_SESSION_STATE_CHANGED);
+        if !self.info.is_empty() || track {
+            w.lenenc_bytes(self.info.as_bytes());
+        }
+        if track {
+            w.lenenc_bytes(&self.session_state);
         }
     }
 }
