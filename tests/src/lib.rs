@@ -1,1 +1,60 @@
-//! placeholder
+//! Shared helpers of the integration suite: where the test server is and how to reach it.
+//!
+//! The server is the one `scripts/test-server.sh start` runs (its defaults are built in here;
+//! `MYSQL_URL` / `MYSQL_SOCKET_URL` override them). When it is not reachable, tests fail with
+//! a message saying how to start it: they never skip silently.
+
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The main TCP URL of the test server.
+pub fn url() -> String {
+    std::env::var("MYSQL_URL").unwrap_or_else(|_| {
+        let port = std::env::var("MYSQL_TEST_PORT").unwrap_or_else(|_| "3307".into());
+        format!("mysql://rs_native:native_pw@127.0.0.1:{port}/test")
+    })
+}
+
+/// The Unix socket path of the test server.
+pub fn socket_path() -> String {
+    std::env::var("MYSQL_SOCKET").unwrap_or_else(|_| {
+        root()
+            .join("target/test-server/mysqld.sock")
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
+/// The main URL over the Unix socket.
+pub fn socket_url() -> String {
+    std::env::var("MYSQL_SOCKET_URL").unwrap_or_else(|_| {
+        format!(
+            "mysql://rs_native:native_pw@localhost/test?socket={}",
+            socket_path()
+        )
+    })
+}
+
+/// Both transports, for tests that run over each.
+pub fn all_urls() -> Vec<(&'static str, String)> {
+    vec![("tcp", url()), ("unix", socket_url())]
+}
+
+/// Connects with the blocking adapter or fails the test with instructions.
+pub fn blocking(url: &str) -> mysql_blocking::Conn {
+    mysql_blocking::Conn::connect(url).unwrap_or_else(|e| {
+        panic!(
+            "cannot reach the test server at {url}: {e}\n\
+             start it with: scripts/test-server.sh start"
+        )
+    })
+}
+
+/// A table name unique to this process and `tag`, so tests can run in parallel.
+pub fn table(tag: &str) -> String {
+    format!("t_{tag}_{}", std::process::id())
+}

@@ -1,0 +1,282 @@
+//! [`Conn`]: a blocking connection, the byte pump around the core.
+
+use std::io::{self, Read, Write};
+use std::time::Instant;
+
+use mysql_proto::{
+    CommandId, Connection, Error, ErrorKind, Event, FromRow, OkPacket, Opts, Result, Row,
+    ServerInfo,
+};
+
+use crate::result::QueryResult;
+use crate::stream::{self, Stream};
+
+/// Bytes asked of each socket read.
+const READ_HINT: usize = 64 << 10;
+
+/// Anything [`Conn::connect`] accepts: a URL (`&str`, `String`) or [`Opts`].
+pub trait IntoOpts {
+    /// Converts into options; a URL that does not parse is a misuse error.
+    fn into_opts(self) -> Result<Opts>;
+}
+
+impl IntoOpts for Opts {
+    fn into_opts(self) -> Result<Opts> {
+        Ok(self)
+    }
+}
+impl IntoOpts for &Opts {
+    fn into_opts(self) -> Result<Opts> {
+        Ok(self.clone())
+    }
+}
+impl IntoOpts for &str {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(self)
+    }
+}
+impl IntoOpts for String {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(&self)
+    }
+}
+impl IntoOpts for &String {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(self)
+    }
+}
+
+/// A blocking connection to a MySQL or MariaDB server.
+#[derive(Debug)]
+pub struct Conn {
+    stream: Stream,
+    pub(crate) proto: Connection,
+    broken: Option<Error>,
+    last_ok: OkPacket,
+}
+
+impl Conn {
+    /// Connects and authenticates, within the connect timeout (10 s by default).
+    ///
+    /// Fails with [`ErrorKind::Misuse`] for a bad URL, [`ErrorKind::Io`] when the server cannot
+    /// be reached, [`ErrorKind::Timeout`] when the connect timeout expires, and
+    /// [`ErrorKind::Auth`] when the server refuses the login (with the server's code and message).
+    pub fn connect(opts: impl IntoOpts) -> Result<Conn> {
+        let opts = opts.into_opts()?;
+        let deadline = opts.connect_timeout().map(|t| Instant::now() + t);
+        let stream = Stream::connect(&opts, deadline)?;
+        let mut conn = Conn {
+            stream,
+            proto: Connection::new(opts),
+            broken: None,
+            last_ok: OkPacket::default(),
+        };
+        loop {
+            let t = stream::remaining(deadline)?;
+            conn.stream.set_timeouts(t, t)?;
+            if let Event::Connected(_) = conn.next_event()? {
+                break;
+            }
+        }
+        let o = conn.proto.opts();
+        let (r, w) = (o.read_timeout(), o.write_timeout());
+        conn.stream.set_timeouts(r, w)?;
+        Ok(conn)
+    }
+
+    /// Runs `sql` (one or several statements) and returns its results for streaming.
+    ///
+    /// Fails with [`ErrorKind::Server`] when the first statement fails; errors of later
+    /// statements come from [`QueryResult::next_result`].
+    pub fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<QueryResult<'_>> {
+        let id = self.send(|c| c.query(sql.as_ref()))?;
+        QueryResult::start(self, id)
+    }
+
+    /// Runs `sql` and discards every result. Fails with the first server error.
+    pub fn query_drop(&mut self, sql: impl AsRef<[u8]>) -> Result<()> {
+        let id = self.send(|c| c.query(sql.as_ref()))?;
+        self.finish(id)
+    }
+
+    /// Runs `sql` and collects the rows of its first result set as `R` (a tuple of column
+    /// types). Fails on a server error or when a row does not convert.
+    pub fn query_collect<R>(&mut self, sql: impl AsRef<[u8]>) -> Result<Vec<R>>
+    where
+        R: for<'a> FromRow<'a>,
+    {
+        self.query(sql)?.collect_typed()
+    }
+
+    /// Runs `sql` and returns the owned rows of its first result set.
+    pub fn query_rows(&mut self, sql: impl AsRef<[u8]>) -> Result<Vec<Row>> {
+        let mut r = self.query(sql)?;
+        let mut rows = Vec::new();
+        while let Some(row) = r.next_row()? {
+            rows.push(row.to_owned());
+        }
+        Ok(rows)
+    }
+
+    /// Runs `sql` and converts the first row of its first result set, if any.
+    pub fn query_first<R>(&mut self, sql: impl AsRef<[u8]>) -> Result<Option<R>>
+    where
+        R: for<'a> FromRow<'a>,
+    {
+        let mut r = self.query(sql)?;
+        match r.next_row()? {
+            Some(row) => row.decode().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks the server is alive (`COM_PING`).
+    pub fn ping(&mut self) -> Result<()> {
+        let id = self.send(Connection::ping)?;
+        self.finish(id)
+    }
+
+    /// Changes the default database (`COM_INIT_DB`, like `USE db`). Fails with the server's
+    /// error for an unknown database.
+    pub fn use_database(&mut self, database: &str) -> Result<()> {
+        let id = self.send(|c| c.init_db(database))?;
+        self.finish(id)
+    }
+
+    /// Resets the session (`COM_RESET_CONNECTION`): temporary tables, variables and
+    /// transactions are dropped, the login stays.
+    pub fn reset(&mut self) -> Result<()> {
+        let id = self.send(Connection::reset_connection)?;
+        self.finish(id)
+    }
+
+    /// Says goodbye (`COM_QUIT`) and closes the socket. Dropping a `Conn` closes the socket too,
+    /// without the goodbye.
+    pub fn close(mut self) -> Result<()> {
+        self.proto.quit()?;
+        self.flush()
+    }
+
+    /// What the server said about itself in the handshake.
+    pub fn server_info(&self) -> &ServerInfo {
+        // Invariant: a Conn exists only after the handshake completed.
+        self.proto.server_info().expect("connected")
+    }
+
+    /// The connection id, as used by `KILL`.
+    pub fn connection_id(&self) -> u32 {
+        self.server_info().connection_id
+    }
+
+    /// The OK packet of the last statement that finished (affected rows, last insert id,
+    /// warnings, info, status).
+    pub fn last_ok(&self) -> &OkPacket {
+        &self.last_ok
+    }
+
+    /// Affected rows of the last statement.
+    pub fn affected_rows(&self) -> u64 {
+        self.last_ok.affected_rows
+    }
+
+    /// The `AUTO_INCREMENT` value generated by the last statement.
+    pub fn last_insert_id(&self) -> u64 {
+        self.last_ok.last_insert_id
+    }
+
+    /// The core connection, for inspection.
+    pub fn protocol(&self) -> &Connection {
+        &self.proto
+    }
+
+    // ----- the byte pump -----
+
+    fn send(
+        &mut self,
+        command: impl FnOnce(&mut Connection) -> Result<CommandId>,
+    ) -> Result<CommandId> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        command(&mut self.proto)
+    }
+
+    /// Reads events of `id` until its end, keeping the last OK; returns the first server error.
+    pub(crate) fn finish(&mut self, id: CommandId) -> Result<()> {
+        let mut first_error = None;
+        while self.proto.is_in_flight(id) {
+            match self.next_event()? {
+                Event::Ok { ok, .. } | Event::ResultSetEnd { ok, .. } => self.last_ok = ok.clone(),
+                Event::ServerError { error, .. } if first_error.is_none() => {
+                    first_error = Some(Error::from_server(ErrorKind::Server, error.clone()));
+                }
+                _ => {}
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    pub(crate) fn set_last_ok(&mut self, ok: &OkPacket) {
+        self.last_ok = ok.clone();
+    }
+
+    /// Writes pending output and reads input until the core has an event.
+    pub(crate) fn next_event(&mut self) -> Result<Event<'_>> {
+        self.wait_event()?;
+        // Invariant: wait_event succeeded, so an event is ready.
+        Ok(self.proto.event().expect("event ready"))
+    }
+
+    /// Like [`next_event`](Self::next_event) without borrowing the event, for callers that
+    /// return a borrow on one path and mutate the connection on another (read it with
+    /// `self.proto.event()`).
+    pub(crate) fn wait_event(&mut self) -> Result<()> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        loop {
+            // advance() may queue output (handshake replies), so flush after it.
+            let ready = self.proto.advance()?;
+            self.flush()?;
+            if ready {
+                return Ok(());
+            }
+            self.fill()?;
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        while !self.proto.pending_send().is_empty() {
+            match self.stream.write(self.proto.pending_send()) {
+                Ok(0) => return Err(self.fail(io::ErrorKind::WriteZero.into())),
+                Ok(n) => self.proto.consume_send(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn fill(&mut self) -> Result<()> {
+        loop {
+            match self.stream.read(self.proto.recv_buf(READ_HINT)) {
+                Ok(0) => {
+                    self.proto.handle_eof();
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.proto.handle_recv(n);
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) -> Error {
+        let e = Error::io(e);
+        self.broken = Some(e.clone());
+        e
+    }
+}

@@ -1,0 +1,97 @@
+//! The transport: TCP or a Unix socket, with the connect logic and timeouts.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use mysql_proto::Opts;
+
+/// A connected socket.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+impl Stream {
+    /// Connects to the socket path or host:port of `opts`, within `deadline` if any.
+    pub(crate) fn connect(opts: &Opts, deadline: Option<Instant>) -> io::Result<Stream> {
+        if let Some(path) = opts.socket() {
+            #[cfg(unix)]
+            return Ok(Stream::Unix(UnixStream::connect(path)?));
+            #[cfg(not(unix))]
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("Unix socket {path} is not available on this platform"),
+            ));
+        }
+        let addrs = (opts.host(), opts.port()).to_socket_addrs()?;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "host resolved to no address");
+        for addr in addrs {
+            let r = match remaining(deadline)? {
+                Some(t) => TcpStream::connect_timeout(&addr, t),
+                None => TcpStream::connect(addr),
+            };
+            match r {
+                Ok(s) => {
+                    s.set_nodelay(true)?;
+                    return Ok(Stream::Tcp(s));
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    pub(crate) fn set_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                s.set_read_timeout(read)?;
+                s.set_write_timeout(write)
+            }
+            #[cfg(unix)]
+            Stream::Unix(s) => {
+                s.set_read_timeout(read)?;
+                s.set_write_timeout(write)
+            }
+        }
+    }
+}
+
+/// Time left until `deadline`; a timeout error once it passed.
+pub(crate) fn remaining(deadline: Option<Instant>) -> io::Result<Option<Duration>> {
+    match deadline {
+        None => Ok(None),
+        Some(d) => match d.checked_duration_since(Instant::now()) {
+            Some(t) if !t.is_zero() => Ok(Some(t)),
+            _ => Err(io::Error::new(io::ErrorKind::TimedOut, "connect timeout expired")),
+        },
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
