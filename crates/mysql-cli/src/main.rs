@@ -1,1 +1,234 @@
-fn main() {}
+//! `mysql-rs`: run SQL against a MySQL / MariaDB server and print the results.
+//!
+//! ```text
+//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names] [--runtime blocking]
+//! ```
+//!
+//! Statements come from `-e` or standard input, split like the `mariadb` client splits them
+//! (delimiters, quotes, comments, `DELIMITER`). With `--batch` (or when standard output is not a
+//! terminal) results are printed tab-separated exactly as `mariadb --batch` prints them;
+//! otherwise as aligned tables. On a server error the client prints
+//! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1.
+//! `--url` defaults to `$MYSQL_URL`.
+
+mod output;
+mod split;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use mysql_blocking::{Conn, Error, ErrorKind};
+
+const USAGE: &str = "usage: mysql-rs [--url URL] [-e SQL | --execute SQL] [-B | --batch] \
+[-N | --skip-column-names] [--runtime blocking]\n\
+  --url defaults to $MYSQL_URL; statements are read from standard input without -e.";
+
+struct Args {
+    url: Option<String>,
+    execute: Option<String>,
+    batch: bool,
+    column_names: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        url: std::env::var("MYSQL_URL").ok(),
+        execute: None,
+        batch: false,
+        column_names: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{what} needs a value"))
+        };
+        match name.as_str() {
+            "--url" => a.url = Some(value("--url")?),
+            "-e" | "--execute" => a.execute = Some(value("--execute")?),
+            "-B" | "--batch" => a.batch = true,
+            "-N" | "--skip-column-names" => a.column_names = false,
+            "--runtime" => match value("--runtime")?.as_str() {
+                "blocking" => {}
+                other => return Err(format!("runtime `{other}` is not available yet (only `blocking`)")),
+            },
+            "--prepared" => return Err("--prepared is not available yet".into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("mysql-rs: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(url) = args.url.clone() else {
+        eprintln!("mysql-rs: no server: pass --url or set MYSQL_URL\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let input = match &args.execute {
+        Some(sql) => sql.clone(),
+        None => {
+            let mut buf = Vec::new();
+            if let Err(e) = io::stdin().read_to_end(&mut buf) {
+                eprintln!("mysql-rs: reading standard input: {e}");
+                return ExitCode::from(1);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+    };
+    let mut conn = match Conn::connect(url.as_str()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ERROR: cannot connect: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let batch = args.batch || !io::stdout().is_terminal();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    for stmt in split::split(&input) {
+        if let Err((phase, e)) =
+            run_statement(&mut conn, &stmt.sql, batch, args.column_names, &mut out)
+        {
+            let _ = out.flush();
+            if e.kind() == ErrorKind::Io && e.message().contains("Broken pipe") {
+                return ExitCode::from(1);
+            }
+            // The mariadb client echoes the statement for an error answering it, an empty
+            // statement for an error answering a later result, and nothing for an error in
+            // the middle of rows.
+            match phase {
+                Phase::Query => eprintln!("--------------\n{}\n--------------\n", stmt.sql),
+                Phase::NextResult => eprintln!("--------------\n\n--------------\n"),
+                Phase::Rows => {}
+            }
+            match e.server() {
+                Some(s) => eprintln!(
+                    "ERROR {} ({}) at line {}: {}",
+                    s.code, s.sql_state, stmt.line, s.message
+                ),
+                None => eprintln!("ERROR at line {}: {e}", stmt.line),
+            }
+            return ExitCode::from(1);
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("mysql-rs: writing output: {e}");
+        return ExitCode::from(1);
+    }
+    let _ = conn.close();
+    ExitCode::SUCCESS
+}
+
+/// Where a statement failed: its first response, its rows, or a later result.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Query,
+    Rows,
+    NextResult,
+}
+
+/// Runs one statement and prints every result set it returns.
+fn run_statement(
+    conn: &mut Conn,
+    sql: &str,
+    batch: bool,
+    column_names: bool,
+    out: &mut impl Write,
+) -> Result<(), (Phase, Error)> {
+    if let Some(db) = use_command(sql) {
+        // `USE db` is a client command of the mariadb client: COM_INIT_DB, errors not echoed.
+        return conn.use_database(&db).map_err(|e| (Phase::Rows, e));
+    }
+    let mut result = conn.query(sql).map_err(|e| (Phase::Query, e))?;
+    loop {
+        print_result(&mut result, batch, column_names, out).map_err(|e| (Phase::Rows, e))?;
+        if !result.next_result().map_err(|e| (Phase::NextResult, e))? {
+            return Ok(());
+        }
+    }
+}
+
+/// Prints the current result of `result` (rows of a result set, or an OK in table mode).
+fn print_result(
+    result: &mut mysql_blocking::QueryResult<'_>,
+    batch: bool,
+    column_names: bool,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    {
+        if let Some(columns) = result.columns().cloned() {
+            if batch {
+                // Like the mariadb client, print nothing at all for an empty result set.
+                let mut header_done = !column_names;
+                while let Some(row) = result.next_row()? {
+                    if !header_done {
+                        output::write_batch_header(out, columns.iter().map(|c| c.name_bytes()))?;
+                        header_done = true;
+                    }
+                    output::write_batch_row(out, row.raw_values())?;
+                }
+            } else {
+                let names = columns.iter().map(|c| c.name().into_owned()).collect();
+                let numeric = columns.iter().map(is_numeric).collect();
+                let mut table = output::Table::new(names, numeric);
+                while let Some(row) = result.next_row()? {
+                    table.push(row.raw_values());
+                }
+                if table.len() == 0 {
+                    writeln!(out, "Empty set")?;
+                } else {
+                    table.print(out)?;
+                    let n = table.len();
+                    writeln!(out, "{n} row{} in set\n", if n == 1 { "" } else { "s" })?;
+                }
+            }
+        } else if !batch {
+            if let Some(ok) = result.ok() {
+                let n = ok.affected_rows;
+                writeln!(out, "Query OK, {n} row{} affected\n", if n == 1 { "" } else { "s" })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The database of a `USE db` statement (quotes removed), as the mariadb client reads it.
+fn use_command(sql: &str) -> Option<String> {
+    let mut words = sql.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("use") {
+        return None;
+    }
+    let db = words.next()?;
+    let db = db
+        .strip_prefix('`')
+        .and_then(|d| d.strip_suffix('`'))
+        .or_else(|| db.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')))
+        .or_else(|| db.strip_prefix('"').and_then(|d| d.strip_suffix('"')))
+        .unwrap_or(db);
+    Some(db.to_string())
+}
+
+fn is_numeric(c: &mysql_blocking::Column) -> bool {
+    use mysql_proto::ColumnType::*;
+    matches!(
+        c.column_type,
+        Decimal | NewDecimal | Tiny | Short | Long | Float | Double | LongLong | Int24 | Year
+    )
+}

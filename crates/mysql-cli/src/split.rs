@@ -1,0 +1,203 @@
+//! Splits client input into statements the way the `mariadb` / `mysql` command-line clients do:
+//! on the delimiter (`;` by default, changed by a `DELIMITER xx` line) outside quotes and
+//! comments. Comments are removed (`-- ` and `#` to the end of the line, `/* ... */`), except
+//! the executable `/*! ... */` and `/*M! ... */` ones, which the server must see. Each statement
+//! remembers the line it starts on, for `ERROR ... at line N`.
+
+/// One statement to send, and the 1-based input line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL text, trimmed, without its delimiter.
+    pub sql: String,
+    /// The line of its first character.
+    pub line: usize,
+}
+
+/// Splits `input` into statements. Empty statements (only whitespace or comments) are dropped.
+pub fn split(input: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut delimiter = ";".to_string();
+    let mut buf = String::new();
+    let mut start_line = 0;
+    let mut line = 1;
+    let chars: Vec<char> = input.chars().collect();
+    let mut i = 0;
+    let at = |i: usize, s: &str| -> bool {
+        let mut j = i;
+        for c in s.chars() {
+            if chars.get(j) != Some(&c) {
+                return false;
+            }
+            j += 1;
+        }
+        true
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        // A DELIMITER command is a whole line at the start of a statement.
+        if buf.trim().is_empty() && starts_with_ci(&chars[i..], "delimiter") {
+            let after = chars.get(i + 9).copied();
+            if after.is_some_and(|a| a == ' ' || a == '\t') {
+                let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
+                let arg: String = chars[i + 9..end].iter().collect();
+                let arg = arg.trim();
+                if !arg.is_empty() {
+                    delimiter = arg.split_whitespace().next().unwrap_or(";").to_string();
+                }
+                buf.clear();
+                i = end;
+                continue;
+            }
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        if at(i, &delimiter) {
+            push(&mut out, &mut buf, start_line);
+            i += delimiter.chars().count();
+            continue;
+        }
+        match c {
+            '\'' | '"' | '`' => {
+                if buf.trim().is_empty() {
+                    start_line = line;
+                }
+                // Copy the quoted text verbatim (backslash escapes inside ' and ").
+                buf.push(c);
+                i += 1;
+                while i < chars.len() {
+                    let d = chars[i];
+                    buf.push(d);
+                    i += 1;
+                    if d == '\n' {
+                        line += 1;
+                    }
+                    if d == '\\' && c != '`' && i < chars.len() {
+                        if chars[i] == '\n' {
+                            line += 1;
+                        }
+                        buf.push(chars[i]);
+                        i += 1;
+                    } else if d == c {
+                        if chars.get(i) == Some(&c) {
+                            buf.push(c);
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            '#' => {
+                i = skip_to_eol(&chars, i);
+                continue;
+            }
+            '-' if at(i, "--")
+                && chars.get(i + 2).is_none_or(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                i = skip_to_eol(&chars, i);
+                continue;
+            }
+            '/' if at(i, "/*") && !at(i, "/*!") && !at(i, "/*M!") => {
+                let mut j = i + 2;
+                while j < chars.len() && !at(j, "*/") {
+                    if chars[j] == '\n' {
+                        line += 1;
+                    }
+                    j += 1;
+                }
+                i = (j + 2).min(chars.len());
+                if !buf.trim().is_empty() {
+                    buf.push(' ');
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if buf.trim().is_empty() && !c.is_whitespace() {
+            buf.clear();
+            start_line = line;
+        }
+        buf.push(c);
+        i += 1;
+    }
+    push(&mut out, &mut buf, start_line);
+    out
+}
+
+fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize) {
+    let sql = buf.trim();
+    if !sql.is_empty() {
+        out.push(Statement {
+            sql: sql.to_string(),
+            line,
+        });
+    }
+    buf.clear();
+}
+
+fn skip_to_eol(chars: &[char], i: usize) -> usize {
+    chars[i..]
+        .iter()
+        .position(|&c| c == '\n')
+        .map_or(chars.len(), |p| i + p)
+}
+
+fn starts_with_ci(chars: &[char], word: &str) -> bool {
+    chars.len() >= word.len()
+        && chars
+            .iter()
+            .zip(word.chars())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqls(input: &str) -> Vec<(String, usize)> {
+        split(input).into_iter().map(|s| (s.sql, s.line)).collect()
+    }
+
+    #[test]
+    fn splits_on_semicolons_outside_quotes_and_comments() {
+        assert_eq!(
+            sqls("SELECT 1;\n\nSELECT ';', \"a;b\", `c;d` -- x;y\n;# z;\nSELECT 2"),
+            vec![
+                ("SELECT 1".into(), 1),
+                ("SELECT ';', \"a;b\", `c;d`".into(), 3),
+                ("SELECT 2".into(), 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_and_doubled_quotes() {
+        assert_eq!(
+            sqls(r"SELECT 'it''s;', 'a\';b'; SELECT 2"),
+            vec![(r"SELECT 'it''s;', 'a\';b'".into(), 1), ("SELECT 2".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn comments_removed_but_executable_comments_kept() {
+        assert_eq!(
+            sqls("/* a;\n b */ SELECT /*! 1 */;\n-- only a comment;\n"),
+            vec![("SELECT /*! 1 */".into(), 2)]
+        );
+        assert_eq!(sqls("SELECT 1--2;"), vec![("SELECT 1--2".into(), 1)]);
+    }
+
+    #[test]
+    fn delimiter_command() {
+        let input = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\ndelimiter ;\nCALL p();";
+        assert_eq!(
+            sqls(input),
+            vec![
+                ("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END".into(), 2),
+                ("CALL p()".into(), 4),
+            ]
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! `mysql-rs --batch` against the real `mariadb --batch` client: the same statements through
+//! both, on the same server; standard output, standard error and exit code must be identical.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use integration_tests::{blocking, url};
+
+const DB: &str = "rs_corpus";
+
+/// Creates the corpus database once per test process: every column type with edge values.
+fn setup() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let mut c = blocking(&url());
+        c.query_drop(SETUP.replace("{DB}", DB)).expect("corpus setup");
+    });
+}
+
+const SETUP: &str = r#"
+SET SESSION sql_mode = '';
+DROP DATABASE IF EXISTS {DB};
+CREATE DATABASE {DB} CHARACTER SET utf8mb4;
+USE {DB};
+CREATE TABLE ints (
+  ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED,
+  mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED,
+  bi BIGINT, biu BIGINT UNSIGNED, zf INT(6) ZEROFILL, b BOOL);
+INSERT INTO ints VALUES
+  (-128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0, 0, FALSE),
+  (127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295,
+   9223372036854775807, 18446744073709551615, 42, TRUE),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE nums (
+  d DECIMAL(65,30), d2 DECIMAL(10,2), f FLOAT, db DOUBLE, b1 BIT(1), b64 BIT(64), b9 BIT(9), y YEAR);
+INSERT INTO nums VALUES
+  ('99999999999999999999999999999999999.999999999999999999999999999999', -99999999.99,
+   3.40282e38, -1.7976931348623157e308, b'1', 0xFFFFFFFFFFFFFFFF, b'100000001', 2155),
+  ('-99999999999999999999999999999999999.999999999999999999999999999999', 0.01,
+   -1.17549e-38, 2.2250738585072014e-308, b'0', 0, b'1', 1901),
+  (0, 0, 0, -0.0, 0, 1, 0, 0),
+  (0.000000000000000000000000000001, 1.5, 1.5, 0.1, NULL, 0x0102030405060708, 9, 2000),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE times (
+  t TIME, t6 TIME(6), d DATE, dt DATETIME, dt6 DATETIME(6), ts TIMESTAMP NULL, ts6 TIMESTAMP(6) NULL);
+INSERT INTO times VALUES
+  ('-838:59:59', '838:59:59.000000', '1000-01-01', '1000-01-01 00:00:00',
+   '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', '2038-01-19 03:14:07.999999'),
+  ('00:00:00', '-00:00:01.5', '0000-00-00', '0000-00-00 00:00:00',
+   '0000-00-00 00:00:00.000000', '0000-00-00 00:00:00', NULL),
+  ('25:00:00', '100:00:00.123456', '2024-02-29', '2024-02-29 12:34:56',
+   '2024-02-29 12:34:56.000001', '2024-02-29 12:34:56', '2024-02-29 12:34:56.5'),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE strs (
+  vc VARCHAR(100) CHARACTER SET utf8mb4, l1 VARCHAR(100) CHARACTER SET latin1, c CHAR(10),
+  bin VARBINARY(100), bl BLOB, tx TEXT, e ENUM('a', 'b', 'c d'), s SET('x', 'y', 'z'),
+  j JSON, u UUID, ip INET6, g GEOMETRY);
+INSERT INTO strs VALUES
+  ('héllo wörld 😀 日本語', 'café ñ', 'abc', X'00090A5C0D41FF', X'00', 'multi\nline\ttab\\back',
+   'c d', 'x,z', '{"a": [1, 2.5, "x"], "b": null}', '123e4567-e89b-12d3-a456-426614174000',
+   '2001:db8::1', ST_GeomFromText('POINT(1 2)')),
+  ('', '', '', '', '', '', 'a', '', '[]', '00000000-0000-0000-0000-000000000000',
+   '::ffff:1.2.3.4', ST_GeomFromText('LINESTRING(0 0, 1 1, 2 5)')),
+  ('tab\there', 'nl\nhere', 'bs\\', X'5C30', X'0A0D09', 'NULL', 'b', 'x,y,z', '"str"',
+   'ffffffff-ffff-ffff-ffff-ffffffffffff', '::', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))')),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(40), n INT, x DOUBLE);
+INSERT INTO big SELECT seq, CONCAT('row-', seq, REPEAT('.', seq % 17)),
+  IF(seq % 10 = 0, NULL, seq * 7), seq / 3 FROM seq_1_to_50000;
+CREATE TABLE huge (id INT, b LONGBLOB);
+INSERT INTO huge SELECT 1, CONCAT(REPEAT('ab', 8500000), X'000A09');
+CREATE PROCEDURE multi() BEGIN
+  SELECT 1 AS one;
+  SELECT * FROM ints;
+  SELECT 'x' AS empty FROM DUAL WHERE 0;
+  SELECT 2 AS two, 'second' AS label;
+END;
+CREATE PROCEDURE failing() BEGIN
+  SELECT 1 AS before_error;
+  SELECT * FROM no_such_table;
+END;
+"#;
+
+struct Run {
+    stdout: Vec<u8>,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn run(program: &str, args: &[String], input: &str) -> Run {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
+    }
+}
+
+fn mariadb_args() -> Vec<String> {
+    let port = url()
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.split('/').next().map(str::to_string))
+        .unwrap();
+    [
+        "--no-defaults",
+        "--host=127.0.0.1",
+        &format!("--port={port}"),
+        "--user=rs_native",
+        "--password=native_pw",
+        "--default-character-set=utf8mb4",
+        "--max-allowed-packet=1G",
+        "--batch",
+        DB,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn ours() -> Vec<String> {
+    let u = url().replace("/test", &format!("/{DB}"));
+    vec!["--url".into(), u, "--batch".into()]
+}
+
+/// Runs `input` through both clients and asserts identical output; returns ours.
+fn compare(input: &str) -> Run {
+    setup();
+    let theirs = run("mariadb", &mariadb_args(), input);
+    let mine = run(env!("CARGO_BIN_EXE_mysql-rs"), &ours(), input);
+    if mine.stdout != theirs.stdout {
+        let a = String::from_utf8_lossy(&mine.stdout);
+        let b = String::from_utf8_lossy(&theirs.stdout);
+        let line = a
+            .lines()
+            .zip(b.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.lines().count().min(b.lines().count()));
+        panic!(
+            "stdout differs at line {line}:\n mysql-rs: {:?}\n mariadb:  {:?}\n(lengths {} vs {})",
+            a.lines().nth(line),
+            b.lines().nth(line),
+            mine.stdout.len(),
+            theirs.stdout.len()
+        );
+    }
+    assert_eq!(mine.code, theirs.code, "exit codes; stderr ours: {}", mine.stderr);
+    assert_eq!(mine.stderr, theirs.stderr, "stderr");
+    mine
+}
+
+#[test]
+fn every_column_type_with_edge_values() {
+    let r = compare(
+        "SELECT * FROM ints;\nSELECT * FROM nums;\nSELECT * FROM times;\nSELECT * FROM strs;\n\
+         SELECT ti + 0, bi DIV 2, biu DIV 2, zf, -zf FROM ints;\n\
+         SELECT HEX(b64), b64 + 0, b9 + 0, d * 2, f * 1, db / 3 FROM nums;\n\
+         SELECT TIMEDIFF(t, '00:00:01'), d + INTERVAL 1 DAY, TIMESTAMPADD(SECOND, 1, dt6) FROM times;\n\
+         SELECT LENGTH(vc), CHAR_LENGTH(vc), HEX(l1), JSON_EXTRACT(j, '$.a'), ST_AsText(g), HEX(u) FROM strs;\n",
+    );
+    assert_eq!(r.code, Some(0));
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("18446744073709551615"));
+    assert!(out.contains("-838:59:59"));
+    assert!(out.contains("0000-00-00 00:00:00.000000"));
+    assert!(out.contains("héllo wörld 😀 日本語"));
+    assert!(out.contains("\\0\\t\\n\\\\"));
+}
+
+#[test]
+fn literals_nulls_and_escapes() {
+    let r = compare(
+        "SELECT NULL, NULL AS n2, '' AS empty, 'NULL' AS text_null;\n\
+         SELECT CHAR(0, 9, 10, 92, 13, 65) AS ctl, X'00FF' AS bin, _latin1 X'E9' AS latin1;\n\
+         SELECT -0.0, 1/3, 1e-7, 1.5e300, 12345678901234567890123456789.5, ~0, -9223372036854775808;\n\
+         SELECT 'x' AS nothing FROM DUAL WHERE 0;\n\
+         SELECT 'a\tb' AS `tab\tname`, 'c' AS ``````, 1 AS `é`;\n\
+         SELECT CAST(1.5 AS DECIMAL(65,30)), CAST('2020-01-01 10:00:00.5' AS DATETIME(3)), CAST(-1 AS UNSIGNED);\n\
+         SELECT JSON_OBJECT('k', 1, 'v', JSON_ARRAY(1, NULL, 'x')), UUID_SHORT() > 0, INET6_ATON('::1');\n",
+    );
+    assert_eq!(r.code, Some(0));
+}
+
+#[test]
+fn fifty_thousand_rows() {
+    let r = compare("SELECT * FROM big ORDER BY id;\nSELECT COUNT(*), SUM(n) FROM big;\n");
+    assert_eq!(r.code, Some(0));
+    assert_eq!(r.stdout.iter().filter(|&&b| b == b'\n').count(), 50_001 + 2);
+}
+
+#[test]
+fn a_row_larger_than_16_mib() {
+    let r = compare("SELECT id, LENGTH(b), b FROM huge;\n");
+    assert!(r.stdout.len() > 17_000_000);
+}
+
+#[test]
+fn multi_statement_input_and_procedures() {
+    let r = compare(
+        "SELECT 1; SELECT 2 AS b;\n\n  SELECT 3\n  AS c;\n-- a comment; not a statement\n\
+         # another; comment\nCALL multi();\nDO 1;\nSET @x = 5;\nSELECT @x;\n\
+         DELIMITER //\nSELECT 'custom delimiter' AS d//\nDELIMITER ;\nSELECT 'back';\n",
+    );
+    assert_eq!(r.code, Some(0));
+}
+
+#[test]
+fn errors_stop_with_the_same_message_and_exit_code() {
+    for input in [
+        "SELEC 1;\n",
+        "SELECT 1;\nSELECT 2;\n\nSELECT * FROM no_such_table;\nSELECT 'not reached';\n",
+        "CALL failing();\nSELECT 'not reached';\n",
+        "SELECT 1/0;\nSELECT CAST('x' AS SIGNED);\nSELECT 1 FROM DUAL WHERE\n",
+        "SELECT 1 AS ok;\n  SELECT\n\n  unknown_column;\n",
+        "SELECT 'a;b' AS `c;d`;\nUSE no_such_database;\n",
+        "USE `mysql`;\nSELECT DATABASE();\nuse test\n;SELECT DATABASE();SELECT bi - 1 FROM rs_corpus.ints;\n",
+    ] {
+        let r = compare(input);
+        assert_eq!(r.code, Some(1), "{input}");
+        assert!(r.stderr.contains("ERROR "), "{input}");
+    }
+}
