@@ -27,14 +27,18 @@ fn connect_query_and_types_over_every_transport() {
 fn streaming_rows_and_multiple_result_sets() {
     let mut c = blocking(&url());
     let t = table("stream");
-    c.query_drop(format!("CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20))"))
-        .unwrap();
+    c.query_drop(format!(
+        "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20))"
+    ))
+    .unwrap();
     c.query_drop(format!(
         "INSERT INTO {t} SELECT seq, CONCAT('v', seq) FROM seq_1_to_20000"
     ))
     .unwrap();
     assert_eq!(c.affected_rows(), 20000);
-    let mut r = c.query(format!("SELECT id, v FROM {t} ORDER BY id")).unwrap();
+    let mut r = c
+        .query(format!("SELECT id, v FROM {t} ORDER BY id"))
+        .unwrap();
     let mut n = 0i64;
     while let Some(row) = r.next_row().unwrap() {
         n += 1;
@@ -108,11 +112,7 @@ fn wrong_password_gives_the_server_error() {
 
 #[test]
 fn nothing_listening_is_an_io_error_and_timeouts_work() {
-    let o = Opts::builder()
-        .host("127.0.0.1")
-        .port(1)
-        .user("x")
-        .build();
+    let o = Opts::builder().host("127.0.0.1").port(1).user("x").build();
     assert_eq!(Conn::connect(o).unwrap_err().kind(), ErrorKind::Io);
     // A read timeout breaks a statement that runs too long.
     let mut c = blocking(&format!("{}?read-timeout=200ms", url()));
@@ -145,9 +145,12 @@ fn a_row_larger_than_16_mib() {
 fn last_insert_id_and_reset() {
     let mut c = blocking(&url());
     let t = table("ai");
-    c.query_drop(format!("CREATE TEMPORARY TABLE {t} (id INT AUTO_INCREMENT PRIMARY KEY, x INT)"))
+    c.query_drop(format!(
+        "CREATE TEMPORARY TABLE {t} (id INT AUTO_INCREMENT PRIMARY KEY, x INT)"
+    ))
+    .unwrap();
+    c.query_drop(format!("INSERT INTO {t} (x) VALUES (1), (2)"))
         .unwrap();
-    c.query_drop(format!("INSERT INTO {t} (x) VALUES (1), (2)")).unwrap();
     assert_eq!((c.affected_rows(), c.last_insert_id()), (2, 1));
     c.query_drop("SET @v = 5").unwrap();
     c.reset().unwrap();

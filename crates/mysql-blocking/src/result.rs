@@ -1,7 +1,7 @@
 //! [`QueryResult`]: the streamed results of one query.
 
 use mysql_proto::{
-    CommandId, Columns, Error, ErrorKind, Event, FromRow, OkPacket, Result, Row, RowRef,
+    Columns, CommandId, Error, ErrorKind, Event, FromRow, OkPacket, Result, Row, RowRef,
 };
 
 use crate::conn::Conn;
@@ -70,7 +70,12 @@ impl<'c> QueryResult<'c> {
                 _ => Err(Error::protocol("row event vanished")),
             };
         }
-        match self.conn.proto.event().ok_or_else(|| Error::protocol("no event"))? {
+        match self
+            .conn
+            .proto
+            .event()
+            .ok_or_else(|| Error::protocol("no event"))?
+        {
             Event::ResultSetEnd { ok, .. } => {
                 let more = ok.status.more_results();
                 self.ok = Some(ok.clone());

@@ -46,7 +46,11 @@ impl Stream {
         Err(last)
     }
 
-    pub(crate) fn set_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_timeouts(
+        &self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => {
                 s.set_read_timeout(read)?;
@@ -67,7 +71,10 @@ pub(crate) fn remaining(deadline: Option<Instant>) -> io::Result<Option<Duration
         None => Ok(None),
         Some(d) => match d.checked_duration_since(Instant::now()) {
             Some(t) if !t.is_zero() => Ok(Some(t)),
-            _ => Err(io::Error::new(io::ErrorKind::TimedOut, "connect timeout expired")),
+            _ => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connect timeout expired",
+            )),
         },
     }
 }

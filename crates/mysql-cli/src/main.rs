@@ -56,7 +56,11 @@ fn parse_args() -> Result<Args, String> {
             "-N" | "--skip-column-names" => a.column_names = false,
             "--runtime" => match value("--runtime")?.as_str() {
                 "blocking" => {}
-                other => return Err(format!("runtime `{other}` is not available yet (only `blocking`)")),
+                other => {
+                    return Err(format!(
+                        "runtime `{other}` is not available yet (only `blocking`)"
+                    ))
+                }
             },
             "--prepared" => return Err("--prepared is not available yet".into()),
             "-h" | "--help" => {
@@ -202,7 +206,11 @@ fn print_result(
         } else if !batch {
             if let Some(ok) = result.ok() {
                 let n = ok.affected_rows;
-                writeln!(out, "Query OK, {n} row{} affected\n", if n == 1 { "" } else { "s" })?;
+                writeln!(
+                    out,
+                    "Query OK, {n} row{} affected\n",
+                    if n == 1 { "" } else { "s" }
+                )?;
             }
         }
     }

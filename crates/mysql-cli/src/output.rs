@@ -74,7 +74,11 @@ impl Table {
     pub fn push<'a>(&mut self, values: impl Iterator<Item = Option<&'a [u8]>>) {
         self.rows.push(
             values
-                .map(|v| v.map_or("NULL".to_string(), |b| String::from_utf8_lossy(b).into_owned()))
+                .map(|v| {
+                    v.map_or("NULL".to_string(), |b| {
+                        String::from_utf8_lossy(b).into_owned()
+                    })
+                })
                 .collect(),
         );
     }
@@ -93,7 +97,11 @@ impl Table {
                 w[i] = w[i].max(width(v));
             }
         }
-        let line: String = w.iter().map(|n| format!("+{}", "-".repeat(n + 2))).collect::<String>() + "+";
+        let line: String = w
+            .iter()
+            .map(|n| format!("+{}", "-".repeat(n + 2)))
+            .collect::<String>()
+            + "+";
         writeln!(out, "{line}")?;
         let cells = |vals: &[String], align: bool| -> String {
             let mut s = String::new();
@@ -123,7 +131,11 @@ mod tests {
     #[test]
     fn escapes_like_the_mariadb_client() {
         let mut out = Vec::new();
-        write_batch_row(&mut out, [Some(&b"a\0b\tc\nd\\e\rf"[..]), None, Some(b"")].into_iter()).unwrap();
+        write_batch_row(
+            &mut out,
+            [Some(&b"a\0b\tc\nd\\e\rf"[..]), None, Some(b"")].into_iter(),
+        )
+        .unwrap();
         assert_eq!(out, b"a\\0b\\tc\\nd\\\\e\rf\tNULL\t\n");
     }
 

@@ -22,23 +22,18 @@ pub fn split(input: &str) -> Vec<Statement> {
     let mut line = 1;
     let chars: Vec<char> = input.chars().collect();
     let mut i = 0;
-    let at = |i: usize, s: &str| -> bool {
-        let mut j = i;
-        for c in s.chars() {
-            if chars.get(j) != Some(&c) {
-                return false;
-            }
-            j += 1;
-        }
-        true
-    };
+    let at =
+        |i: usize, s: &str| -> bool { (i..).zip(s.chars()).all(|(j, c)| chars.get(j) == Some(&c)) };
     while i < chars.len() {
         let c = chars[i];
         // A DELIMITER command is a whole line at the start of a statement.
         if buf.trim().is_empty() && starts_with_ci(&chars[i..], "delimiter") {
             let after = chars.get(i + 9).copied();
             if after.is_some_and(|a| a == ' ' || a == '\t') {
-                let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
+                let end = chars[i..]
+                    .iter()
+                    .position(|&c| c == '\n')
+                    .map_or(chars.len(), |p| i + p);
                 let arg: String = chars[i + 9..end].iter().collect();
                 let arg = arg.trim();
                 if !arg.is_empty() {
@@ -94,7 +89,9 @@ pub fn split(input: &str) -> Vec<Statement> {
                 continue;
             }
             '-' if at(i, "--")
-                && chars.get(i + 2).is_none_or(|c| c.is_whitespace() || c.is_control()) =>
+                && chars
+                    .get(i + 2)
+                    .is_none_or(|c| c.is_whitespace() || c.is_control()) =>
             {
                 i = skip_to_eol(&chars, i);
                 continue;
@@ -176,7 +173,10 @@ mod tests {
     fn escapes_and_doubled_quotes() {
         assert_eq!(
             sqls(r"SELECT 'it''s;', 'a\';b'; SELECT 2"),
-            vec![(r"SELECT 'it''s;', 'a\';b'".into(), 1), ("SELECT 2".into(), 1)]
+            vec![
+                (r"SELECT 'it''s;', 'a\';b'".into(), 1),
+                ("SELECT 2".into(), 1)
+            ]
         );
     }
 
@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(
             sqls(input),
             vec![
-                ("CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END".into(), 2),
+                (
+                    "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END".into(),
+                    2
+                ),
                 ("CALL p()".into(), 4),
             ]
         );

@@ -14,7 +14,8 @@ fn setup() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         let mut c = blocking(&url());
-        c.query_drop(SETUP.replace("{DB}", DB)).expect("corpus setup");
+        c.query_drop(SETUP.replace("{DB}", DB))
+            .expect("corpus setup");
     });
 }
 
@@ -157,7 +158,11 @@ fn compare(input: &str) -> Run {
             theirs.stdout.len()
         );
     }
-    assert_eq!(mine.code, theirs.code, "exit codes; stderr ours: {}", mine.stderr);
+    assert_eq!(
+        mine.code, theirs.code,
+        "exit codes; stderr ours: {}",
+        mine.stderr
+    );
     assert_eq!(mine.stderr, theirs.stderr, "stderr");
     mine
 }

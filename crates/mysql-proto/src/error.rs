@@ -57,7 +57,11 @@ pub struct ServerError {
 
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ERROR {} ({}): {}", self.code, self.sql_state, self.message)
+        write!(
+            f,
+            "ERROR {} ({}): {}",
+            self.code, self.sql_state, self.message
+        )
     }
 }
 

@@ -345,9 +345,16 @@ fn percent_decode(s: &str) -> Result<String> {
 fn parse_duration(key: &str, v: &str) -> Result<Duration> {
     let bad = || Error::misuse(format!("invalid duration `{v}` for {key}"));
     if let Some(ms) = v.strip_suffix("ms") {
-        return ms.parse::<u64>().map(Duration::from_millis).map_err(|_| bad());
+        return ms
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| bad());
     }
-    let secs = v.strip_suffix('s').unwrap_or(v).parse::<f64>().map_err(|_| bad())?;
+    let secs = v
+        .strip_suffix('s')
+        .unwrap_or(v)
+        .parse::<f64>()
+        .map_err(|_| bad())?;
     Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
 
@@ -387,7 +394,10 @@ mod tests {
     #[test]
     fn minimal_and_bad_urls() {
         let o = Opts::from_url("mysql://localhost").unwrap();
-        assert_eq!((o.host(), o.port(), o.user(), o.password()), ("localhost", 3306, "", None));
+        assert_eq!(
+            (o.host(), o.port(), o.user(), o.password()),
+            ("localhost", 3306, "", None)
+        );
         for bad in [
             "http://x",
             "mysql://h:notaport/",
@@ -396,7 +406,11 @@ mod tests {
             "mysql://%zz@h/",
             "mysql://[::1/",
         ] {
-            assert_eq!(Opts::from_url(bad).unwrap_err().kind(), crate::ErrorKind::Misuse, "{bad}");
+            assert_eq!(
+                Opts::from_url(bad).unwrap_err().kind(),
+                crate::ErrorKind::Misuse,
+                "{bad}"
+            );
         }
         let e = Opts::from_url("mysql://h/?ssl-mode=REQUIRED").unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Unsupported);

@@ -196,14 +196,20 @@ pub fn row_fixture(values: &[(&str, Option<&str>)]) -> (Columns, Vec<u8>) {
         .collect::<Vec<_>>()
         .into();
     let mut payload = Vec::new();
-    encode_text_row(values.iter().map(|(_, v)| v.map(str::as_bytes)), &mut payload);
+    encode_text_row(
+        values.iter().map(|(_, v)| v.map(str::as_bytes)),
+        &mut payload,
+    );
     (columns, payload)
 }
 
 /// Renders an event as one line of text, for transcripts.
 pub fn render_event(ev: &Event<'_>) -> String {
     match ev {
-        Event::Connected(info) => format!("connected {} id={}", info.server_version, info.connection_id),
+        Event::Connected(info) => format!(
+            "connected {} id={}",
+            info.server_version, info.connection_id
+        ),
         Event::ResultSetStart { id, columns } => {
             let names: Vec<_> = columns.iter().map(|c| c.name().into_owned()).collect();
             format!("#{} columns {}", id.get(), names.join(","))
@@ -219,7 +225,12 @@ pub fn render_event(ev: &Event<'_>) -> String {
             format!("#{} row {}", id.get(), vals.join(","))
         }
         Event::ResultSetEnd { id, ok } => {
-            format!("#{} end status=0x{:04x} warnings={}", id.get(), ok.status.0, ok.warnings)
+            format!(
+                "#{} end status=0x{:04x} warnings={}",
+                id.get(),
+                ok.status.0,
+                ok.warnings
+            )
         }
         Event::Ok { id, ok } => format!(
             "#{} ok affected={} id={} status=0x{:04x} info={:?}",

@@ -6,7 +6,9 @@ use mysql_proto::auth::native_password;
 use mysql_proto::codec::framing::{Deframed, Deframer};
 use mysql_proto::constants::*;
 use mysql_proto::packets::HandshakeResponse;
-use mysql_proto::testing::{drive, eof_greeting, mariadb_greeting, ServerScript, Transcript, SCRAMBLE};
+use mysql_proto::testing::{
+    drive, eof_greeting, mariadb_greeting, ServerScript, Transcript, SCRAMBLE,
+};
 use mysql_proto::{Connection, ErrorKind, Event, Opts};
 
 fn opts() -> Opts {
@@ -23,7 +25,10 @@ fn full_session(greeting: &mysql_proto::packets::Greeting) -> Vec<u8> {
     s.ok(0, 0);
     // 1: SELECT with two rows, one NULL.
     s.set_seq(1);
-    s.result_set(&["id", "name"], &[vec![Some(b"1"), Some(b"a\tb")], vec![Some(b"2"), None]]);
+    s.result_set(
+        &["id", "name"],
+        &[vec![Some(b"1"), Some(b"a\tb")], vec![Some(b"2"), None]],
+    );
     // 2: INSERT
     s.set_seq(1);
     s.ok(3, 42);
@@ -106,7 +111,10 @@ fn handshake_response_is_what_the_server_expects() {
     assert_eq!(hr.user, b"app");
     assert_eq!(hr.database.as_deref(), Some(&b"test"[..]));
     assert_eq!(hr.auth_plugin_name, b"mysql_native_password");
-    assert_eq!(hr.auth_response, native_password::scramble(b"secret", &SCRAMBLE));
+    assert_eq!(
+        hr.auth_response,
+        native_password::scramble(b"secret", &SCRAMBLE)
+    );
     assert_eq!(hr.collation, 45);
     for flag in [
         CLIENT_PROTOCOL_41,
@@ -124,14 +132,28 @@ fn handshake_response_is_what_the_server_expects() {
         assert!(hr.capabilities & flag != 0, "flag {flag:#x} missing");
     }
     // Never asked for: TLS (not implemented), LOCAL INFILE, compression, CLIENT_MYSQL on MariaDB.
-    for flag in [CLIENT_SSL, CLIENT_LOCAL_FILES, CLIENT_COMPRESS, CLIENT_MYSQL] {
+    for flag in [
+        CLIENT_SSL,
+        CLIENT_LOCAL_FILES,
+        CLIENT_COMPRESS,
+        CLIENT_MYSQL,
+    ] {
         assert_eq!(hr.capabilities & flag, 0, "flag {flag:#x} set");
     }
-    assert!(hr.attributes.iter().any(|(k, v)| k == "_client_name" && v == "mysql-rs"));
+    assert!(hr
+        .attributes
+        .iter()
+        .any(|(k, v)| k == "_client_name" && v == "mysql-rs"));
     // Then the five commands, each starting at sequence id 0.
     let cmds: Vec<_> = packets[1..].iter().map(|(s, p)| (*s, p[0])).collect();
-    assert_eq!(cmds, vec![(0, 0x03), (0, 0x03), (0, 0x03), (0, 0x03), (0, 0x0e)]);
-    assert_eq!(&packets[4].1[1..], b"SELECT 9 AS x; DO 1; SELECT 1 AS y FROM DUAL WHERE 0");
+    assert_eq!(
+        cmds,
+        vec![(0, 0x03), (0, 0x03), (0, 0x03), (0, 0x03), (0, 0x0e)]
+    );
+    assert_eq!(
+        &packets[4].1[1..],
+        b"SELECT 9 AS x; DO 1; SELECT 1 AS y FROM DUAL WHERE 0"
+    );
 }
 
 fn split_packets(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
@@ -140,7 +162,10 @@ fn split_packets(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
     while pos < wire.len() {
         let mut seq = wire[pos + 3];
         let s0 = seq;
-        match Deframer::new().next(&wire[pos..], &mut seq, usize::MAX).unwrap() {
+        match Deframer::new()
+            .next(&wire[pos..], &mut seq, usize::MAX)
+            .unwrap()
+        {
             Deframed::Packet { consumed, payload } => {
                 out.push((s0, wire[pos..][payload.unwrap()].to_vec()));
                 pos += consumed;
@@ -175,7 +200,11 @@ struct TwoChunks {
 fn drive_chunked(input: &[u8], c: &mut TwoChunks) -> Transcript {
     // Feed the first chunk, then the rest, through the public Connection API directly.
     let mut conn = Connection::new(opts());
-    let mut t = Transcript { events: vec![], error: None, sent: vec![] };
+    let mut t = Transcript {
+        events: vec![],
+        error: None,
+        sent: vec![],
+    };
     let parts = [&input[..c.first], &input[c.first..]];
     let mut next = 0;
     loop {
@@ -221,9 +250,16 @@ fn cut_at_every_offset_gives_a_clean_error() {
     let whole = run(&input, usize::MAX);
     for cut in 0..input.len() {
         let t = drive(opts(), &input[..cut], 7, true, &mut queue_commands);
-        let err = t.error.as_deref().unwrap_or_else(|| panic!("no error at cut {cut}"));
+        let err = t
+            .error
+            .as_deref()
+            .unwrap_or_else(|| panic!("no error at cut {cut}"));
         assert!(err.contains("closed"), "cut {cut}: {err}");
-        assert!(whole.events.starts_with(&t.events), "cut {cut}: wrong events {:?}", t.events);
+        assert!(
+            whole.events.starts_with(&t.events),
+            "cut {cut}: wrong events {:?}",
+            t.events
+        );
     }
 }
 
@@ -247,7 +283,11 @@ fn wrong_password_reports_the_server_code() {
     let mut s = ServerScript::new();
     s.greeting(&mariadb_greeting());
     s.set_seq(2);
-    s.err(1045, "28000", "Access denied for user 'app'@'localhost' (using password: YES)");
+    s.err(
+        1045,
+        "28000",
+        "Access denied for user 'app'@'localhost' (using password: YES)",
+    );
     let t = drive(opts(), s.bytes(), usize::MAX, false, &mut |_| Ok(()));
     assert_eq!(
         t.error.as_deref(),
@@ -280,7 +320,10 @@ fn auth_switch_to_native_uses_the_new_scramble() {
     // switch is answered with seq 3.
     let hr = HandshakeResponse::parse(&packets[0].1).unwrap();
     assert_eq!(hr.auth_plugin_name, b"mysql_native_password");
-    assert_eq!(packets[1], (3, native_password::scramble(b"secret", &new_scramble)));
+    assert_eq!(
+        packets[1],
+        (3, native_password::scramble(b"secret", &new_scramble))
+    );
 }
 
 #[test]
@@ -315,7 +358,10 @@ fn connected() -> (Connection, ServerScript) {
     s.ok(0, 0);
     let mut conn = Connection::new(opts());
     feed(&mut conn, s.bytes());
-    assert!(matches!(conn.poll_event().unwrap(), Some(Event::Connected(_))));
+    assert!(matches!(
+        conn.poll_event().unwrap(),
+        Some(Event::Connected(_))
+    ));
     (conn, s)
 }
 
@@ -368,7 +414,9 @@ fn max_packet_limit_refuses_large_rows() {
     s.set_seq(1);
     s.result_set(&["big"], &[vec![Some(&vec![0u8; 2 << 20][..])]]);
     let o = Opts::from_url("mysql://app:secret@localhost/test?max-packet=1048576").unwrap();
-    let t = drive(o, s.bytes(), 1 << 16, false, &mut |c| c.query("SELECT big").map(drop));
+    let t = drive(o, s.bytes(), 1 << 16, false, &mut |c| {
+        c.query("SELECT big").map(drop)
+    });
     assert!(t.error.unwrap().starts_with("limit exceeded"));
 }
 
@@ -397,8 +445,14 @@ fn discarded_command_is_drained_and_the_next_one_is_clean() {
     let input = rest_of(&s, mark);
     feed(&mut conn, &input[..input.len() / 3]);
     // Read the start and one row, then lose interest.
-    assert!(matches!(conn.poll_event().unwrap(), Some(Event::ResultSetStart { .. })));
-    assert!(matches!(conn.poll_event().unwrap(), Some(Event::Row { .. })));
+    assert!(matches!(
+        conn.poll_event().unwrap(),
+        Some(Event::ResultSetStart { .. })
+    ));
+    assert!(matches!(
+        conn.poll_event().unwrap(),
+        Some(Event::Row { .. })
+    ));
     conn.discard(first);
     feed(&mut conn, &input[input.len() / 3..]);
     let mut seen = vec![];
@@ -406,7 +460,14 @@ fn discarded_command_is_drained_and_the_next_one_is_clean() {
         assert_eq!(ev.command_id(), Some(second));
         seen.push(mysql_proto::testing::render_event(&ev));
     }
-    assert_eq!(seen, ["#2 columns b", "#2 row \"after\"", "#2 end status=0x0002 warnings=0"]);
+    assert_eq!(
+        seen,
+        [
+            "#2 columns b",
+            "#2 row \"after\"",
+            "#2 end status=0x0002 warnings=0"
+        ]
+    );
     assert_eq!(conn.in_flight(), 0);
 }
 
@@ -418,7 +479,8 @@ fn local_infile_request_is_declined() {
     s.packet(b"\xfb/etc/passwd");
     s.set_seq(3);
     s.err(1148, "42000", "The used command is not allowed");
-    conn.query("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t").unwrap();
+    conn.query("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t")
+        .unwrap();
     let n = conn.pending_send().len();
     conn.consume_send(n);
     feed(&mut conn, &rest_of(&s, mark));
@@ -453,7 +515,11 @@ fn empty_packet_and_garbage_are_protocol_errors() {
         s.packet(payload);
         conn.query("SELECT 1").unwrap();
         feed(&mut conn, &rest_of(&s, mark));
-        assert_eq!(conn.advance().unwrap_err().kind(), ErrorKind::Protocol, "{payload:?}");
+        assert_eq!(
+            conn.advance().unwrap_err().kind(),
+            ErrorKind::Protocol,
+            "{payload:?}"
+        );
     }
 }
 
@@ -472,7 +538,10 @@ fn unsolicited_error_while_idle_closes() {
 #[test]
 fn commands_before_connect_are_misuse() {
     let mut conn = Connection::new(opts());
-    assert_eq!(conn.query("SELECT 1").unwrap_err().kind(), ErrorKind::Misuse);
+    assert_eq!(
+        conn.query("SELECT 1").unwrap_err().kind(),
+        ErrorKind::Misuse
+    );
     assert!(conn.pending_send().is_empty());
 }
 
@@ -483,5 +552,8 @@ fn quit_then_eof_is_clean() {
     assert!(conn.pending_send().ends_with(&[1, 0, 0, 0, 0x01]));
     conn.handle_eof();
     assert!(!conn.advance().unwrap());
-    assert_eq!(conn.query("SELECT 1").unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(
+        conn.query("SELECT 1").unwrap_err().kind(),
+        ErrorKind::Closed
+    );
 }

@@ -2,8 +2,8 @@
 //! its source) decoded by the core's parsers.
 
 use mysql_proto::auth::native_password;
-use mysql_proto::packets::{parse_err, Column, EofPacket, Greeting, OkPacket};
 use mysql_proto::constants::CLIENT_SESSION_TRACK;
+use mysql_proto::packets::{parse_err, Column, EofPacket, Greeting, OkPacket};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
@@ -35,7 +35,12 @@ fn native_password_vectors() {
         let scramble = hex(case["scramble_hex"].as_str().unwrap());
         let password = hex(case["password_hex"].as_str().unwrap());
         let want = hex(case["expected_token_hex"].as_str().unwrap());
-        assert_eq!(native_password::scramble(&password, &scramble), want, "{}", case["source"]);
+        assert_eq!(
+            native_password::scramble(&password, &scramble),
+            want,
+            "{}",
+            case["source"]
+        );
         n += 1;
     }
     assert!(n >= 5);
@@ -52,7 +57,12 @@ fn greeting_vectors() {
         let g = Greeting::parse(&payload).unwrap_or_else(|e| panic!("{}: {e}", case["source"]));
         assert_eq!(g.server_version, want["server_version"].as_str().unwrap());
         assert_eq!(g.connection_id as u64, int(&want["connection_id"]));
-        assert_eq!(g.capabilities as u64, int(&want["capabilities_hex"]), "{}", g.server_version);
+        assert_eq!(
+            g.capabilities as u64,
+            int(&want["capabilities_hex"]),
+            "{}",
+            g.server_version
+        );
         assert_eq!(g.collation as u64, int(&want["character_set"]));
         assert_eq!(g.status.0 as u64, int(&want["status_flags"]));
         let data = hex(want["auth_plugin_data_hex"].as_str().unwrap());
@@ -80,7 +90,9 @@ fn ok_err_eof_vectors() {
     for case in v["packets"].as_array().unwrap() {
         let kind = case["kind"].as_str().unwrap_or("");
         let Some(payload) = case["payload_hex"].as_str().map(hex).or_else(|| {
-            case["packet_with_header_hex"].as_str().map(|h| hex(h)[4..].to_vec())
+            case["packet_with_header_hex"]
+                .as_str()
+                .map(|h| hex(h)[4..].to_vec())
         }) else {
             continue;
         };
@@ -95,13 +107,9 @@ fn ok_err_eof_vectors() {
         let want = &case["parsed_here"];
         match payload[0] {
             0x00 => {
-                let caps = if case["client_caps"].as_str() == Some("CLIENT_SESSION_TRACK") {
-                    CLIENT_SESSION_TRACK
-                } else if kind.contains("session state") {
-                    CLIENT_SESSION_TRACK
-                } else {
-                    0
-                };
+                let tracked = case["client_caps"].as_str() == Some("CLIENT_SESSION_TRACK")
+                    || kind.contains("session state");
+                let caps = if tracked { CLIENT_SESSION_TRACK } else { 0 };
                 let ok = OkPacket::parse(&payload, caps).unwrap();
                 if want.is_object() {
                     assert_eq!(ok.affected_rows, int(&want["affected_rows"]), "{kind}");
@@ -147,10 +155,13 @@ fn column_definition_vectors() {
     let v = load("column_definitions.json");
     let mut n = 0;
     for case in v["coldefs"].as_array().unwrap() {
-        let Some(p) = case["payload_hex"].as_str() else { continue };
+        let Some(p) = case["payload_hex"].as_str() else {
+            continue;
+        };
         let payload = hex(p);
         let want = &case["parsed_here"];
-        let c = Column::parse(&payload, false).unwrap_or_else(|e| panic!("{}: {e}", case["source"]));
+        let c =
+            Column::parse(&payload, false).unwrap_or_else(|e| panic!("{}: {e}", case["source"]));
         assert_eq!(c.name(), want["name"].as_str().unwrap());
         assert_eq!(c.org_name(), want["org_name"].as_str().unwrap());
         assert_eq!(c.table(), want["table"].as_str().unwrap());
@@ -160,7 +171,9 @@ fn column_definition_vectors() {
         assert_eq!(c.column_type.to_u8() as u64, int(&want["type"]));
         assert_eq!(c.flags.0 as u64, int(&want["flags"]));
         assert_eq!(c.decimals as u64, int(&want["decimals"]));
-        let trailing = want["trailing_bytes_hex"].as_str().map_or(2, |t| t.len() / 2);
+        let trailing = want["trailing_bytes_hex"]
+            .as_str()
+            .map_or(2, |t| t.len() / 2);
         for cut in 0..payload.len() - trailing {
             assert!(Column::parse(&payload[..cut], false).is_err(), "cut {cut}");
         }

@@ -16,5 +16,9 @@ pub fn scramble(password: &[u8], scramble: &[u8]) -> Vec<u8> {
     h.update(scramble);
     h.update(stage2);
     let stage3 = h.finalize();
-    stage1.iter().zip(stage3.iter()).map(|(a, b)| a ^ b).collect()
+    stage1
+        .iter()
+        .zip(stage3.iter())
+        .map(|(a, b)| a ^ b)
+        .collect()
 }

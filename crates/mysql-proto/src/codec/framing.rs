@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn go_sql_driver_single_byte_vector() {
-        assert_eq!(deframe_all(&[0x01, 0, 0, 0, 0xff], 0).unwrap(), vec![vec![0xff]]);
+        assert_eq!(
+            deframe_all(&[0x01, 0, 0, 0, 0xff], 0).unwrap(),
+            vec![vec![0xff]]
+        );
     }
 
     #[test]
@@ -253,7 +256,10 @@ mod tests {
             let last_header = &wire[wire.len() - (len % MAX_PAYLOAD) - 4..];
             assert_eq!(
                 FrameHeader::parse(last_header).unwrap(),
-                FrameHeader { len: len % MAX_PAYLOAD, seq: (frames - 1) as u8 }
+                FrameHeader {
+                    len: len % MAX_PAYLOAD,
+                    seq: (frames - 1) as u8
+                }
             );
             let got = deframe_all(&wire, 0).unwrap();
             assert_eq!(got.len(), 1);
@@ -282,7 +288,7 @@ mod tests {
     #[test]
     fn limit_is_checked_before_buffering() {
         let mut wire = Vec::new();
-        write_packet(&mut wire, 0, &vec![0u8; 100]);
+        write_packet(&mut wire, 0, &[0u8; 100]);
         let mut d = Deframer::new();
         // Only the header has arrived: the limit is known from it and enforced at once.
         let e = d.next(&wire[..4], &mut 0, 99).unwrap_err();

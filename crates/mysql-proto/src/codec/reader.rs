@@ -178,7 +178,14 @@ mod tests {
 
     #[test]
     fn lenenc_int_rejects_markers_and_truncation() {
-        for bad in [&[0xfb][..], &[0xff], &[0xfc, 1], &[0xfd, 1, 2], &[0xfe, 1, 2, 3], &[]] {
+        for bad in [
+            &[0xfb][..],
+            &[0xff],
+            &[0xfc, 1],
+            &[0xfd, 1, 2],
+            &[0xfe, 1, 2, 3],
+            &[],
+        ] {
             let e = Reader::new(bad).lenenc_int().unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::Protocol, "{bad:02x?}");
         }
@@ -186,7 +193,10 @@ mod tests {
 
     #[test]
     fn lenenc_string_length_checked_against_packet() {
-        assert_eq!(Reader::new(&[3, b'a', b'b', b'c']).lenenc_bytes().unwrap(), b"abc");
+        assert_eq!(
+            Reader::new(&[3, b'a', b'b', b'c']).lenenc_bytes().unwrap(),
+            b"abc"
+        );
         // Claims 2^64-1 bytes: must be an error, not an allocation or a panic.
         let huge = [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, b'x'];
         assert!(Reader::new(&huge).lenenc_bytes().is_err());

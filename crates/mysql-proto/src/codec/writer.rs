@@ -82,7 +82,16 @@ mod tests {
 
     #[test]
     fn lenenc_round_trip_at_every_boundary() {
-        for v in [0u64, 250, 251, 0xffff, 0x1_0000, 0xff_ffff, 0x100_0000, u64::MAX] {
+        for v in [
+            0u64,
+            250,
+            251,
+            0xffff,
+            0x1_0000,
+            0xff_ffff,
+            0x100_0000,
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             Writer::new(&mut buf).lenenc_int(v);
             let expected_len = match v {

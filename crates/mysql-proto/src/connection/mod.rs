@@ -410,19 +410,20 @@ impl Connection {
                     None => return self.idle(),
                 },
             };
-            let (consumed, payload) = match self.deframer.next(input, seq, self.opts.max_packet())? {
-                Deframed::Incomplete { consumed } => {
-                    self.rx_start += consumed;
-                    if self.eof {
-                        return Err(Error::new(
-                            ErrorKind::Closed,
-                            "server closed the connection before the response was complete",
-                        ));
+            let (consumed, payload) =
+                match self.deframer.next(input, seq, self.opts.max_packet())? {
+                    Deframed::Incomplete { consumed } => {
+                        self.rx_start += consumed;
+                        if self.eof {
+                            return Err(Error::new(
+                                ErrorKind::Closed,
+                                "server closed the connection before the response was complete",
+                            ));
+                        }
+                        return Ok(false);
                     }
-                    return Ok(false);
-                }
-                Deframed::Packet { consumed, payload } => (consumed, payload),
-            };
+                    Deframed::Packet { consumed, payload } => (consumed, payload),
+                };
             let base = self.rx_start;
             self.release = consumed;
             let loc = payload.map(|r| base + r.start..base + r.end);
@@ -446,7 +447,11 @@ impl Connection {
                         if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
                             self.status = self.responses.ok.status;
                         }
-                        let loc = if matches!(produced, Produced::Row(_)) { loc } else { None };
+                        let loc = if matches!(produced, Produced::Row(_)) {
+                            loc
+                        } else {
+                            None
+                        };
                         self.current = Some(Current::Response(produced, loc));
                         return Ok(true);
                     }
@@ -473,7 +478,10 @@ impl Connection {
             }
         }
         if self.eof && !matches!(self.phase, Phase::Quit) {
-            return Err(Error::new(ErrorKind::Closed, "server closed the connection"));
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "server closed the connection",
+            ));
         }
         Ok(false)
     }

@@ -93,7 +93,9 @@ impl Responses {
     pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
         let Some(head) = self.queue.front_mut() else {
-            return Err(Error::protocol("packet received while no command is in flight"));
+            return Err(Error::protocol(
+                "packet received while no command is in flight",
+            ));
         };
         let (id, discard) = (head.id, head.discard);
         let Some(&first) = p.first() else {

@@ -19,7 +19,9 @@ impl AuthSwitchRequest {
     pub fn parse(payload: &[u8]) -> Result<AuthSwitchRequest> {
         let mut r = Reader::new(payload);
         if r.u8()? != 0xfe {
-            return Err(Error::protocol("auth switch request without its 0xFE header"));
+            return Err(Error::protocol(
+                "auth switch request without its 0xFE header",
+            ));
         }
         if r.is_empty() {
             return Err(Error::unsupported(

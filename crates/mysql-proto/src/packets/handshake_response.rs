@@ -2,8 +2,8 @@
 //!
 //! Layout: `int<4>` capabilities, `int<4>` max packet size, `int<1>` collation, 19 filler bytes,
 //! 4 bytes of MariaDB extended capabilities (zero for MySQL), `string<NUL>` user name, the auth
-//! response (`string<lenenc>` with `CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA`, else `int<1>` length
-//! + bytes), `string<NUL>` database with `CLIENT_CONNECT_WITH_DB`, `string<NUL>` plugin name with
+//! response (`string<lenenc>` with `CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA`, else an `int<1>`
+//! length and the bytes), `string<NUL>` database with `CLIENT_CONNECT_WITH_DB`, `string<NUL>` plugin name with
 //! `CLIENT_PLUGIN_AUTH`, and `string<lenenc>` connection attributes with `CLIENT_CONNECT_ATTRS`.
 
 use crate::codec::{Reader, Writer};
@@ -38,7 +38,10 @@ impl HandshakeResponse {
     /// protocol cannot carry one.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
         let caps = self.capabilities;
-        for (what, v) in [("user name", &self.user[..]), ("plugin name", &self.auth_plugin_name)] {
+        for (what, v) in [
+            ("user name", &self.user[..]),
+            ("plugin name", &self.auth_plugin_name),
+        ] {
             if v.contains(&0) {
                 return Err(Error::misuse(format!("{what} contains a NUL byte")));
             }
@@ -59,7 +62,8 @@ impl HandshakeResponse {
             if self.auth_response.len() > 255 {
                 return Err(Error::misuse("auth response longer than 255 bytes"));
             }
-            w.u8(self.auth_response.len() as u8).bytes(&self.auth_response);
+            w.u8(self.auth_response.len() as u8)
+                .bytes(&self.auth_response);
         }
         if caps & CLIENT_CONNECT_WITH_DB != 0 {
             w.nul_bytes(self.database.as_deref().unwrap_or_default());

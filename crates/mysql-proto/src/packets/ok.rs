@@ -12,7 +12,6 @@ use crate::codec::{Reader, Writer};
 use crate::constants::{StatusFlags, CLIENT_SESSION_TRACK};
 use crate::error::{Error, Result};
 
-
 /// A parsed OK packet: the outcome of a statement without a result set, or the end of one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OkPacket {
@@ -36,7 +35,9 @@ impl OkPacket {
         let mut r = Reader::new(payload);
         let header = r.u8()?;
         if header != 0x00 && header != 0xfe {
-            return Err(Error::protocol(format!("OK packet with header 0x{header:02x}")));
+            return Err(Error::protocol(format!(
+                "OK packet with header 0x{header:02x}"
+            )));
         }
         let affected_rows = r.lenenc_int()?;
         let last_insert_id = r.lenenc_int()?;

@@ -45,7 +45,11 @@ fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Erro
         RawValue::Text(b) if b.len() <= 64 => format!("{:?}", String::from_utf8_lossy(b)),
         RawValue::Text(b) => format!("({} bytes)", b.len()),
     };
-    let unsigned = if column.is_unsigned() { " UNSIGNED" } else { "" };
+    let unsigned = if column.is_unsigned() {
+        " UNSIGNED"
+    } else {
+        ""
+    };
     Error::conversion(format!(
         "column `{}` ({}{unsigned}) value {shown} cannot be read as {rust}: {why}",
         column.name(),
@@ -56,7 +60,12 @@ fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Erro
 fn non_null<'a>(value: RawValue<'a>, column: &Column, rust: &str) -> Result<&'a [u8]> {
     match value {
         RawValue::Text(b) => Ok(b),
-        RawValue::Null => Err(mismatch(column, value, rust, "the value is NULL (use Option)")),
+        RawValue::Null => Err(mismatch(
+            column,
+            value,
+            rust,
+            "the value is NULL (use Option)",
+        )),
     }
 }
 
@@ -245,19 +254,34 @@ mod tests {
     #[test]
     fn bit_columns_are_big_endian() {
         let c = col(ColumnType::Bit, true);
-        assert_eq!(u64::from_value(RawValue::Text(&[0xff; 8]), &c).unwrap(), u64::MAX);
-        assert_eq!(u16::from_value(RawValue::Text(&[1, 2]), &c).unwrap(), 0x0102);
+        assert_eq!(
+            u64::from_value(RawValue::Text(&[0xff; 8]), &c).unwrap(),
+            u64::MAX
+        );
+        assert_eq!(
+            u16::from_value(RawValue::Text(&[1, 2]), &c).unwrap(),
+            0x0102
+        );
         assert!(u8::from_value(RawValue::Text(&[1, 2]), &c).is_err());
     }
 
     #[test]
     fn floats_and_strings() {
         let c = col(ColumnType::Double, false);
-        assert_eq!(f64::from_value(RawValue::Text(b"-1.5e300"), &c).unwrap(), -1.5e300);
+        assert_eq!(
+            f64::from_value(RawValue::Text(b"-1.5e300"), &c).unwrap(),
+            -1.5e300
+        );
         assert!(f32::from_value(RawValue::Text(b"1e300"), &c).is_err());
         let c = col(ColumnType::VarString, false);
-        assert_eq!(<&str>::from_value(RawValue::Text("é".as_bytes()), &c).unwrap(), "é");
+        assert_eq!(
+            <&str>::from_value(RawValue::Text("é".as_bytes()), &c).unwrap(),
+            "é"
+        );
         assert!(String::from_value(RawValue::Text(&[0xff]), &c).is_err());
-        assert_eq!(Vec::<u8>::from_value(RawValue::Text(&[0xff]), &c).unwrap(), vec![0xff]);
+        assert_eq!(
+            Vec::<u8>::from_value(RawValue::Text(&[0xff]), &c).unwrap(),
+            vec![0xff]
+        );
     }
 }
