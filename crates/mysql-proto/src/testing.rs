@@ -266,14 +266,33 @@ pub fn drive(
     eof: bool,
     on_connected: &mut dyn FnMut(&mut Connection) -> Result<()>,
 ) -> Transcript {
+    let parts: Vec<&[u8]> = input.chunks(chunk.max(1)).collect();
+    drive_inner(opts, &parts, eof, on_connected)
+}
+
+/// Like [`drive`], with the input delivered as the given parts (each part is made available in
+/// full before the connection decodes it).
+pub fn drive_parts(
+    opts: crate::Opts,
+    parts: &[&[u8]],
+    on_connected: &mut dyn FnMut(&mut Connection) -> Result<()>,
+) -> Transcript {
+    drive_inner(opts, parts, false, on_connected)
+}
+
+fn drive_inner(
+    opts: crate::Opts,
+    parts: &[&[u8]],
+    eof: bool,
+    on_connected: &mut dyn FnMut(&mut Connection) -> Result<()>,
+) -> Transcript {
     let mut conn = Connection::new(opts);
     let mut t = Transcript {
         events: Vec::new(),
         error: None,
         sent: Vec::new(),
     };
-    let mut pos = 0;
-    let chunk = chunk.max(1);
+    let mut parts = parts.iter();
     let mut eof_sent = false;
     loop {
         t.sent.extend_from_slice(conn.pending_send());
@@ -300,13 +319,15 @@ pub fn drive(
                 return t;
             }
         }
-        if pos < input.len() {
-            let n = chunk.min(input.len() - pos);
-            let buf = conn.recv_buf(n);
-            let n = n.min(buf.len());
-            buf[..n].copy_from_slice(&input[pos..pos + n]);
-            conn.handle_recv(n);
-            pos += n;
+        if let Some(part) = parts.next() {
+            let mut pos = 0;
+            while pos < part.len() {
+                let buf = conn.recv_buf(part.len() - pos);
+                let n = buf.len().min(part.len() - pos);
+                buf[..n].copy_from_slice(&part[pos..pos + n]);
+                conn.handle_recv(n);
+                pos += n;
+            }
         } else if eof && !eof_sent {
             conn.handle_eof();
             eof_sent = true;
@@ -325,4 +346,28 @@ pub fn columns(names: &[&str]) -> Columns {
             .map(|n| Column::new(n, ColumnType::VarString, 45, 0))
             .collect::<Vec<_>>(),
     )
+}
+
+/// Queues the commands of a script on `conn`, one per line: `query <sql>`, `ping`,
+/// `init_db <name>`, `reset`. Blank lines and lines starting with `#` are skipped; an unknown
+/// verb is a misuse error. Used to replay recorded sessions with the same commands.
+pub fn queue_script(conn: &mut Connection, script: &str) -> Result<()> {
+    for line in script.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (verb, arg) = line.split_once(' ').unwrap_or((line, ""));
+        match verb {
+            "query" => conn.query(arg).map(drop)?,
+            "ping" => conn.ping().map(drop)?,
+            "init_db" => conn.init_db(arg).map(drop)?,
+            "reset" => conn.reset_connection().map(drop)?,
+            other => {
+                return Err(crate::Error::misuse(format!(
+                    "unknown script verb `{other}`"
+                )))
+            }
+        }
+    }
+    Ok(())
 }

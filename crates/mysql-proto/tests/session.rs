@@ -7,7 +7,7 @@ use mysql_proto::codec::framing::{Deframed, Deframer};
 use mysql_proto::constants::*;
 use mysql_proto::packets::HandshakeResponse;
 use mysql_proto::testing::{
-    drive, eof_greeting, mariadb_greeting, ServerScript, Transcript, SCRAMBLE,
+    drive, drive_parts, eof_greeting, mariadb_greeting, ServerScript, Transcript, SCRAMBLE,
 };
 use mysql_proto::{Connection, ErrorKind, Event, Opts};
 
@@ -184,63 +184,11 @@ fn transcript_is_the_same_at_every_split() {
         assert_eq!(whole.error, None);
         // Two chunks, split at every offset.
         for k in 0..=input.len() {
-            let mut chunks = TwoChunks { first: k };
-            let t = drive_chunked(&input, &mut chunks);
+            let t = drive_parts(opts(), &[&input[..k], &input[k..]], &mut queue_commands);
             assert_eq!(t, whole, "split at {k}");
         }
         // One byte at a time.
         assert_eq!(run(&input, 1), whole);
-    }
-}
-
-struct TwoChunks {
-    first: usize,
-}
-
-fn drive_chunked(input: &[u8], c: &mut TwoChunks) -> Transcript {
-    // Feed the first chunk, then the rest, through the public Connection API directly.
-    let mut conn = Connection::new(opts());
-    let mut t = Transcript {
-        events: vec![],
-        error: None,
-        sent: vec![],
-    };
-    let parts = [&input[..c.first], &input[c.first..]];
-    let mut next = 0;
-    loop {
-        t.sent.extend_from_slice(conn.pending_send());
-        let n = conn.pending_send().len();
-        conn.consume_send(n);
-        match conn.advance() {
-            Ok(true) => {
-                let ev = conn.event().unwrap();
-                let connected = matches!(ev, Event::Connected(_));
-                t.events.push(mysql_proto::testing::render_event(&ev));
-                if connected {
-                    queue_commands(&mut conn).unwrap();
-                }
-                continue;
-            }
-            Ok(false) => {}
-            Err(e) => {
-                t.error = Some(e.to_string());
-                return t;
-            }
-        }
-        if next == parts.len() {
-            t.sent.extend_from_slice(conn.pending_send());
-            return t;
-        }
-        let part = parts[next];
-        next += 1;
-        let mut pos = 0;
-        while pos < part.len() {
-            let buf = conn.recv_buf(part.len() - pos);
-            let n = buf.len().min(part.len() - pos);
-            buf[..n].copy_from_slice(&part[pos..pos + n]);
-            conn.handle_recv(n);
-            pos += n;
-        }
     }
 }
 
