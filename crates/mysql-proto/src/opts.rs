@@ -76,6 +76,8 @@ impl Default for Opts {
             connect_attributes: vec![
                 ("_client_name".into(), "mysql-rs".into()),
                 ("_client_version".into(), env!("CARGO_PKG_VERSION").into()),
+                ("_os".into(), std::env::consts::OS.into()),
+                ("_platform".into(), std::env::consts::ARCH.into()),
             ],
         }
     }

@@ -40,6 +40,9 @@ impl Column {
     /// Parses a column definition payload. `extended_metadata` says whether MariaDB's extended
     /// type info block is present (negotiated `MARIADB_CLIENT_EXTENDED_TYPE_INFO`).
     pub fn parse(payload: &[u8], extended_metadata: bool) -> Result<Column> {
+        if payload.len() > u32::MAX as usize {
+            return Err(Error::limit("column definition larger than 4 GiB"));
+        }
         let mut r = Reader::new(payload);
         let field = |r: &mut Reader<'_>| -> Result<Range<u32>> {
             let s = r.lenenc_bytes()?;
