@@ -4,6 +4,8 @@
 //! `MYSQL_URL` / `MYSQL_SOCKET_URL` override them). When it is not reachable, tests fail with
 //! a message saying how to start it: they never skip silently.
 
+pub mod client;
+
 use std::path::PathBuf;
 
 /// The repository root.
@@ -57,4 +59,14 @@ pub fn blocking(url: &str) -> mysql_blocking::Conn {
 /// A table name unique to this process and `tag`, so tests can run in parallel.
 pub fn table(tag: &str) -> String {
     format!("t_{tag}_{}", std::process::id())
+}
+
+/// Connects with any adapter or fails the test with instructions.
+pub async fn connect<C: client::Client>(url: &str) -> C {
+    C::connect(url).await.unwrap_or_else(|e| {
+        panic!(
+            "cannot reach the test server at {url}: {e}\n\
+             start it with: scripts/test-server.sh start"
+        )
+    })
 }

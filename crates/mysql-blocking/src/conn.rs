@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::time::Instant;
 
 use mysql_proto::{
-    CommandId, Connection, Error, ErrorKind, Event, FromRow, OkPacket, Opts, Result, Row,
+    CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Result, Row,
     ServerInfo,
 };
 
@@ -13,38 +13,6 @@ use crate::stream::{self, Stream};
 
 /// Bytes asked of each socket read.
 const READ_HINT: usize = 64 << 10;
-
-/// Anything [`Conn::connect`] accepts: a URL (`&str`, `String`) or [`Opts`].
-pub trait IntoOpts {
-    /// Converts into options; a URL that does not parse is a misuse error.
-    fn into_opts(self) -> Result<Opts>;
-}
-
-impl IntoOpts for Opts {
-    fn into_opts(self) -> Result<Opts> {
-        Ok(self)
-    }
-}
-impl IntoOpts for &Opts {
-    fn into_opts(self) -> Result<Opts> {
-        Ok(self.clone())
-    }
-}
-impl IntoOpts for &str {
-    fn into_opts(self) -> Result<Opts> {
-        Opts::from_url(self)
-    }
-}
-impl IntoOpts for String {
-    fn into_opts(self) -> Result<Opts> {
-        Opts::from_url(&self)
-    }
-}
-impl IntoOpts for &String {
-    fn into_opts(self) -> Result<Opts> {
-        Opts::from_url(self)
-    }
-}
 
 /// A blocking connection to a MySQL or MariaDB server.
 #[derive(Debug)]

@@ -35,9 +35,9 @@ mod conn;
 mod result;
 mod stream;
 
-pub use conn::{Conn, IntoOpts};
+pub use conn::Conn;
 pub use mysql_proto::{
-    Column, Columns, Error, ErrorKind, FromRow, FromValue, OkPacket, Opts, OptsBuilder, RawValue,
-    Result, Row, RowRef, ServerError, ServerInfo,
+    Column, Columns, Error, ErrorKind, FromRow, FromValue, IntoOpts, OkPacket, Opts, OptsBuilder,
+    RawValue, Result, Row, RowRef, ServerError, ServerInfo,
 };
 pub use result::QueryResult;

@@ -24,6 +24,6 @@ pub mod value;
 pub use connection::{CommandId, Connection, Event, ServerInfo};
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
-pub use opts::{Opts, OptsBuilder};
+pub use opts::{IntoOpts, Opts, OptsBuilder};
 pub use packets::{Column, OkPacket};
 pub use value::{Columns, FromRow, FromValue, RawValue, Row, RowRef};

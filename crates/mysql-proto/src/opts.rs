@@ -10,6 +10,7 @@
 //! | `socket` | Unix socket path; used instead of host and port | none |
 //! | `connect-timeout` | seconds (`2.5`) or milliseconds (`250ms`) to establish the connection | 10 s |
 //! | `read-timeout`, `write-timeout` | per read / write on the socket | none |
+//! | `query-timeout` | per statement (async adapters kill the statement and keep the connection) | none |
 //! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
 //! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
 //! | `max-columns` | most columns accepted in one result set | 4096 |
@@ -43,6 +44,7 @@ pub struct Opts {
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    query_timeout: Option<Duration>,
     multi_statements: bool,
     max_packet: usize,
     max_columns: usize,
@@ -69,6 +71,7 @@ impl Default for Opts {
             connect_timeout: Some(Duration::from_secs(10)),
             read_timeout: None,
             write_timeout: None,
+            query_timeout: None,
             multi_statements: true,
             max_packet: DEFAULT_MAX_PACKET,
             max_columns: DEFAULT_MAX_COLUMNS,
@@ -148,6 +151,7 @@ impl Opts {
             "connect-timeout" => self.connect_timeout = Some(parse_duration(key, value)?),
             "read-timeout" => self.read_timeout = Some(parse_duration(key, value)?),
             "write-timeout" => self.write_timeout = Some(parse_duration(key, value)?),
+            "query-timeout" => self.query_timeout = Some(parse_duration(key, value)?),
             "multi-statements" => self.multi_statements = parse_bool(key, value)?,
             "max-packet" => self.max_packet = parse_num(key, value)?,
             "max-columns" => self.max_columns = parse_num(key, value)?,
@@ -168,6 +172,11 @@ impl Opts {
     /// A builder starting from the defaults (`localhost:3306`, no user, no database).
     pub fn builder() -> OptsBuilder {
         OptsBuilder(Opts::default())
+    }
+
+    /// A builder starting from `opts`, to change some fields.
+    pub fn builder_from(opts: Opts) -> OptsBuilder {
+        OptsBuilder(opts)
     }
 
     /// Host name or IP address to connect to over TCP.
@@ -206,6 +215,11 @@ impl Opts {
     pub fn write_timeout(&self) -> Option<Duration> {
         self.write_timeout
     }
+    /// Time allowed for each statement, enforced by the async adapters (which kill the
+    /// statement and keep the connection).
+    pub fn query_timeout(&self) -> Option<Duration> {
+        self.query_timeout
+    }
     /// Whether several statements may be sent in one query.
     pub fn multi_statements(&self) -> bool {
         self.multi_statements
@@ -228,6 +242,62 @@ impl Opts {
     }
 }
 
+/// Anything a `connect` function accepts: a URL (`&str`, `String`) or [`Opts`].
+pub trait IntoOpts {
+    /// Converts into options; a URL that does not parse is a misuse error.
+    fn into_opts(self) -> Result<Opts>;
+}
+
+impl IntoOpts for Opts {
+    fn into_opts(self) -> Result<Opts> {
+        Ok(self)
+    }
+}
+impl IntoOpts for &Opts {
+    fn into_opts(self) -> Result<Opts> {
+        Ok(self.clone())
+    }
+}
+impl IntoOpts for &str {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(self)
+    }
+}
+impl IntoOpts for String {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(&self)
+    }
+}
+impl IntoOpts for &String {
+    fn into_opts(self) -> Result<Opts> {
+        Opts::from_url(self)
+    }
+}
+
+impl TryFrom<&str> for Opts {
+    type Error = Error;
+    /// [`Opts::from_url`].
+    fn try_from(url: &str) -> Result<Opts> {
+        Opts::from_url(url)
+    }
+}
+
+impl TryFrom<String> for Opts {
+    type Error = Error;
+    /// [`Opts::from_url`].
+    fn try_from(url: String) -> Result<Opts> {
+        Opts::from_url(&url)
+    }
+}
+
+impl TryFrom<&String> for Opts {
+    type Error = Error;
+    /// [`Opts::from_url`].
+    fn try_from(url: &String) -> Result<Opts> {
+        Opts::from_url(url)
+    }
+}
+
 impl std::fmt::Debug for Opts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Opts")
@@ -240,6 +310,7 @@ impl std::fmt::Debug for Opts {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("write_timeout", &self.write_timeout)
+            .field("query_timeout", &self.query_timeout)
             .field("multi_statements", &self.multi_statements)
             .field("max_packet", &self.max_packet)
             .field("max_columns", &self.max_columns)
@@ -295,6 +366,11 @@ impl OptsBuilder {
     /// Per-write timeout.
     pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
         self.0.write_timeout = t;
+        self
+    }
+    /// Per-statement timeout (async adapters).
+    pub fn query_timeout(mut self, t: Option<Duration>) -> Self {
+        self.0.query_timeout = t;
         self
     }
     /// Allow several statements per query (default true).

@@ -314,6 +314,17 @@ impl Connection {
         }
     }
 
+    /// [`discard`](Self::discard) for every command in flight: used by adapters that run one
+    /// operation at a time, so that whatever an abandoned operation left owing is skipped.
+    pub fn discard_all(&mut self) {
+        for c in self.responses.queue.iter_mut() {
+            c.discard = true;
+        }
+        if matches!(self.current, Some(Current::Response(..))) {
+            self.release_current();
+        }
+    }
+
     // ----- state -----
 
     /// Number of commands whose response is not complete.

@@ -1,0 +1,358 @@
+//! [`Conn`]: an async connection, generic over the [`Runtime`].
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mysql_proto::{
+    CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Opts, Result, Row,
+    ServerInfo,
+};
+
+use crate::result::QueryResult;
+use crate::runtime::{timeout, Runtime, Transport};
+
+/// Bytes asked of each socket read.
+const READ_HINT: usize = 64 << 10;
+/// How long a killed statement may take to deliver its late result before the connection is
+/// declared broken.
+const DRAIN_AFTER_KILL: Duration = Duration::from_secs(5);
+
+type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// An async connection to a MySQL or MariaDB server, for runtime `R`.
+///
+/// Runtime adapters export it as `mysql_tokio::Conn`, `mysql_smol::Conn`, ... Every method is
+/// cancellation safe (see the crate docs).
+pub struct Conn<R: Runtime> {
+    io: R::Stream,
+    pub(crate) proto: Connection,
+    broken: Option<Error>,
+    pub(crate) last_ok: OkPacket,
+    query_timeout: Option<Duration>,
+    timer: Option<Timer>,
+    _runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Conn<R> {
+    /// Connects and authenticates within the connect timeout (10 s by default). Accepts a URL or
+    /// [`Opts`]. Fails like the blocking adapter: [`ErrorKind::Misuse`] for a bad URL,
+    /// [`ErrorKind::Io`], [`ErrorKind::Timeout`], [`ErrorKind::Auth`].
+    pub async fn connect(opts: impl IntoOpts) -> Result<Conn<R>> {
+        let opts = opts.into_opts()?;
+        let limit = opts.connect_timeout();
+        match timeout::<R, _>(limit, Self::connect_inner(opts)).await {
+            Ok(r) => r,
+            Err(()) => Err(Error::new(ErrorKind::Timeout, "connect timeout expired")),
+        }
+    }
+
+    async fn connect_inner(opts: Opts) -> Result<Conn<R>> {
+        let io = match opts.socket() {
+            Some(path) => R::connect_unix(path.to_string()).await?,
+            None => R::connect_tcp(opts.host().to_string(), opts.port()).await?,
+        };
+        let query_timeout = opts.query_timeout();
+        let mut conn = Conn {
+            io,
+            proto: Connection::new(opts),
+            broken: None,
+            last_ok: OkPacket::default(),
+            query_timeout,
+            timer: None,
+            _runtime: PhantomData,
+        };
+        // The raw pump (no query timer), so that the kill path can open connections too.
+        loop {
+            poll_fn(|cx| conn.poll_event(cx)).await?;
+            if let Some(Event::Connected(_)) = conn.proto.event() {
+                return Ok(conn);
+            }
+        }
+    }
+
+    /// Runs `sql` and returns its results for streaming; see [`QueryResult`]. Fails with
+    /// [`ErrorKind::Server`] when the first statement fails.
+    pub async fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<QueryResult<'_, R>> {
+        let id = self.send(|c| c.query(sql.as_ref()))?;
+        QueryResult::start(self, id).await
+    }
+
+    /// Runs `sql` and discards every result; fails with the first server error.
+    pub async fn query_drop(&mut self, sql: impl AsRef<[u8]>) -> Result<()> {
+        let id = self.send(|c| c.query(sql.as_ref()))?;
+        self.finish(id).await
+    }
+
+    /// Runs `sql` and collects the rows of its first result set as `T`.
+    pub async fn query_collect<T>(&mut self, sql: impl AsRef<[u8]>) -> Result<Vec<T>>
+    where
+        T: for<'a> FromRow<'a>,
+    {
+        self.query(sql).await?.collect_typed().await
+    }
+
+    /// Runs `sql` and returns the owned rows of its first result set.
+    pub async fn query_rows(&mut self, sql: impl AsRef<[u8]>) -> Result<Vec<Row>> {
+        let mut r = self.query(sql).await?;
+        let mut rows = Vec::new();
+        while let Some(row) = r.next_row().await? {
+            rows.push(row.to_owned());
+        }
+        Ok(rows)
+    }
+
+    /// Runs `sql` and converts the first row of its first result set, if any.
+    pub async fn query_first<T>(&mut self, sql: impl AsRef<[u8]>) -> Result<Option<T>>
+    where
+        T: for<'a> FromRow<'a>,
+    {
+        let mut r = self.query(sql).await?;
+        match r.next_row().await? {
+            Some(row) => row.decode().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `COM_PING`.
+    pub async fn ping(&mut self) -> Result<()> {
+        let id = self.send(Connection::ping)?;
+        self.finish(id).await
+    }
+
+    /// `COM_INIT_DB` (like `USE db`).
+    pub async fn use_database(&mut self, database: &str) -> Result<()> {
+        let id = self.send(|c| c.init_db(database))?;
+        self.finish(id).await
+    }
+
+    /// `COM_RESET_CONNECTION`.
+    pub async fn reset(&mut self) -> Result<()> {
+        let id = self.send(Connection::reset_connection)?;
+        self.finish(id).await
+    }
+
+    /// Sends `COM_QUIT` and closes. Dropping the connection closes the socket too.
+    pub async fn close(mut self) -> Result<()> {
+        self.proto.discard_all();
+        self.proto.quit()?;
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// Sets (or clears) the per-statement timeout; see the crate docs.
+    pub fn set_query_timeout(&mut self, limit: Option<Duration>) {
+        self.query_timeout = limit;
+    }
+
+    /// What the server said about itself in the handshake.
+    pub fn server_info(&self) -> &ServerInfo {
+        // Invariant: a Conn exists only after the handshake completed.
+        self.proto.server_info().expect("connected")
+    }
+
+    /// The connection id, as used by `KILL`.
+    pub fn connection_id(&self) -> u32 {
+        self.server_info().connection_id
+    }
+
+    /// The OK packet of the last statement that finished.
+    pub fn last_ok(&self) -> &OkPacket {
+        &self.last_ok
+    }
+
+    /// Affected rows of the last statement.
+    pub fn affected_rows(&self) -> u64 {
+        self.last_ok.affected_rows
+    }
+
+    /// The `AUTO_INCREMENT` value generated by the last statement.
+    pub fn last_insert_id(&self) -> u64 {
+        self.last_ok.last_insert_id
+    }
+
+    /// The core connection, for inspection.
+    pub fn protocol(&self) -> &Connection {
+        &self.proto
+    }
+
+    /// Queues a raw `COM_QUERY` without waiting; read its events with
+    /// [`next_event`](Self::next_event). For tools that consume events directly.
+    pub fn send_query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
+        self.send(|c| c.query(sql.as_ref()))
+    }
+
+    /// The next event of the commands in flight (after [`send_query`](Self::send_query)).
+    pub async fn next_event(&mut self) -> Result<Event<'_>> {
+        self.wait_event().await?;
+        // Invariant: wait_event succeeded, so an event is ready.
+        Ok(self.proto.event().expect("event ready"))
+    }
+
+    // ----- internals -----
+
+    /// Queues a command after abandoning whatever earlier operations left unread (a dropped
+    /// future or stream), and arms the query timer.
+    fn send(
+        &mut self,
+        command: impl FnOnce(&mut Connection) -> Result<CommandId>,
+    ) -> Result<CommandId> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        self.proto.discard_all();
+        let id = command(&mut self.proto)?;
+        self.timer = self.query_timeout.map(|t| Box::pin(R::sleep(t)) as Timer);
+        Ok(id)
+    }
+
+    /// Reads events of `id` to its end, keeping the last OK; returns the first server error.
+    pub(crate) async fn finish(&mut self, id: CommandId) -> Result<()> {
+        let mut first_error = None;
+        while self.proto.is_in_flight(id) {
+            self.wait_event().await?;
+            match self.proto.event() {
+                Some(Event::Ok { ok, .. } | Event::ResultSetEnd { ok, .. }) => {
+                    self.last_ok = ok.clone()
+                }
+                Some(Event::ServerError { error, .. }) if first_error.is_none() => {
+                    first_error = Some(Error::from_server(ErrorKind::Server, error.clone()));
+                }
+                _ => {}
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Waits until the core has an event. When the query timer fires first, kills the running
+    /// statement, skips its late result and fails with [`ErrorKind::Timeout`].
+    pub(crate) async fn wait_event(&mut self) -> Result<()> {
+        let r = poll_fn(|cx| {
+            if let Some(t) = self.timer.as_mut() {
+                if t.as_mut().poll(cx).is_ready() {
+                    self.timer = None;
+                    return Poll::Ready(Err(None));
+                }
+            }
+            self.poll_event(cx).map_err(Some)
+        })
+        .await;
+        match r {
+            Ok(()) => Ok(()),
+            Err(Some(e)) => Err(e),
+            Err(None) => Err(self.kill_running_statement().await),
+        }
+    }
+
+    /// After a query timeout: `KILL QUERY` over a side connection, then skip what the killed
+    /// command still owes. Returns the error for the caller.
+    async fn kill_running_statement(&mut self) -> Error {
+        let timed_out = Error::new(
+            ErrorKind::Timeout,
+            "query timeout expired; the statement was killed and the connection is still usable",
+        );
+        let side = Opts::builder_from(self.proto.opts().clone())
+            .query_timeout(None)
+            .build();
+        let id = self.connection_id();
+        let kill = async move {
+            let mut side = Self::connect_inner(side).await?;
+            let kill = side.proto.query(format!("KILL QUERY {id}"))?;
+            while side.proto.is_in_flight(kill) {
+                poll_fn(|cx| side.poll_event(cx)).await?;
+                if let Some(Event::ServerError { error, .. }) = side.proto.event() {
+                    return Err(Error::from_server(ErrorKind::Server, error.clone()));
+                }
+            }
+            side.proto.quit()?;
+            poll_fn(|cx| side.poll_flush(cx)).await
+        };
+        let kill = timeout::<R, _>(Some(DRAIN_AFTER_KILL), kill);
+        let kill = async {
+            kill.await.unwrap_or_else(|()| {
+                Err(Error::new(ErrorKind::Timeout, "side connection timed out"))
+            })
+        };
+        if let Err(e) = kill.await {
+            return self.break_with(Error::new(
+                ErrorKind::Timeout,
+                format!("query timeout expired and the statement could not be killed: {e}"),
+            ));
+        }
+        self.proto.discard_all();
+        let drain = async {
+            while self.proto.in_flight() > 0 {
+                poll_fn(|cx| self.poll_event(cx)).await?;
+            }
+            Ok::<(), Error>(())
+        };
+        match timeout::<R, _>(Some(DRAIN_AFTER_KILL), drain).await {
+            Ok(Ok(())) => timed_out,
+            Ok(Err(e)) => e,
+            Err(()) => self.break_with(Error::new(
+                ErrorKind::Timeout,
+                "query timeout expired and the killed statement did not end",
+            )),
+        }
+    }
+
+    fn break_with(&mut self, e: Error) -> Error {
+        self.broken = Some(e.clone());
+        e
+    }
+
+    /// The byte pump: decodes input until an event is ready, writing pending output and
+    /// reading input meanwhile; writing and reading progress independently.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if let Some(e) = &self.broken {
+            return Poll::Ready(Err(e.clone()));
+        }
+        loop {
+            let ready = self.proto.advance()?;
+            if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                return Poll::Ready(Err(e));
+            }
+            if ready {
+                return Poll::Ready(Ok(()));
+            }
+            match self.io.poll_read(cx, self.proto.recv_buf(READ_HINT)) {
+                Poll::Ready(Ok(0)) => self.proto.handle_eof(),
+                Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.fail(e))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Writes pending output until done (`Ready(Ok)`) or the socket is full (`Pending`).
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        while !self.proto.pending_send().is_empty() {
+            match self.io.poll_write(cx, self.proto.pending_send()) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(self.fail(io::ErrorKind::WriteZero.into())))
+                }
+                Poll::Ready(Ok(n)) => self.proto.consume_send(n),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.fail(e))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn fail(&mut self, e: io::Error) -> Error {
+        self.break_with(Error::io(e))
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Conn<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("proto", &self.proto)
+            .field("broken", &self.broken)
+            .finish()
+    }
+}

@@ -1,0 +1,31 @@
+//! # mysql-proto-async: the async client, written once for every runtime
+//!
+//! [`Conn`] drives the sans-IO [`mysql_proto::Connection`] over any [`Transport`], with timers
+//! and connects supplied by a [`Runtime`]. The runtime adapters (`mysql-tokio`, `mysql-smol`,
+//! `mysql-async-std`) only implement [`Runtime`]; all client logic lives here or in the core.
+//!
+//! ## Guarantees
+//!
+//! * **Never blocks the executor**: reads and writes are polled; while a command waits for the
+//!   server, other tasks on the same thread run.
+//! * **Reads and writes together**: while output is pending the connection keeps reading, so a
+//!   large request cannot deadlock against a server busy writing results.
+//! * **Cancellation safe**: any future or stream of this API may be dropped at any await point.
+//!   The core knows what the server still owes; the next operation skips it first. Nothing is
+//!   done in `Drop` and no task is spawned.
+//! * **Query timeout without losing the connection**: with a query timeout set, a statement
+//!   that runs too long is killed with `KILL QUERY <id>` over a short-lived side connection,
+//!   its late result is skipped, the operation fails with [`ErrorKind::Timeout`] and the
+//!   connection stays usable.
+
+mod conn;
+mod result;
+mod runtime;
+
+pub use conn::Conn;
+pub use mysql_proto::{
+    Column, Columns, CommandId, Error, ErrorKind, Event, FromRow, FromValue, IntoOpts, OkPacket,
+    Opts, OptsBuilder, RawValue, Result, Row, RowRef, ServerError, ServerInfo,
+};
+pub use result::{QueryResult, RowStream};
+pub use runtime::{timeout, FuturesIo, Runtime, Socket, Transport};

@@ -1,0 +1,85 @@
+//! # mysql-tokio: MySQL / MariaDB for tokio
+//!
+//! The async client of [`mysql_proto_async`] with tokio's sockets and timer. All protocol and
+//! client logic is shared with the other adapters; this crate only connects and sleeps.
+//!
+//! ```no_run
+//! # async fn demo() -> mysql_tokio::Result<()> {
+//! let mut conn = mysql_tokio::Conn::connect("mysql://root@127.0.0.1:3307/test").await?;
+//! let rows: Vec<(i64, String)> = conn.query_collect("SELECT 1, 'one'").await?;
+//! conn.close().await
+//! # }
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+pub use mysql_proto_async::*;
+
+/// The tokio [`Runtime`]: tokio's TCP and Unix sockets and `tokio::time::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tokio;
+
+/// A connection on tokio.
+pub type Conn = mysql_proto_async::Conn<Tokio>;
+/// A query's results on tokio.
+pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Tokio>;
+
+#[cfg(unix)]
+type UnixSocket = TokioIo<tokio::net::UnixStream>;
+#[cfg(not(unix))]
+type UnixSocket = TokioIo<tokio::net::TcpStream>;
+
+impl Runtime for Tokio {
+    type Stream = Socket<TokioIo<tokio::net::TcpStream>, UnixSocket>;
+
+    fn connect_tcp(
+        host: String,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        async move {
+            let s = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+            s.set_nodelay(true)?;
+            Ok(Socket::Tcp(TokioIo(s)))
+        }
+    }
+
+    fn connect_unix(path: String) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        async move {
+            #[cfg(unix)]
+            return Ok(Socket::Unix(TokioIo(
+                tokio::net::UnixStream::connect(path).await?,
+            )));
+            #[cfg(not(unix))]
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("no Unix socket {path}"),
+            ));
+        }
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}
+
+/// A tokio socket as a [`Transport`].
+#[derive(Debug)]
+pub struct TokioIo<T>(pub T);
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for TokioIo<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut rb = ReadBuf::new(buf);
+        std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
+        Poll::Ready(Ok(rb.filled().len()))
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+}
