@@ -36,29 +36,22 @@ type UnixSocket = FuturesIo<async_std::net::TcpStream>;
 impl Runtime for AsyncStd {
     type Stream = Socket<FuturesIo<async_std::net::TcpStream>, UnixSocket>;
 
-    fn connect_tcp(
-        host: String,
-        port: u16,
-    ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        async move {
-            let s = async_std::net::TcpStream::connect((host.as_str(), port)).await?;
-            s.set_nodelay(true)?;
-            Ok(Socket::Tcp(FuturesIo(s)))
-        }
+    async fn connect_tcp(host: String, port: u16) -> io::Result<Self::Stream> {
+        let s = async_std::net::TcpStream::connect((host.as_str(), port)).await?;
+        s.set_nodelay(true)?;
+        Ok(Socket::Tcp(FuturesIo(s)))
     }
 
-    fn connect_unix(path: String) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        async move {
-            #[cfg(unix)]
-            return Ok(Socket::Unix(FuturesIo(
-                async_std::os::unix::net::UnixStream::connect(path).await?,
-            )));
-            #[cfg(not(unix))]
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("no Unix socket {path}"),
-            ));
-        }
+    async fn connect_unix(path: String) -> io::Result<Self::Stream> {
+        #[cfg(unix)]
+        return Ok(Socket::Unix(FuturesIo(
+            async_std::os::unix::net::UnixStream::connect(path).await?,
+        )));
+        #[cfg(not(unix))]
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("no Unix socket {path}"),
+        ));
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {

@@ -157,6 +157,12 @@ impl Conn {
         &self.proto
     }
 
+    /// Queues a raw `COM_QUERY` without waiting; read its events with
+    /// [`next_event`](Self::next_event). For tools that consume events directly.
+    pub fn send_query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
+        self.send(|c| c.query(sql.as_ref()))
+    }
+
     // ----- the byte pump -----
 
     fn send(
@@ -166,6 +172,8 @@ impl Conn {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
+        // One operation at a time: whatever an abandoned earlier one left unread is skipped.
+        self.proto.discard_all();
         command(&mut self.proto)
     }
 
@@ -188,8 +196,9 @@ impl Conn {
         self.last_ok = ok.clone();
     }
 
-    /// Writes pending output and reads input until the core has an event.
-    pub(crate) fn next_event(&mut self) -> Result<Event<'_>> {
+    /// Writes pending output and reads input until the core has an event (of the commands in
+    /// flight, e.g. after [`send_query`](Self::send_query)), and lends it.
+    pub fn next_event(&mut self) -> Result<Event<'_>> {
         self.wait_event()?;
         // Invariant: wait_event succeeded, so an event is ready.
         Ok(self.proto.event().expect("event ready"))

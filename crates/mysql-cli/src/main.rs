@@ -1,7 +1,8 @@
 //! `mysql-rs`: run SQL against a MySQL / MariaDB server and print the results.
 //!
 //! ```text
-//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names] [--runtime blocking]
+//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names]
+//!          [--runtime blocking|tokio|smol|async-std]
 //! ```
 //!
 //! Statements come from `-e` or standard input, split like the `mariadb` client splits them
@@ -9,18 +10,21 @@
 //! terminal) results are printed tab-separated exactly as `mariadb --batch` prints them;
 //! otherwise as aligned tables. On a server error the client prints
 //! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1.
-//! `--url` defaults to `$MYSQL_URL`.
+//! `--url` defaults to `$MYSQL_URL`. `--runtime` picks the adapter (default `blocking`); the
+//! output is the same whichever runs it.
 
 mod output;
+mod session;
 mod split;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use mysql_blocking::{Conn, Error, ErrorKind};
+use mysql_proto::{Columns, Error, ErrorKind, Event};
+use session::Session;
 
 const USAGE: &str = "usage: mysql-rs [--url URL] [-e SQL | --execute SQL] [-B | --batch] \
-[-N | --skip-column-names] [--runtime blocking]\n\
+[-N | --skip-column-names] [--runtime blocking|tokio|smol|async-std]\n\
   --url defaults to $MYSQL_URL; statements are read from standard input without -e.";
 
 struct Args {
@@ -28,6 +32,7 @@ struct Args {
     execute: Option<String>,
     batch: bool,
     column_names: bool,
+    runtime: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
         execute: None,
         batch: false,
         column_names: true,
+        runtime: "blocking".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,14 +60,12 @@ fn parse_args() -> Result<Args, String> {
             "-e" | "--execute" => a.execute = Some(value("--execute")?),
             "-B" | "--batch" => a.batch = true,
             "-N" | "--skip-column-names" => a.column_names = false,
-            "--runtime" => match value("--runtime")?.as_str() {
-                "blocking" => {}
-                other => {
-                    return Err(format!(
-                        "runtime `{other}` is not available yet (only `blocking`)"
-                    ))
+            "--runtime" => {
+                a.runtime = value("--runtime")?;
+                if !["blocking", "tokio", "smol", "async-std"].contains(&a.runtime.as_str()) {
+                    return Err(format!("unknown runtime `{}`", a.runtime));
                 }
-            },
+            }
             "--prepared" => return Err("--prepared is not available yet".into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -96,7 +100,7 @@ fn main() -> ExitCode {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    let mut conn = match Conn::connect(url.as_str()) {
+    let mut conn = match session::connect(&args.runtime, &url) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ERROR: cannot connect: {e}");
@@ -108,7 +112,7 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
     for stmt in split::split(&input) {
         if let Err((phase, e)) =
-            run_statement(&mut conn, &stmt.sql, batch, args.column_names, &mut out)
+            run_statement(conn.as_mut(), &stmt.sql, batch, args.column_names, &mut out)
         {
             let _ = out.flush();
             if e.kind() == ErrorKind::Io && e.message().contains("Broken pipe") {
@@ -148,9 +152,9 @@ enum Phase {
     NextResult,
 }
 
-/// Runs one statement and prints every result set it returns.
+/// Runs one statement and prints every result set it returns, reading its events.
 fn run_statement(
-    conn: &mut Conn,
+    conn: &mut dyn Session,
     sql: &str,
     batch: bool,
     column_names: bool,
@@ -160,61 +164,111 @@ fn run_statement(
         // `USE db` is a client command of the mariadb client: COM_INIT_DB, errors not echoed.
         return conn.use_database(&db).map_err(|e| (Phase::Rows, e));
     }
-    let mut result = conn.query(sql).map_err(|e| (Phase::Query, e))?;
+    conn.send_query(sql).map_err(|e| (Phase::Query, e))?;
+    let mut phase = Phase::Query;
+    let mut printer = Printer::new(batch, column_names);
     loop {
-        print_result(&mut result, batch, column_names, out).map_err(|e| (Phase::Rows, e))?;
-        if !result.next_result().map_err(|e| (Phase::NextResult, e))? {
-            return Ok(());
+        let io = |e: io::Error| (Phase::Rows, Error::io(e));
+        match conn.next_event().map_err(|e| (phase, e))? {
+            Event::ResultSetStart { columns, .. } => {
+                printer.start(columns);
+                phase = Phase::Rows;
+            }
+            Event::Row { row, .. } => printer.row(row, out).map_err(io)?,
+            Event::ResultSetEnd { ok, .. } => {
+                printer.end(out).map_err(io)?;
+                if !ok.status.more_results() {
+                    return Ok(());
+                }
+                phase = Phase::NextResult;
+            }
+            Event::Ok { ok, .. } => {
+                if !batch {
+                    let n = ok.affected_rows;
+                    writeln!(out, "Query OK, {n} row{} affected\n", plural(n)).map_err(io)?;
+                }
+                if !ok.status.more_results() {
+                    return Ok(());
+                }
+                phase = Phase::NextResult;
+            }
+            Event::ServerError { error, .. } => {
+                return Err((phase, Error::from_server(ErrorKind::Server, error.clone())))
+            }
+            other => {
+                let e = Error::protocol(format!("unexpected event {other:?}"));
+                return Err((phase, e));
+            }
         }
     }
 }
 
-/// Prints the current result of `result` (rows of a result set, or an OK in table mode).
-fn print_result(
-    result: &mut mysql_blocking::QueryResult<'_>,
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Prints result sets: streamed tab-separated rows in batch mode, tables otherwise.
+struct Printer {
     batch: bool,
     column_names: bool,
-    out: &mut impl Write,
-) -> Result<(), Error> {
-    {
-        if let Some(columns) = result.columns().cloned() {
-            if batch {
-                // Like the mariadb client, print nothing at all for an empty result set.
-                let mut header_done = !column_names;
-                while let Some(row) = result.next_row()? {
-                    if !header_done {
-                        output::write_batch_header(out, columns.iter().map(|c| c.name_bytes()))?;
-                        header_done = true;
-                    }
-                    output::write_batch_row(out, row.raw_values())?;
-                }
-            } else {
-                let names = columns.iter().map(|c| c.name().into_owned()).collect();
-                let numeric = columns.iter().map(is_numeric).collect();
-                let mut table = output::Table::new(names, numeric);
-                while let Some(row) = result.next_row()? {
-                    table.push(row.raw_values());
-                }
-                if table.len() == 0 {
-                    writeln!(out, "Empty set")?;
-                } else {
-                    table.print(out)?;
-                    let n = table.len();
-                    writeln!(out, "{n} row{} in set\n", if n == 1 { "" } else { "s" })?;
-                }
-            }
-        } else if !batch {
-            if let Some(ok) = result.ok() {
-                let n = ok.affected_rows;
-                writeln!(
-                    out,
-                    "Query OK, {n} row{} affected\n",
-                    if n == 1 { "" } else { "s" }
-                )?;
-            }
+    columns: Option<Columns>,
+    header_done: bool,
+    table: Option<output::Table>,
+}
+
+impl Printer {
+    fn new(batch: bool, column_names: bool) -> Printer {
+        Printer {
+            batch,
+            column_names,
+            columns: None,
+            header_done: false,
+            table: None,
         }
     }
-    Ok(())
+
+    fn start(&mut self, columns: &Columns) {
+        // Like the mariadb client, batch mode prints nothing at all for an empty result set,
+        // so the header waits for the first row.
+        self.header_done = !self.column_names;
+        self.columns = Some(columns.clone());
+        if !self.batch {
+            let names = columns.iter().map(|c| c.name().into_owned()).collect();
+            let numeric = columns.iter().map(is_numeric).collect();
+            self.table = Some(output::Table::new(names, numeric));
+        }
+    }
+
+    fn row(&mut self, row: mysql_proto::RowRef<'_>, out: &mut impl Write) -> io::Result<()> {
+        if let Some(t) = self.table.as_mut() {
+            t.push(row.raw_values());
+            return Ok(());
+        }
+        if !self.header_done {
+            if let Some(c) = &self.columns {
+                output::write_batch_header(out, c.iter().map(|c| c.name_bytes()))?;
+            }
+            self.header_done = true;
+        }
+        output::write_batch_row(out, row.raw_values())
+    }
+
+    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(t) = self.table.take() {
+            if t.len() == 0 {
+                writeln!(out, "Empty set\n")?;
+            } else {
+                t.print(out)?;
+                let n = t.len() as u64;
+                writeln!(out, "{n} row{} in set\n", plural(n))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The database of a `USE db` statement (quotes removed), as the mariadb client reads it.
@@ -233,7 +287,7 @@ fn use_command(sql: &str) -> Option<String> {
     Some(db.to_string())
 }
 
-fn is_numeric(c: &mysql_blocking::Column) -> bool {
+fn is_numeric(c: &mysql_proto::Column) -> bool {
     use mysql_proto::ColumnType::*;
     matches!(
         c.column_type,

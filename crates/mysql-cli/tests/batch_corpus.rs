@@ -1,5 +1,6 @@
 //! `mysql-rs --batch` against the real `mariadb --batch` client: the same statements through
-//! both, on the same server; standard output, standard error and exit code must be identical.
+//! both, on the same server; standard output, standard error and exit code must be identical,
+//! with `mysql-rs` run on every runtime (`--runtime blocking|tokio|smol|async-std`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -132,16 +133,34 @@ fn mariadb_args() -> Vec<String> {
     .collect()
 }
 
-fn ours() -> Vec<String> {
+fn ours(runtime: &str) -> Vec<String> {
     let u = url().replace("/test", &format!("/{DB}"));
-    vec!["--url".into(), u, "--batch".into()]
+    vec![
+        "--url".into(),
+        u,
+        "--batch".into(),
+        "--runtime".into(),
+        runtime.into(),
+    ]
 }
 
-/// Runs `input` through both clients and asserts identical output; returns ours.
+const RUNTIMES: [&str; 4] = ["blocking", "tokio", "smol", "async-std"];
+
+/// Runs `input` through both clients (ours on every runtime) and asserts identical output;
+/// returns ours.
 fn compare(input: &str) -> Run {
     setup();
     let theirs = run("mariadb", &mariadb_args(), input);
-    let mine = run(env!("CARGO_BIN_EXE_mysql-rs"), &ours(), input);
+    let mut last = None;
+    for runtime in RUNTIMES {
+        let mine = run(env!("CARGO_BIN_EXE_mysql-rs"), &ours(runtime), input);
+        assert_same(&mine, &theirs, runtime);
+        last = Some(mine);
+    }
+    last.unwrap()
+}
+
+fn assert_same(mine: &Run, theirs: &Run, runtime: &str) {
     if mine.stdout != theirs.stdout {
         let a = String::from_utf8_lossy(&mine.stdout);
         let b = String::from_utf8_lossy(&theirs.stdout);
@@ -151,7 +170,7 @@ fn compare(input: &str) -> Run {
             .position(|(x, y)| x != y)
             .unwrap_or(a.lines().count().min(b.lines().count()));
         panic!(
-            "stdout differs at line {line}:\n mysql-rs: {:?}\n mariadb:  {:?}\n(lengths {} vs {})",
+            "stdout differs ({runtime}) at line {line}:\n mysql-rs: {:?}\n mariadb:  {:?}\n(lengths {} vs {})",
             a.lines().nth(line),
             b.lines().nth(line),
             mine.stdout.len(),
@@ -160,11 +179,10 @@ fn compare(input: &str) -> Run {
     }
     assert_eq!(
         mine.code, theirs.code,
-        "exit codes; stderr ours: {}",
+        "exit codes ({runtime}); stderr ours: {}",
         mine.stderr
     );
-    assert_eq!(mine.stderr, theirs.stderr, "stderr");
-    mine
+    assert_eq!(mine.stderr, theirs.stderr, "stderr ({runtime})");
 }
 
 #[test]

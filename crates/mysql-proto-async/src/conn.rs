@@ -284,7 +284,7 @@ impl<R: Runtime> Conn<R> {
         self.proto.discard_all();
         let drain = async {
             while self.proto.in_flight() > 0 {
-                poll_fn(|cx| self.poll_event(cx)).await?;
+                poll_fn(|cx| self.poll_pump(cx, true)).await?;
             }
             Ok::<(), Error>(())
         };
@@ -306,6 +306,12 @@ impl<R: Runtime> Conn<R> {
     /// The byte pump: decodes input until an event is ready, writing pending output and
     /// reading input meanwhile; writing and reading progress independently.
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.poll_pump(cx, false)
+    }
+
+    /// [`poll_event`](Self::poll_event), which with `until_idle` also returns once no command
+    /// is in flight (discarded commands produce no events to return on).
+    fn poll_pump(&mut self, cx: &mut Context<'_>, until_idle: bool) -> Poll<Result<()>> {
         if let Some(e) = &self.broken {
             return Poll::Ready(Err(e.clone()));
         }
@@ -314,7 +320,7 @@ impl<R: Runtime> Conn<R> {
             if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
                 return Poll::Ready(Err(e));
             }
-            if ready {
+            if ready || (until_idle && self.proto.in_flight() == 0) {
                 return Poll::Ready(Ok(()));
             }
             match self.io.poll_read(cx, self.proto.recv_buf(READ_HINT)) {

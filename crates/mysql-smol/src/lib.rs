@@ -12,7 +12,6 @@
 //! # Ok::<(), mysql_smol::Error>(())
 //! ```
 
-use std::future::Future;
 use std::io;
 use std::time::Duration;
 
@@ -35,34 +34,25 @@ type UnixSocket = FuturesIo<smol::net::TcpStream>;
 impl Runtime for Smol {
     type Stream = Socket<FuturesIo<smol::net::TcpStream>, UnixSocket>;
 
-    fn connect_tcp(
-        host: String,
-        port: u16,
-    ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        async move {
-            let s = smol::net::TcpStream::connect((host.as_str(), port)).await?;
-            s.set_nodelay(true)?;
-            Ok(Socket::Tcp(FuturesIo(s)))
-        }
+    async fn connect_tcp(host: String, port: u16) -> io::Result<Self::Stream> {
+        let s = smol::net::TcpStream::connect((host.as_str(), port)).await?;
+        s.set_nodelay(true)?;
+        Ok(Socket::Tcp(FuturesIo(s)))
     }
 
-    fn connect_unix(path: String) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        async move {
-            #[cfg(unix)]
-            return Ok(Socket::Unix(FuturesIo(
-                smol::net::unix::UnixStream::connect(path).await?,
-            )));
-            #[cfg(not(unix))]
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("no Unix socket {path}"),
-            ));
-        }
+    async fn connect_unix(path: String) -> io::Result<Self::Stream> {
+        #[cfg(unix)]
+        return Ok(Socket::Unix(FuturesIo(
+            smol::net::unix::UnixStream::connect(path).await?,
+        )));
+        #[cfg(not(unix))]
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("no Unix socket {path}"),
+        ));
     }
 
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        async move {
-            smol::Timer::after(duration).await;
-        }
+    async fn sleep(duration: Duration) {
+        smol::Timer::after(duration).await;
     }
 }

@@ -1,0 +1,109 @@
+//! The runtimes `mysql-rs` can run on, behind one small trait: send a query, read events.
+//! The printing code is written once against [`Session`].
+
+use std::future::Future;
+
+use mysql_proto::{Event, Result};
+use mysql_proto_async::Runtime;
+
+/// A connection on some runtime, driven synchronously by the CLI.
+pub trait Session {
+    /// Queues `sql` (abandoning whatever is left of the previous statement).
+    fn send_query(&mut self, sql: &str) -> Result<()>;
+    /// The next event of the statement in flight.
+    fn next_event(&mut self) -> Result<Event<'_>>;
+    /// `COM_INIT_DB`.
+    fn use_database(&mut self, db: &str) -> Result<()>;
+    /// `COM_QUIT`.
+    fn close(self: Box<Self>) -> Result<()>;
+}
+
+/// Connects with the named runtime: `blocking`, `tokio`, `smol` or `async-std`.
+pub fn connect(runtime: &str, url: &str) -> Result<Box<dyn Session>> {
+    Ok(match runtime {
+        "blocking" => Box::new(mysql_blocking::Conn::connect(url)?),
+        "tokio" => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(mysql_proto::Error::io)?;
+            AsyncSession::<mysql_tokio::Tokio, _>::connect(TokioExec(rt), url)?
+        }
+        "smol" => AsyncSession::<mysql_smol::Smol, _>::connect(SmolExec, url)?,
+        "async-std" => AsyncSession::<mysql_async_std::AsyncStd, _>::connect(AsyncStdExec, url)?,
+        other => {
+            return Err(mysql_proto::Error::misuse(format!(
+                "unknown runtime `{other}` (blocking, tokio, smol, async-std)"
+            )))
+        }
+    })
+}
+
+impl Session for mysql_blocking::Conn {
+    fn send_query(&mut self, sql: &str) -> Result<()> {
+        mysql_blocking::Conn::send_query(self, sql).map(drop)
+    }
+    fn next_event(&mut self) -> Result<Event<'_>> {
+        mysql_blocking::Conn::next_event(self)
+    }
+    fn use_database(&mut self, db: &str) -> Result<()> {
+        mysql_blocking::Conn::use_database(self, db)
+    }
+    fn close(self: Box<Self>) -> Result<()> {
+        mysql_blocking::Conn::close(*self)
+    }
+}
+
+/// Runs futures to completion on one runtime.
+trait Exec: 'static {
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+}
+
+struct TokioExec(tokio::runtime::Runtime);
+impl Exec for TokioExec {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+}
+
+struct SmolExec;
+impl Exec for SmolExec {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        smol::block_on(f)
+    }
+}
+
+struct AsyncStdExec;
+impl Exec for AsyncStdExec {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        async_std::task::block_on(f)
+    }
+}
+
+struct AsyncSession<R: Runtime, E: Exec> {
+    conn: mysql_proto_async::Conn<R>,
+    exec: E,
+}
+
+impl<R: Runtime, E: Exec> AsyncSession<R, E> {
+    fn connect(exec: E, url: &str) -> Result<Box<dyn Session>> {
+        let conn = exec.block_on(mysql_proto_async::Conn::<R>::connect(url))?;
+        Ok(Box::new(AsyncSession { conn, exec }))
+    }
+}
+
+impl<R: Runtime, E: Exec> Session for AsyncSession<R, E> {
+    fn send_query(&mut self, sql: &str) -> Result<()> {
+        self.conn.send_query(sql).map(drop)
+    }
+    fn next_event(&mut self) -> Result<Event<'_>> {
+        self.exec.block_on(self.conn.next_event())
+    }
+    fn use_database(&mut self, db: &str) -> Result<()> {
+        self.exec.block_on(self.conn.use_database(db))
+    }
+    fn close(self: Box<Self>) -> Result<()> {
+        let AsyncSession { conn, exec } = *self;
+        exec.block_on(conn.close())
+    }
+}

@@ -1,0 +1,181 @@
+//! What only the async adapters promise, checked on each runtime with a single-threaded
+//! executor: the event loop is never blocked, every future can be dropped at any point, and a
+//! query timeout kills the statement without losing the connection.
+
+use std::time::{Duration, Instant};
+
+use integration_tests::{connect, url};
+use mysql_proto::ErrorKind;
+use mysql_proto_async::{timeout, Conn, Runtime};
+
+macro_rules! for_every_runtime {
+    ($($test:ident),* $(,)?) => {
+        mod tokio {
+            $( #[test] fn $test() {
+                <integration_tests::client::Tokio as integration_tests::client::Adapter>::block_on(super::$test::<mysql_tokio::Tokio>())
+            } )*
+        }
+        mod smol {
+            $( #[test] fn $test() {
+                <integration_tests::client::Smol as integration_tests::client::Adapter>::block_on(super::$test::<mysql_smol::Smol>())
+            } )*
+        }
+        mod async_std {
+            $( #[test] fn $test() {
+                <integration_tests::client::AsyncStd as integration_tests::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
+            } )*
+        }
+    };
+}
+
+for_every_runtime!(
+    never_blocks_the_event_loop,
+    dropping_queries_at_random_points_never_gives_a_wrong_result,
+    dropping_connect_at_random_points,
+    query_timeout_kills_the_statement_and_keeps_the_connection,
+    row_stream,
+);
+
+/// While connection A runs `SELECT SLEEP(2)`, 500 point queries on connection B complete, all
+/// before A finishes, on one thread.
+async fn never_blocks_the_event_loop<R: Runtime>() {
+    let mut a: Conn<R> = connect(&url()).await;
+    let mut b: Conn<R> = connect(&url()).await;
+    let start = Instant::now();
+    let slow = async {
+        a.query_drop("SELECT SLEEP(2)").await.unwrap();
+        Instant::now()
+    };
+    let fast = async {
+        for i in 0..500 {
+            let got: Vec<(i32,)> = b.query_collect(format!("SELECT {i}")).await.unwrap();
+            assert_eq!(got, vec![(i,)]);
+        }
+        Instant::now()
+    };
+    let (slow_done, fast_done) = futures_lite::future::zip(slow, fast).await;
+    assert!(
+        fast_done < slow_done,
+        "point queries waited for the slow query"
+    );
+    assert!(slow_done - start >= Duration::from_secs(2));
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    }
+}
+
+/// 1,000 times: start a query over 20k rows and drop it at a random point (a random timeout
+/// or after a random number of rows), then check a query's result exactly.
+async fn dropping_queries_at_random_points_never_gives_a_wrong_result<R: Runtime>() {
+    let mut c: Conn<R> = connect(&url()).await;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..1000u64 {
+        let rows = rng.next(20_000) as usize;
+        let limit = Duration::from_micros(rng.next(3_000));
+        let by_timeout = rng.next(2) == 0;
+        let work = async {
+            let mut r = c
+                .query("SELECT seq, REPEAT('x', seq % 50) FROM seq_1_to_20000")
+                .await?;
+            let mut n = 0;
+            while n < rows && r.next_row().await?.is_some() {
+                n += 1;
+            }
+            Ok::<_, mysql_proto::Error>(n)
+        };
+        if by_timeout {
+            let _ = timeout::<R, _>(Some(limit), work).await;
+        } else {
+            assert_eq!(work.await.unwrap(), rows);
+        }
+        let got: Vec<(u64, String)> = c
+            .query_collect(format!("SELECT {i}, 'check-{i}'"))
+            .await
+            .unwrap_or_else(|e| panic!("iteration {i}: {e}"));
+        assert_eq!(got, vec![(i, format!("check-{i}"))], "iteration {i}");
+    }
+}
+
+/// Dropping `connect` at random points never panics or leaks a broken state into a new
+/// connection.
+async fn dropping_connect_at_random_points<R: Runtime>() {
+    let mut rng = Rng(42);
+    for _ in 0..100 {
+        let limit = Duration::from_micros(rng.next(4_000));
+        let _ = timeout::<R, _>(Some(limit), Conn::<R>::connect(url())).await;
+    }
+    let mut c: Conn<R> = connect(&url()).await;
+    c.ping().await.unwrap();
+}
+
+/// `SELECT SLEEP(10)` with a 200 ms query timeout fails with a timeout within a second, and the
+/// same connection then answers correctly.
+async fn query_timeout_kills_the_statement_and_keeps_the_connection<R: Runtime>() {
+    let mut c: Conn<R> = connect(&format!("{}?query-timeout=200ms", url())).await;
+    let start = Instant::now();
+    let e = c.query_drop("SELECT SLEEP(10)").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    let got: Vec<(i32,)> = c.query_collect("SELECT 1").await.unwrap();
+    assert_eq!(got, vec![(1,)]);
+    // Streaming too: the timeout hits while rows are awaited.
+    let start = Instant::now();
+    let mut r = c.query("SELECT 1 UNION ALL SELECT SLEEP(10)").await;
+    let e = match &mut r {
+        Ok(r) => loop {
+            match r.next_row().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("no timeout"),
+                Err(e) => break e,
+            }
+        },
+        Err(e) => e.clone(),
+    };
+    drop(r);
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(start.elapsed() < Duration::from_secs(1));
+    c.set_query_timeout(None);
+    let got: Vec<(String,)> = c.query_collect("SELECT 'still fine'").await.unwrap();
+    assert_eq!(got, vec![("still fine".to_string(),)]);
+}
+
+async fn row_stream<R: Runtime>() {
+    use futures_lite::StreamExt;
+    let mut c: Conn<R> = connect(&url()).await;
+    let stream = c
+        .query("SELECT seq FROM seq_1_to_1000")
+        .await
+        .unwrap()
+        .into_stream();
+    let rows: Vec<_> = stream.collect::<Vec<_>>().await;
+    assert_eq!(rows.len(), 1000);
+    let sum: i64 = rows
+        .iter()
+        .map(|r| r.as_ref().unwrap().get::<i64>(0).unwrap())
+        .sum();
+    assert_eq!(sum, 500_500);
+    // Drop a stream half-way: the connection stays in sync.
+    let mut s = c
+        .query("SELECT seq FROM seq_1_to_1000")
+        .await
+        .unwrap()
+        .into_stream();
+    assert!(s.next().await.is_some());
+    drop(s);
+    assert_eq!(
+        c.query_collect::<(i32,)>("SELECT 7").await.unwrap(),
+        vec![(7,)]
+    );
+}
