@@ -39,8 +39,8 @@ pub trait Client: Sized {
 
 fn render(row: mysql_proto::RowRef<'_>) -> String {
     let v: Vec<String> = row
-        .raw_values()
-        .map(|v| v.map_or("NULL".into(), |b| String::from_utf8_lossy(b).into_owned()))
+        .text_values()
+        .map(|v| v.map_or("NULL".into(), |b| String::from_utf8_lossy(&b).into_owned()))
         .collect();
     format!("row:{}", v.join(","))
 }

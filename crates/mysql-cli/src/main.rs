@@ -245,7 +245,7 @@ impl Printer {
 
     fn row(&mut self, row: mysql_proto::RowRef<'_>, out: &mut impl Write) -> io::Result<()> {
         if let Some(t) = self.table.as_mut() {
-            t.push(row.raw_values());
+            t.push(row.text_values());
             return Ok(());
         }
         if !self.header_done {
@@ -254,7 +254,7 @@ impl Printer {
             }
             self.header_done = true;
         }
-        output::write_batch_row(out, row.raw_values())
+        output::write_batch_row(out, row.text_values())
     }
 
     fn end(&mut self, out: &mut impl Write) -> io::Result<()> {

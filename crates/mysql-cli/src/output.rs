@@ -23,9 +23,9 @@ pub fn write_escaped(out: &mut impl Write, value: &[u8]) -> io::Result<()> {
 }
 
 /// Writes one batch row: fields separated by tabs, NULL as `NULL`, newline at the end.
-pub fn write_batch_row<'a>(
+pub fn write_batch_row<B: AsRef<[u8]>>(
     out: &mut impl Write,
-    values: impl Iterator<Item = Option<&'a [u8]>>,
+    values: impl Iterator<Item = Option<B>>,
 ) -> io::Result<()> {
     for (i, v) in values.enumerate() {
         if i > 0 {
@@ -33,7 +33,7 @@ pub fn write_batch_row<'a>(
         }
         match v {
             None => out.write_all(b"NULL")?,
-            Some(b) => write_escaped(out, b)?,
+            Some(b) => write_escaped(out, b.as_ref())?,
         }
     }
     out.write_all(b"\n")
@@ -71,12 +71,12 @@ impl Table {
     }
 
     /// Adds a row (`None` is NULL).
-    pub fn push<'a>(&mut self, values: impl Iterator<Item = Option<&'a [u8]>>) {
+    pub fn push<B: AsRef<[u8]>>(&mut self, values: impl Iterator<Item = Option<B>>) {
         self.rows.push(
             values
                 .map(|v| {
                     v.map_or("NULL".to_string(), |b| {
-                        String::from_utf8_lossy(b).into_owned()
+                        String::from_utf8_lossy(b.as_ref()).into_owned()
                     })
                 })
                 .collect(),

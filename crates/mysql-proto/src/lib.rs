@@ -26,4 +26,7 @@ pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use opts::{IntoOpts, Opts, OptsBuilder};
 pub use packets::{Column, OkPacket};
-pub use value::{Columns, FromRow, FromValue, RawValue, Row, RowRef};
+pub use value::{
+    Columns, DateTime, FromRow, FromValue, Params, RawValue, Row, RowFormat, RowRef, Time, ToValue,
+    Value,
+};

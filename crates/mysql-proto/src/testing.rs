@@ -216,10 +216,10 @@ pub fn render_event(ev: &Event<'_>) -> String {
         }
         Event::Row { id, row } => {
             let vals: Vec<_> = row
-                .raw_values()
+                .text_values()
                 .map(|v| match v {
                     None => "NULL".to_string(),
-                    Some(b) => format!("{:?}", String::from_utf8_lossy(b)),
+                    Some(b) => format!("{:?}", String::from_utf8_lossy(&b)),
                 })
                 .collect();
             format!("#{} row {}", id.get(), vals.join(","))

@@ -5,8 +5,9 @@
 //! | `i8`..`i64`, `u8`..`u64` | decimal integer text that fits (checked, no truncation or sign flip); BIT columns as big-endian bytes |
 //! | `f32`, `f64` | any numeric text (`f32` fails when the value is finite but out of range) |
 //! | `bool` | integers: 0 is false, any other is true |
-//! | `String`, `&str` | valid UTF-8 text |
-//! | `Vec<u8>`, `&[u8]` | any value, bytes as sent |
+//! | `String`, `Vec<u8>` | any value: text as sent, binary values rendered as the server renders them in text |
+//! | `&str`, `&[u8]` | text and string values, borrowed (valid UTF-8 for `&str`) |
+//! | [`DateTime`], [`Time`] | DATE / DATETIME / TIMESTAMP / TIME values in either protocol |
 //! | `Option<T>` | NULL as `None`, else `T` |
 //!
 //! NULL into a non-`Option` type is a conversion error. Errors name the column, its type and
@@ -14,17 +15,34 @@
 
 use crate::error::{Error, Result};
 use crate::packets::Column;
+use crate::value::render::to_text;
 use crate::value::row::RowRef;
+use crate::value::temporal::{DateTime, Time};
 use crate::ColumnType;
 
 /// A column value as it came off the wire, before conversion.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RawValue<'a> {
     /// SQL NULL.
     Null,
     /// A text-protocol value: the bytes the server rendered.
     Text(&'a [u8]),
+    /// A binary-protocol signed integer (TINYINT..BIGINT, YEAR).
+    Int(i64),
+    /// A binary-protocol unsigned integer.
+    UInt(u64),
+    /// A binary-protocol FLOAT.
+    Float(f32),
+    /// A binary-protocol DOUBLE.
+    Double(f64),
+    /// A binary-protocol string-encoded value (strings, blobs, DECIMAL, BIT, JSON, ENUM, SET,
+    /// GEOMETRY, ...).
+    Bytes(&'a [u8]),
+    /// A binary-protocol DATE / DATETIME / TIMESTAMP.
+    DateTime(DateTime),
+    /// A binary-protocol TIME.
+    Time(Time),
 }
 
 /// A Rust type a column value converts into.
@@ -40,10 +58,10 @@ pub trait FromRow<'a>: Sized {
 }
 
 fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Error {
-    let shown = match value {
-        RawValue::Null => "NULL".to_string(),
-        RawValue::Text(b) if b.len() <= 64 => format!("{:?}", String::from_utf8_lossy(b)),
-        RawValue::Text(b) => format!("({} bytes)", b.len()),
+    let shown = match to_text(value, column) {
+        None => "NULL".to_string(),
+        Some(b) if b.len() <= 64 => format!("{:?}", String::from_utf8_lossy(&b)),
+        Some(b) => format!("({} bytes)", b.len()),
     };
     let unsigned = if column.is_unsigned() {
         " UNSIGNED"
@@ -57,16 +75,22 @@ fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Erro
     ))
 }
 
+/// The bytes of a text or string value; NULL and other binary values are errors.
 fn non_null<'a>(value: RawValue<'a>, column: &Column, rust: &str) -> Result<&'a [u8]> {
     match value {
-        RawValue::Text(b) => Ok(b),
-        RawValue::Null => Err(mismatch(
-            column,
-            value,
-            rust,
-            "the value is NULL (use Option)",
-        )),
+        RawValue::Text(b) | RawValue::Bytes(b) => Ok(b),
+        RawValue::Null => Err(null(column, rust)),
+        _ => Err(mismatch(column, value, rust, "not a string value")),
     }
+}
+
+fn null(column: &Column, rust: &str) -> Error {
+    mismatch(
+        column,
+        RawValue::Null,
+        rust,
+        "the value is NULL (use Option)",
+    )
 }
 
 /// Parses ASCII decimal digits with an optional sign into an i128 (wide enough for every
@@ -91,6 +115,14 @@ fn parse_int(b: &[u8]) -> Option<i128> {
 }
 
 fn int_value(value: RawValue<'_>, column: &Column, rust: &str) -> Result<i128> {
+    match value {
+        RawValue::Int(i) => return Ok(i as i128),
+        RawValue::UInt(u) => return Ok(u as i128),
+        RawValue::Float(_) | RawValue::Double(_) | RawValue::DateTime(_) | RawValue::Time(_) => {
+            return Err(mismatch(column, value, rust, "not an integer"))
+        }
+        _ => {}
+    }
     let b = non_null(value, column, rust)?;
     if column.column_type == ColumnType::Bit {
         if b.len() > 8 {
@@ -121,6 +153,13 @@ impl<'a> FromValue<'a> for bool {
 
 impl<'a> FromValue<'a> for f64 {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        match value {
+            RawValue::Double(d) => return Ok(d),
+            RawValue::Float(f) => return Ok(f as f64),
+            RawValue::Int(i) => return Ok(i as f64),
+            RawValue::UInt(u) => return Ok(u as f64),
+            _ => {}
+        }
         let b = non_null(value, column, "f64")?;
         std::str::from_utf8(b)
             .ok()
@@ -131,6 +170,9 @@ impl<'a> FromValue<'a> for f64 {
 
 impl<'a> FromValue<'a> for f32 {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        if let RawValue::Float(f) = value {
+            return Ok(f);
+        }
         let v = f64::from_value(value, column)?;
         let f = v as f32;
         if v.is_finite() && f.is_infinite() {
@@ -149,8 +191,8 @@ impl<'a> FromValue<'a> for &'a str {
 
 impl<'a> FromValue<'a> for String {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
-        let b = non_null(value, column, "String")?;
-        match std::str::from_utf8(b) {
+        let b = to_text(value, column).ok_or_else(|| null(column, "String"))?;
+        match std::str::from_utf8(&b) {
             Ok(s) => Ok(s.to_owned()),
             Err(_) => Err(mismatch(column, value, "String", "not valid UTF-8")),
         }
@@ -165,7 +207,29 @@ impl<'a> FromValue<'a> for &'a [u8] {
 
 impl<'a> FromValue<'a> for Vec<u8> {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
-        non_null(value, column, "Vec<u8>").map(<[u8]>::to_vec)
+        to_text(value, column)
+            .map(|b| b.into_owned())
+            .ok_or_else(|| null(column, "Vec<u8>"))
+    }
+}
+
+impl<'a> FromValue<'a> for DateTime {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        if let RawValue::DateTime(d) = value {
+            return Ok(d);
+        }
+        let b = non_null(value, column, "DateTime")?;
+        DateTime::parse(b).ok_or_else(|| mismatch(column, value, "DateTime", "not a date"))
+    }
+}
+
+impl<'a> FromValue<'a> for Time {
+    fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+        if let RawValue::Time(t) = value {
+            return Ok(t);
+        }
+        let b = non_null(value, column, "Time")?;
+        Time::parse(b).ok_or_else(|| mismatch(column, value, "Time", "not a time"))
     }
 }
 
@@ -193,13 +257,10 @@ macro_rules! tuple_impl {
                         "row has {} columns but a tuple of {} was requested", row.len(), $n
                     )));
                 }
-                let mut values = row.raw_values();
+                let mut values = row.values();
                 let mut columns = row.columns().iter();
                 Ok(($({
-                    let raw = match values.next() {
-                        Some(Some(b)) => RawValue::Text(b),
-                        _ => RawValue::Null,
-                    };
+                    let raw = values.next().unwrap_or(RawValue::Null);
                     // Invariant: the row has exactly $n columns (checked above).
                     let column = columns.next().expect("column count checked");
                     $t::from_value(raw, column)?

@@ -1,8 +1,16 @@
-//! Rows and values: zero-copy [`RowRef`] over the receive buffer, owned [`Row`], and the
-//! conversions of column values into Rust types ([`FromValue`], [`FromRow`]).
+//! Rows and values: zero-copy [`RowRef`] over the receive buffer (text or binary protocol),
+//! owned [`Row`], the conversions of column values into Rust types ([`FromValue`], [`FromRow`]),
+//! parameter values ([`Value`], [`ToValue`], [`Params`]) and the server's text rendering.
 
+pub mod binary;
 pub mod convert;
+pub mod param;
+pub mod render;
 pub mod row;
+pub mod temporal;
 
 pub use convert::{FromRow, FromValue, RawValue};
-pub use row::{Columns, Row, RowRef};
+pub use param::{Params, ToValue, Value};
+pub use render::to_text;
+pub use row::{Columns, Row, RowFormat, RowRef, Values};
+pub use temporal::{DateTime, Time};

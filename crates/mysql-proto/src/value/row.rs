@@ -1,9 +1,12 @@
 //! [`RowRef`]: a row borrowed from the connection's receive buffer; [`Row`]: its owned copy.
 //!
-//! Both wrap one text-protocol row payload that was validated on arrival (see
-//! [`check_text_row`](crate::packets::text_row::check_text_row)), so reading fields cannot fail
+//! Both wrap one row payload, text protocol (`COM_QUERY`) or binary protocol
+//! (`COM_STMT_EXECUTE`), that was validated on arrival (see
+//! [`check_text_row`](crate::packets::text_row::check_text_row) and
+//! [`check_binary_row`](crate::value::binary::check_binary_row)), so reading fields cannot fail
 //! on structure, only on conversion.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,7 +14,39 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::packets::text_row::TextFields;
 use crate::packets::Column;
+use crate::value::binary::BinaryValues;
 use crate::value::convert::{FromRow, FromValue, RawValue};
+use crate::value::render::to_text;
+
+/// How a row payload is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFormat {
+    /// Text protocol: one length-encoded string (or NULL) per column.
+    Text,
+    /// Binary protocol: NULL bitmap and typed values.
+    Binary,
+}
+
+/// The values of a row in column order, whatever its format.
+#[derive(Debug, Clone)]
+pub enum Values<'a> {
+    /// Of a text row.
+    Text(TextFields<'a>),
+    /// Of a binary row.
+    Binary(BinaryValues<'a>),
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = RawValue<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<RawValue<'a>> {
+        match self {
+            Values::Text(t) => t.next().map(|v| v.map_or(RawValue::Null, RawValue::Text)),
+            Values::Binary(b) => b.next(),
+        }
+    }
+}
 
 /// The columns of a result set, shared by every row of it.
 pub type Columns = Arc<[Column]>;
@@ -29,14 +64,34 @@ pub type Columns = Arc<[Column]>;
 pub struct RowRef<'a> {
     payload: &'a [u8],
     columns: &'a Columns,
+    format: RowFormat,
 }
 
 impl<'a> RowRef<'a> {
-    /// Wraps a row payload that passed [`check_text_row`](crate::packets::text_row::check_text_row)
-    /// for `columns.len()` columns (the connection guarantees this for the rows it hands out; for
-    /// other payloads, fields past the first malformed one read as missing).
+    /// Wraps a text row payload that passed
+    /// [`check_text_row`](crate::packets::text_row::check_text_row) for `columns.len()` columns
+    /// (the connection guarantees this for the rows it hands out; for other payloads, fields past
+    /// the first malformed one read as missing).
     pub fn new(payload: &'a [u8], columns: &'a Columns) -> Self {
-        RowRef { payload, columns }
+        RowRef {
+            payload,
+            columns,
+            format: RowFormat::Text,
+        }
+    }
+
+    /// Wraps a row payload of either format (validated as for [`RowRef::new`]).
+    pub fn with_format(payload: &'a [u8], columns: &'a Columns, format: RowFormat) -> Self {
+        RowRef {
+            payload,
+            columns,
+            format,
+        }
+    }
+
+    /// The protocol encoding of the row.
+    pub fn format(&self) -> RowFormat {
+        self.format
     }
 
     /// Number of columns.
@@ -59,21 +114,35 @@ impl<'a> RowRef<'a> {
         self.payload
     }
 
-    /// The raw values in column order: `None` for NULL, else the bytes the server sent.
-    pub fn raw_values(&self) -> TextFields<'a> {
-        TextFields::new(self.payload)
+    /// The values in column order, undecoded.
+    pub fn values(&self) -> Values<'a> {
+        match self.format {
+            RowFormat::Text => Values::Text(TextFields::new(self.payload)),
+            RowFormat::Binary => match BinaryValues::new(self.payload, self.columns) {
+                Ok(v) => Values::Binary(v),
+                // Unreachable for validated rows; an empty iteration otherwise.
+                Err(_) => Values::Text(TextFields::new(&[])),
+            },
+        }
     }
 
-    /// The raw value of column `index`.
+    /// The values as the server renders them in text (`None` for NULL), whatever the row's
+    /// protocol: what a `mysql --batch` client prints.
+    pub fn text_values(&self) -> impl Iterator<Item = Option<Cow<'a, [u8]>>> + 'a {
+        let columns: &'a Columns = self.columns;
+        self.values()
+            .zip(columns.iter())
+            .map(|(v, c)| to_text(v, c))
+    }
+
+    /// The undecoded value of column `index`.
     pub fn raw(&self, index: usize) -> Result<RawValue<'a>> {
-        match self.raw_values().nth(index) {
-            Some(Some(b)) => Ok(RawValue::Text(b)),
-            Some(None) => Ok(RawValue::Null),
-            None => Err(Error::misuse(format!(
+        self.values().nth(index).ok_or_else(|| {
+            Error::misuse(format!(
                 "column index {index} out of range: the row has {} columns",
                 self.len()
-            ))),
-        }
+            ))
+        })
     }
 
     /// Converts column `index` into `T`. Fails with [`ErrorKind::Conversion`](crate::ErrorKind)
@@ -105,6 +174,7 @@ impl<'a> RowRef<'a> {
         Row {
             payload: Bytes::copy_from_slice(self.payload),
             columns: self.columns.clone(),
+            format: self.format,
         }
     }
 }
@@ -112,8 +182,8 @@ impl<'a> RowRef<'a> {
 impl std::fmt::Debug for RowRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut l = f.debug_map();
-        for (c, v) in self.columns.iter().zip(self.raw_values()) {
-            l.entry(&c.name(), &v.map(String::from_utf8_lossy));
+        for (c, v) in self.columns.iter().zip(self.text_values()) {
+            l.entry(&c.name(), &v.as_deref().map(String::from_utf8_lossy));
         }
         l.finish()
     }
@@ -124,12 +194,17 @@ impl std::fmt::Debug for RowRef<'_> {
 pub struct Row {
     payload: Bytes,
     columns: Columns,
+    format: RowFormat,
 }
 
 impl Row {
-    /// Builds a row from a payload validated for `columns` (see [`RowRef::new`]).
+    /// Builds a text row from a payload validated for `columns` (see [`RowRef::new`]).
     pub fn new(payload: Bytes, columns: Columns) -> Row {
-        Row { payload, columns }
+        Row {
+            payload,
+            columns,
+            format: RowFormat::Text,
+        }
     }
 
     /// Borrows the row for reading.
@@ -137,6 +212,7 @@ impl Row {
         RowRef {
             payload: &self.payload,
             columns: &self.columns,
+            format: self.format,
         }
     }
 
@@ -170,9 +246,9 @@ impl Row {
         self.as_ref().decode()
     }
 
-    /// The raw values in column order (`None` for NULL).
-    pub fn raw_values(&self) -> TextFields<'_> {
-        TextFields::new(&self.payload)
+    /// The values in column order, undecoded.
+    pub fn values(&self) -> Values<'_> {
+        self.as_ref().values()
     }
 }
 

@@ -1,0 +1,201 @@
+//! [`DateTime`] and [`Time`]: the protocol's date and time values, exactly as the server has them
+//! (zero dates and TIME values beyond 24 hours included), parsed from text and binary rows.
+
+use std::fmt;
+
+/// A DATE, DATETIME or TIMESTAMP value. Zero dates (`0000-00-00`) are representable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct DateTime {
+    /// Year (0 for a zero date).
+    pub year: u16,
+    /// Month, 1-12 (0 for a zero date).
+    pub month: u8,
+    /// Day, 1-31 (0 for a zero date).
+    pub day: u8,
+    /// Hour, 0-23.
+    pub hour: u8,
+    /// Minute.
+    pub minute: u8,
+    /// Second.
+    pub second: u8,
+    /// Microseconds, 0-999999.
+    pub micros: u32,
+}
+
+/// A TIME value: a signed duration of up to 838:59:59.999999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Time {
+    /// Whether the value is negative.
+    pub negative: bool,
+    /// Whole days.
+    pub days: u32,
+    /// Hours within the day, 0-23.
+    pub hours: u8,
+    /// Minutes.
+    pub minutes: u8,
+    /// Seconds.
+    pub seconds: u8,
+    /// Microseconds.
+    pub micros: u32,
+}
+
+impl DateTime {
+    /// A date at midnight.
+    pub fn date(year: u16, month: u8, day: u8) -> DateTime {
+        DateTime {
+            year,
+            month,
+            day,
+            ..DateTime::default()
+        }
+    }
+
+    /// Parses the server's text form: `YYYY-MM-DD`, `YYYY-MM-DD hh:mm:ss[.ffffff]`.
+    pub fn parse(s: &[u8]) -> Option<DateTime> {
+        let s = std::str::from_utf8(s).ok()?;
+        let (date, time) = match s.split_once(' ') {
+            Some((d, t)) => (d, Some(t)),
+            None => (s, None),
+        };
+        let mut d = date.splitn(3, '-');
+        let mut v = DateTime {
+            year: d.next()?.parse().ok()?,
+            month: d.next()?.parse().ok()?,
+            day: d.next()?.parse().ok()?,
+            ..DateTime::default()
+        };
+        if let Some(t) = time {
+            let (hms, frac) = split_fraction(t)?;
+            let mut p = hms.splitn(3, ':');
+            v.hour = p.next()?.parse().ok()?;
+            v.minute = p.next()?.parse().ok()?;
+            v.second = p.next()?.parse().ok()?;
+            v.micros = frac;
+        }
+        (v.month <= 12 && v.day <= 31 && v.hour < 24 && v.minute < 60 && v.second < 60).then_some(v)
+    }
+
+    /// Formats like the server with `decimals` fractional digits (0-6); `with_time` false gives
+    /// a DATE.
+    pub fn format(&self, with_time: bool, decimals: u8) -> String {
+        let mut s = format!("{:04}-{:02}-{:02}", self.year, self.month, self.day);
+        if with_time {
+            s.push_str(&format!(
+                " {:02}:{:02}:{:02}",
+                self.hour, self.minute, self.second
+            ));
+            push_fraction(&mut s, self.micros, decimals);
+        }
+        s
+    }
+}
+
+impl Time {
+    /// Total hours (days * 24 + hours), as the server shows them.
+    pub fn total_hours(&self) -> u32 {
+        self.days * 24 + self.hours as u32
+    }
+
+    /// Parses the server's text form: `[-]h:mm:ss[.ffffff]` with any number of hour digits.
+    pub fn parse(s: &[u8]) -> Option<Time> {
+        let s = std::str::from_utf8(s).ok()?;
+        let (negative, s) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (hms, micros) = split_fraction(s)?;
+        let mut p = hms.splitn(3, ':');
+        let hours: u32 = p.next()?.parse().ok()?;
+        let minutes: u8 = p.next()?.parse().ok()?;
+        let seconds: u8 = p.next()?.parse().ok()?;
+        (minutes < 60 && seconds < 60).then_some(Time {
+            negative,
+            days: hours / 24,
+            hours: (hours % 24) as u8,
+            minutes,
+            seconds,
+            micros,
+        })
+    }
+
+    /// Formats like the server with `decimals` fractional digits.
+    pub fn format(&self, decimals: u8) -> String {
+        let mut s = String::new();
+        if self.negative {
+            s.push('-');
+        }
+        s.push_str(&format!(
+            "{:02}:{:02}:{:02}",
+            self.total_hours(),
+            self.minutes,
+            self.seconds
+        ));
+        push_fraction(&mut s, self.micros, decimals);
+        s
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = if self.micros == 0 { 0 } else { 6 };
+        f.write_str(&self.format(true, d))
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = if self.micros == 0 { 0 } else { 6 };
+        f.write_str(&self.format(d))
+    }
+}
+
+fn split_fraction(s: &str) -> Option<(&str, u32)> {
+    match s.split_once('.') {
+        None => Some((s, 0)),
+        Some((whole, frac)) => {
+            if frac.is_empty() || frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let micros: u32 = frac.parse().ok()?;
+            Some((whole, micros * 10u32.pow(6 - frac.len() as u32)))
+        }
+    }
+}
+
+fn push_fraction(s: &mut String, micros: u32, decimals: u8) {
+    let decimals = decimals.min(6) as u32;
+    if decimals > 0 {
+        let v = micros / 10u32.pow(6 - decimals);
+        s.push_str(&format!(".{:0width$}", v, width = decimals as usize));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_format_round_trip() {
+        for (text, dec) in [
+            ("2024-02-29 12:34:56.000001", 6),
+            ("0000-00-00 00:00:00", 0),
+            ("9999-12-31 23:59:59.999", 3),
+        ] {
+            let v = DateTime::parse(text.as_bytes()).unwrap();
+            assert_eq!(v.format(true, dec), text);
+        }
+        assert_eq!(
+            DateTime::parse(b"1000-01-01").unwrap().format(false, 0),
+            "1000-01-01"
+        );
+        for (text, dec) in [
+            ("-838:59:59", 0),
+            ("100:00:00.123456", 6),
+            ("-00:00:01.5", 1),
+        ] {
+            assert_eq!(Time::parse(text.as_bytes()).unwrap().format(dec), text);
+        }
+        assert!(DateTime::parse(b"2024-13-01").is_none());
+        assert!(Time::parse(b"1:61:00").is_none());
+    }
+}
