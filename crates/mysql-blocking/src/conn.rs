@@ -3,9 +3,11 @@
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
+use std::collections::VecDeque;
+
 use mysql_proto::{
-    CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Result, Row,
-    ServerInfo,
+    AsStatement, CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket,
+    Params, Result, Row, ServerInfo, Statement, StatementRef,
 };
 
 use crate::result::QueryResult;
@@ -13,6 +15,9 @@ use crate::stream::{self, Stream};
 
 /// Bytes asked of each socket read.
 const READ_HINT: usize = 64 << 10;
+/// Most executes of one `exec_batch` in flight at once: enough to hide round trips, few
+/// enough that the server's replies never fill the socket while we are still writing.
+const BATCH_WINDOW: usize = 256;
 
 /// A blocking connection to a MySQL or MariaDB server.
 #[derive(Debug)]
@@ -98,6 +103,124 @@ impl Conn {
         }
     }
 
+    /// Prepares `sql` (`COM_STMT_PREPARE`) outside the statement cache. Fails with the server's
+    /// error for invalid SQL. Close it with [`close_statement`](Self::close_statement) when done.
+    pub fn prepare(&mut self, sql: impl AsRef<[u8]>) -> Result<Statement> {
+        let id = self.send(|c| c.prepare(sql.as_ref()))?;
+        match self.next_event()? {
+            Event::Prepared { statement, .. } => Ok(statement.clone()),
+            Event::ServerError { error, .. } => {
+                Err(Error::from_server(ErrorKind::Server, error.clone()))
+            }
+            other => Err(Error::protocol(format!(
+                "unexpected event answering prepare {id:?}: {other:?}"
+            ))),
+        }
+    }
+
+    /// Closes a statement from [`prepare`](Self::prepare) (`COM_STMT_CLOSE`, no round trip).
+    pub fn close_statement(&mut self, statement: Statement) -> Result<()> {
+        self.proto.close_statement(statement.id())?;
+        self.flush()
+    }
+
+    /// Executes a statement with `params` (binary protocol) and returns its results for
+    /// streaming. `statement` is SQL text (prepared on first use and kept in the connection's
+    /// LRU statement cache) or a [`Statement`]. `params` is a tuple of values, `()` or a
+    /// `Vec<Value>`. Fails with a misuse error when the number of parameters is wrong.
+    pub fn exec(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<QueryResult<'_>> {
+        let st = self.statement(statement.as_statement())?;
+        let params = params.to_values();
+        let id = self.send(|c| c.execute(&st, &params))?;
+        QueryResult::start(self, id)
+    }
+
+    /// Executes and discards the results; fails with the first server error.
+    pub fn exec_drop(&mut self, statement: impl AsStatement, params: impl Params) -> Result<()> {
+        let st = self.statement(statement.as_statement())?;
+        let params = params.to_values();
+        let id = self.send(|c| c.execute(&st, &params))?;
+        self.finish(id)
+    }
+
+    /// Executes and collects the rows of the first result set as `R`.
+    pub fn exec_collect<R>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<Vec<R>>
+    where
+        R: for<'a> FromRow<'a>,
+    {
+        self.exec(statement, params)?.collect_typed()
+    }
+
+    /// Executes and converts the first row, if any.
+    pub fn exec_first<R>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<Option<R>>
+    where
+        R: for<'a> FromRow<'a>,
+    {
+        let mut r = self.exec(statement, params)?;
+        match r.next_row()? {
+            Some(row) => row.decode().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Executes one statement once per parameter set, pipelined (many executes per round
+    /// trip). Every set is executed even when one fails; returns the first server error.
+    pub fn exec_batch<P: Params>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<()> {
+        let st = self.statement(statement.as_statement())?;
+        self.begin_operation()?;
+        let mut pending = VecDeque::new();
+        let mut first_error = None;
+        let mut params = params.into_iter();
+        loop {
+            let next = params.next();
+            if let Some(p) = &next {
+                pending.push_back(self.proto.execute(&st, &p.to_values())?);
+            }
+            if pending.len() >= BATCH_WINDOW || (next.is_none() && !pending.is_empty()) {
+                let id = pending.pop_front().expect("non-empty");
+                if let Err(e) = self.finish(id) {
+                    if e.is_fatal() {
+                        return Err(e);
+                    }
+                    first_error.get_or_insert(e);
+                }
+            } else if next.is_none() {
+                return first_error.map_or(Ok(()), Err);
+            }
+        }
+    }
+
+    /// The statement to execute: explicit, cached, or prepared now and cached.
+    fn statement(&mut self, s: StatementRef<'_>) -> Result<Statement> {
+        match s {
+            StatementRef::Prepared(st) => Ok(st.clone()),
+            StatementRef::Sql(sql) => {
+                if let Some(st) = self.proto.statement_cache().get(sql.as_bytes()) {
+                    return Ok(st);
+                }
+                let st = self.prepare(sql)?;
+                self.proto.cache_statement(sql.as_bytes(), st.clone())?;
+                Ok(st)
+            }
+        }
+    }
+
     /// Checks the server is alive (`COM_PING`).
     pub fn ping(&mut self) -> Result<()> {
         let id = self.send(Connection::ping)?;
@@ -169,12 +292,18 @@ impl Conn {
         &mut self,
         command: impl FnOnce(&mut Connection) -> Result<CommandId>,
     ) -> Result<CommandId> {
+        self.begin_operation()?;
+        command(&mut self.proto)
+    }
+
+    /// Checks the connection is usable and abandons whatever an earlier operation left unread
+    /// (one operation at a time: it is skipped before this one's responses).
+    fn begin_operation(&mut self) -> Result<()> {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
-        // One operation at a time: whatever an abandoned earlier one left unread is skipped.
         self.proto.discard_all();
-        command(&mut self.proto)
+        Ok(())
     }
 
     /// Reads events of `id` until its end, keeping the last OK; returns the first server error.

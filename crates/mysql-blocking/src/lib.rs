@@ -37,7 +37,8 @@ mod stream;
 
 pub use conn::Conn;
 pub use mysql_proto::{
-    Column, Columns, Error, ErrorKind, FromRow, FromValue, IntoOpts, OkPacket, Opts, OptsBuilder,
-    RawValue, Result, Row, RowRef, ServerError, ServerInfo,
+    AsStatement, Column, Columns, DateTime, Error, ErrorKind, FromRow, FromValue, IntoOpts,
+    OkPacket, Opts, OptsBuilder, Params, RawValue, Result, Row, RowRef, ServerError, ServerInfo,
+    Statement, Time, ToValue, Value,
 };
 pub use result::QueryResult;

@@ -7,9 +7,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use std::collections::VecDeque;
+
 use mysql_proto::{
-    CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Opts, Result, Row,
-    ServerInfo,
+    AsStatement, CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Opts,
+    Params, Result, Row, ServerInfo, Statement, StatementRef,
 };
 
 use crate::result::QueryResult;
@@ -17,6 +19,8 @@ use crate::runtime::{timeout, Runtime, Transport};
 
 /// Bytes asked of each socket read.
 const READ_HINT: usize = 64 << 10;
+/// Most executes of one `exec_batch` in flight at once.
+const BATCH_WINDOW: usize = 256;
 /// How long a killed statement may take to deliver its late result before the connection is
 /// declared broken.
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(5);
@@ -117,6 +121,126 @@ impl<R: Runtime> Conn<R> {
         }
     }
 
+    /// Prepares `sql` outside the statement cache; close it with
+    /// [`close_statement`](Self::close_statement).
+    pub async fn prepare(&mut self, sql: impl AsRef<[u8]>) -> Result<Statement> {
+        let id = self.send(|c| c.prepare(sql.as_ref()))?;
+        self.wait_event().await?;
+        match self.proto.event() {
+            Some(Event::Prepared { statement, .. }) => Ok(statement.clone()),
+            Some(Event::ServerError { error, .. }) => {
+                Err(Error::from_server(ErrorKind::Server, error.clone()))
+            }
+            other => Err(Error::protocol(format!(
+                "unexpected event answering prepare {id:?}: {other:?}"
+            ))),
+        }
+    }
+
+    /// Closes a statement from [`prepare`](Self::prepare) (no round trip).
+    pub async fn close_statement(&mut self, statement: Statement) -> Result<()> {
+        self.proto.close_statement(statement.id())?;
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// Executes a statement (SQL text, prepared on first use and cached, or a [`Statement`])
+    /// with `params`, binary protocol, and returns its results for streaming.
+    pub async fn exec(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<QueryResult<'_, R>> {
+        let st = self.statement(statement.as_statement()).await?;
+        let params = params.to_values();
+        let id = self.send(|c| c.execute(&st, &params))?;
+        QueryResult::start(self, id).await
+    }
+
+    /// Executes and discards the results; fails with the first server error.
+    pub async fn exec_drop(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<()> {
+        let st = self.statement(statement.as_statement()).await?;
+        let params = params.to_values();
+        let id = self.send(|c| c.execute(&st, &params))?;
+        self.finish(id).await
+    }
+
+    /// Executes and collects the rows of the first result set as `T`.
+    pub async fn exec_collect<T>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'a> FromRow<'a>,
+    {
+        self.exec(statement, params).await?.collect_typed().await
+    }
+
+    /// Executes and converts the first row, if any.
+    pub async fn exec_first<T>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl Params,
+    ) -> Result<Option<T>>
+    where
+        T: for<'a> FromRow<'a>,
+    {
+        let mut r = self.exec(statement, params).await?;
+        match r.next_row().await? {
+            Some(row) => row.decode().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Executes one statement once per parameter set, pipelined. Every set is executed even
+    /// when one fails; returns the first server error.
+    pub async fn exec_batch<P: Params>(
+        &mut self,
+        statement: impl AsStatement,
+        params: impl IntoIterator<Item = P>,
+    ) -> Result<()> {
+        let st = self.statement(statement.as_statement()).await?;
+        self.begin_operation()?;
+        let mut pending = VecDeque::new();
+        let mut first_error = None;
+        let mut params = params.into_iter();
+        loop {
+            let next = params.next();
+            if let Some(p) = &next {
+                pending.push_back(self.proto.execute(&st, &p.to_values())?);
+            }
+            if pending.len() >= BATCH_WINDOW || (next.is_none() && !pending.is_empty()) {
+                let id = pending.pop_front().expect("non-empty");
+                if let Err(e) = self.finish(id).await {
+                    if e.is_fatal() {
+                        return Err(e);
+                    }
+                    first_error.get_or_insert(e);
+                }
+            } else if next.is_none() {
+                return first_error.map_or(Ok(()), Err);
+            }
+        }
+    }
+
+    async fn statement(&mut self, s: StatementRef<'_>) -> Result<Statement> {
+        match s {
+            StatementRef::Prepared(st) => Ok(st.clone()),
+            StatementRef::Sql(sql) => {
+                if let Some(st) = self.proto.statement_cache().get(sql.as_bytes()) {
+                    return Ok(st);
+                }
+                let st = self.prepare(sql).await?;
+                self.proto.cache_statement(sql.as_bytes(), st.clone())?;
+                Ok(st)
+            }
+        }
+    }
+
     /// `COM_PING`.
     pub async fn ping(&mut self) -> Result<()> {
         let id = self.send(Connection::ping)?;
@@ -199,13 +323,19 @@ impl<R: Runtime> Conn<R> {
         &mut self,
         command: impl FnOnce(&mut Connection) -> Result<CommandId>,
     ) -> Result<CommandId> {
+        self.begin_operation()?;
+        let id = command(&mut self.proto)?;
+        self.timer = self.query_timeout.map(|t| Box::pin(R::sleep(t)) as Timer);
+        Ok(id)
+    }
+
+    /// Checks the connection is usable and abandons whatever an earlier operation left unread.
+    fn begin_operation(&mut self) -> Result<()> {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
         self.proto.discard_all();
-        let id = command(&mut self.proto)?;
-        self.timer = self.query_timeout.map(|t| Box::pin(R::sleep(t)) as Timer);
-        Ok(id)
+        Ok(())
     }
 
     /// Reads events of `id` to its end, keeping the last OK; returns the first server error.

@@ -24,8 +24,9 @@ mod runtime;
 
 pub use conn::Conn;
 pub use mysql_proto::{
-    Column, Columns, CommandId, Error, ErrorKind, Event, FromRow, FromValue, IntoOpts, OkPacket,
-    Opts, OptsBuilder, RawValue, Result, Row, RowRef, ServerError, ServerInfo,
+    AsStatement, Column, Columns, CommandId, DateTime, Error, ErrorKind, Event, FromRow, FromValue,
+    IntoOpts, OkPacket, Opts, OptsBuilder, Params, RawValue, Result, Row, RowRef, ServerError,
+    ServerInfo, Statement, Time, ToValue, Value,
 };
 pub use result::{QueryResult, RowStream};
 pub use runtime::{timeout, FuturesIo, Runtime, Socket, Transport};

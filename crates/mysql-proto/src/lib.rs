@@ -21,7 +21,9 @@ pub mod packets;
 pub mod testing;
 pub mod value;
 
-pub use connection::{CommandId, Connection, Event, ServerInfo};
+pub use connection::{
+    AsStatement, CommandId, Connection, Event, ServerInfo, Statement, StatementRef,
+};
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use opts::{IntoOpts, Opts, OptsBuilder};

@@ -241,6 +241,12 @@ pub fn render_event(ev: &Event<'_>) -> String {
             ok.info
         ),
         Event::ServerError { id, error } => format!("#{} error {}", id.get(), error),
+        Event::Prepared { id, statement } => format!(
+            "#{} prepared params={} columns={}",
+            id.get(),
+            statement.params().len(),
+            statement.columns().len()
+        ),
     }
 }
 

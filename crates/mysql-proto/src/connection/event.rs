@@ -5,6 +5,8 @@ use crate::error::ServerError;
 use crate::packets::OkPacket;
 use crate::value::{Columns, RowRef};
 
+use super::statement::Statement;
+
 /// Identifies a command returned by a command method of
 /// [`Connection`](crate::Connection); every response event names the command it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +67,13 @@ pub enum Event<'a> {
         /// Code, SQLSTATE and message.
         error: &'a ServerError,
     },
+    /// A prepare succeeded: the statement, its parameters and columns. Ends the command.
+    Prepared {
+        /// The command.
+        id: CommandId,
+        /// The prepared statement (clone it to keep it).
+        statement: &'a Statement,
+    },
 }
 
 impl Event<'_> {
@@ -76,7 +85,8 @@ impl Event<'_> {
             | Event::Row { id, .. }
             | Event::ResultSetEnd { id, .. }
             | Event::Ok { id, .. }
-            | Event::ServerError { id, .. } => Some(*id),
+            | Event::ServerError { id, .. }
+            | Event::Prepared { id, .. } => Some(*id),
         }
     }
 
@@ -84,7 +94,7 @@ impl Event<'_> {
     pub fn ends_command(&self) -> bool {
         match self {
             Event::ResultSetEnd { ok, .. } | Event::Ok { ok, .. } => !ok.status.more_results(),
-            Event::ServerError { .. } => true,
+            Event::ServerError { .. } | Event::Prepared { .. } => true,
             _ => false,
         }
     }

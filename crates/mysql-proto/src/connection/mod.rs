@@ -61,17 +61,26 @@
 pub mod event;
 mod handshake;
 mod response;
+pub mod statement;
 
 use crate::codec::framing::{self, Deframed, Deframer};
 use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::RowRef;
+use crate::packets::stmt::{encode_execute, encode_send_long_data};
+use crate::value::{RowFormat, RowRef, Value};
 use crate::Opts;
 
 pub use event::{CommandId, Event, ServerInfo};
 use handshake::Handshake;
 use response::{Expect, InFlight, Produced, Response, Responses};
+pub use statement::{
+    AsStatement, Statement, StatementCache, StatementRef, DEFAULT_STATEMENT_CACHE,
+};
+
+/// Parameters of at least this many bytes are sent with `COM_STMT_SEND_LONG_DATA` before the
+/// execute, in chunks of this size.
+pub const LONG_DATA_CHUNK: usize = 1 << 20;
 
 /// The receive buffer never grows past one whole frame plus this slack.
 const MAX_BUFFER: usize = MAX_PAYLOAD + 4 + (64 << 10);
@@ -96,6 +105,7 @@ pub struct Connection {
     release: usize,
     fatal: Option<Error>,
     status: StatusFlags,
+    statements: StatementCache,
 }
 
 #[derive(Debug)]
@@ -136,6 +146,7 @@ impl Connection {
             release: 0,
             fatal: None,
             status: StatusFlags::default(),
+            statements: StatementCache::new(DEFAULT_STATEMENT_CACHE),
         }
     }
 
@@ -238,16 +249,20 @@ impl Connection {
                     id: *id,
                     columns: r.columns.as_ref()?,
                 },
-                Produced::Row(id) => {
+                Produced::Row(id, format) => {
                     let payload = match loc {
                         Some(range) => &self.rx[range.clone()],
                         None => self.deframer.reassembled(),
                     };
                     Event::Row {
                         id: *id,
-                        row: RowRef::new(payload, r.columns.as_ref()?),
+                        row: RowRef::with_format(payload, r.columns.as_ref()?, *format),
                     }
                 }
+                Produced::Prepared(id) => Event::Prepared {
+                    id: *id,
+                    statement: r.prepared.as_ref()?,
+                },
                 Produced::ResultSetEnd(id) => Event::ResultSetEnd { id: *id, ok: &r.ok },
                 Produced::Ok(id) => Event::Ok { id: *id, ok: &r.ok },
                 Produced::ServerError(id) => Event::ServerError {
@@ -274,7 +289,90 @@ impl Connection {
     /// Fails with a misuse error before `Connected` or after `quit`, and with the fatal error
     /// if the connection is broken.
     pub fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
-        self.command(Command::Query, sql.as_ref(), Expect::Results)
+        self.command(
+            Command::Query,
+            sql.as_ref(),
+            Expect::Results(RowFormat::Text),
+        )
+    }
+
+    /// Queues `COM_STMT_PREPARE`; answered by [`Event::Prepared`] or [`Event::ServerError`].
+    pub fn prepare(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
+        self.command(Command::StmtPrepare, sql.as_ref(), Expect::Prepare)
+    }
+
+    /// Queues `COM_STMT_EXECUTE` of `statement` with `params` (binary protocol); answered like
+    /// a query, with binary rows. Parameters of [`LONG_DATA_CHUNK`] bytes or more are sent first
+    /// with `COM_STMT_SEND_LONG_DATA`. Fails with a misuse error when the number of parameters
+    /// differs from the statement's.
+    pub fn execute(&mut self, statement: &Statement, params: &[Value]) -> Result<CommandId> {
+        self.check_ready()?;
+        if params.len() != statement.params.len() {
+            return Err(Error::misuse(format!(
+                "statement takes {} parameters, {} given",
+                statement.params.len(),
+                params.len()
+            )));
+        }
+        let mut long = vec![false; params.len()];
+        for (i, p) in params.iter().enumerate() {
+            if let Value::Bytes(b) = p {
+                if b.len() >= LONG_DATA_CHUNK {
+                    long[i] = true;
+                    for chunk in b.chunks(LONG_DATA_CHUNK) {
+                        let start = framing::begin_packet(&mut self.tx);
+                        encode_send_long_data(statement.id, i as u16, chunk, &mut self.tx);
+                        framing::finish_packet(&mut self.tx, start, 0);
+                    }
+                }
+            }
+        }
+        let start = framing::begin_packet(&mut self.tx);
+        encode_execute(statement.id, params, &long, &mut self.tx);
+        let seq = framing::finish_packet(&mut self.tx, start, 0);
+        Ok(self.push_in_flight(Expect::Results(RowFormat::Binary), seq))
+    }
+
+    /// Queues `COM_STMT_CLOSE` (no response). Closing an unknown statement is harmless.
+    pub fn close_statement(&mut self, statement_id: u32) -> Result<()> {
+        self.check_ready()?;
+        let mut body = [Command::StmtClose as u8, 0, 0, 0, 0];
+        body[1..].copy_from_slice(&statement_id.to_le_bytes());
+        framing::write_packet(&mut self.tx, 0, &body);
+        Ok(())
+    }
+
+    /// Queues `COM_STMT_RESET` (clears long data sent for the statement); answered by `Ok`.
+    pub fn reset_statement(&mut self, statement_id: u32) -> Result<CommandId> {
+        self.command(
+            Command::StmtReset,
+            &statement_id.to_le_bytes(),
+            Expect::OkOrErr,
+        )
+    }
+
+    /// The per-connection statement cache (SQL text to prepared statement), for adapters that
+    /// prepare on first use. Cleared by [`reset_connection`](Self::reset_connection).
+    pub fn statement_cache(&mut self) -> &mut StatementCache {
+        &mut self.statements
+    }
+
+    /// Caches `statement` for `sql` and queues `COM_STMT_CLOSE` for every statement the cache
+    /// pushes out.
+    pub fn cache_statement(&mut self, sql: &[u8], statement: Statement) -> Result<()> {
+        for old in self.statements.insert(sql, statement) {
+            self.close_statement(old.id)?;
+        }
+        Ok(())
+    }
+
+    /// Changes the statement cache capacity; the cached statements are closed.
+    pub fn set_statement_cache_capacity(&mut self, capacity: usize) -> Result<()> {
+        for old in self.statements.drain() {
+            self.close_statement(old.id)?;
+        }
+        self.statements = StatementCache::new(capacity);
+        Ok(())
     }
 
     /// Queues `COM_PING`; answered by `Ok`.
@@ -287,9 +385,12 @@ impl Connection {
         self.command(Command::InitDb, database.as_bytes(), Expect::OkOrErr)
     }
 
-    /// Queues `COM_RESET_CONNECTION` (session state reset without re-authenticating).
+    /// Queues `COM_RESET_CONNECTION` (session state reset without re-authenticating). The
+    /// server drops every prepared statement, so the statement cache is cleared.
     pub fn reset_connection(&mut self) -> Result<CommandId> {
-        self.command(Command::ResetConnection, &[], Expect::OkOrErr)
+        let id = self.command(Command::ResetConnection, &[], Expect::OkOrErr)?;
+        self.statements.clear();
+        Ok(id)
     }
 
     /// Queues `COM_QUIT`. The server answers by closing the connection; no more commands can be
@@ -309,7 +410,7 @@ impl Connection {
         if let Some(c) = self.responses.queue.iter_mut().find(|c| c.id == id) {
             c.discard = true;
         }
-        if matches!(&self.current, Some(Current::Response(p, _)) if produced_id(p) == id) {
+        if matches!(&self.current, Some(Current::Response(p, _)) if p.id() == id) {
             self.release_current();
         }
     }
@@ -381,6 +482,10 @@ impl Connection {
         self.tx.push(cmd as u8);
         self.tx.extend_from_slice(body);
         let seq = framing::finish_packet(&mut self.tx, start, 0);
+        Ok(self.push_in_flight(expect, seq))
+    }
+
+    fn push_in_flight(&mut self, expect: Expect, seq: u8) -> CommandId {
         let id = CommandId(self.next_id);
         self.next_id += 1;
         self.responses.queue.push_back(InFlight {
@@ -390,7 +495,7 @@ impl Connection {
             state: Response::Start,
             discard: false,
         });
-        Ok(id)
+        id
     }
 
     fn release_current(&mut self) {
@@ -458,7 +563,7 @@ impl Connection {
                         if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
                             self.status = self.responses.ok.status;
                         }
-                        let loc = if matches!(produced, Produced::Row(_)) {
+                        let loc = if matches!(produced, Produced::Row(..)) {
                             loc
                         } else {
                             None
@@ -495,16 +600,6 @@ impl Connection {
             ));
         }
         Ok(false)
-    }
-}
-
-fn produced_id(p: &Produced) -> CommandId {
-    match p {
-        Produced::ResultSetStart(id)
-        | Produced::Row(id)
-        | Produced::ResultSetEnd(id)
-        | Produced::Ok(id)
-        | Produced::ServerError(id) => *id,
     }
 }
 

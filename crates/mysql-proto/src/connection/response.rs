@@ -13,12 +13,18 @@
 //! | `Start` | OK (0x00) | `Ok` | `Start` if `SERVER_MORE_RESULTS_EXISTS`, else done |
 //! | `Start` | ERR (0xFF) | `ServerError` | done |
 //! | `Start` | LOCAL INFILE (0xFB), query only | none: the request is declined with an empty packet | `Start` |
-//! | `Start` | column count (query only) | none | `Columns(n)` |
+//! | `Start` | column count (query, execute) | none | `Columns(n)` |
+//! | `Start` | PREPARE_OK (prepare) | `Prepared` if no parameters and no columns | `Params(n)` / `Columns(n)` |
+//! | `Params(n)` | parameter definition | none | `Params(n-1)`, then `ParamsEof` / the columns / `Prepared` |
+//! | `ParamsEof` | EOF | none, or `Prepared` when there are no columns | `Columns(n)` / done |
 //! | `Columns(n)` | column definition | `ResultSetStart` after the n-th with `DEPRECATE_EOF` | `Columns(n-1)` / `ColumnsEof` / `Rows` |
 //! | `ColumnsEof` | EOF (0xFE) | `ResultSetStart` | `Rows` |
 //! | `Rows` | 0xFE, shorter than 16 MiB - 1 | `ResultSetEnd` | `Start` if more results, else done |
 //! | `Rows` | ERR (0xFF) | `ServerError` | done |
-//! | `Rows` | text row | `Row` | `Rows` |
+//! | `Rows` | text row (query) or binary row (execute) | `Row` | `Rows` |
+//!
+//! For a prepare, the end of the column definitions produces `Prepared` instead of
+//! `ResultSetStart` and ends the command.
 //!
 //! Any other packet, an empty packet, or a malformed one is a protocol error, which is fatal for
 //! the connection and every queued command. A command marked *discarded* runs through the same
@@ -31,24 +37,30 @@ use crate::codec::{framing, Reader, MAX_PAYLOAD};
 use crate::constants::{CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_EXTENDED_TYPE_INFO};
 use crate::error::{Error, Result, ServerError};
 use crate::packets::text_row::check_text_row;
-use crate::packets::{parse_err, Column, EofPacket, OkPacket};
-use crate::value::Columns;
+use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
+use crate::value::binary::check_binary_row;
+use crate::value::{Columns, RowFormat};
 
 use super::event::CommandId;
+use super::statement::Statement;
 
 /// What kind of response a command expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expect {
-    /// OK or ERR only (ping, init_db, reset connection).
+    /// OK or ERR only (ping, init_db, reset connection, statement reset).
     OkOrErr,
-    /// Results and result sets (query).
-    Results,
+    /// Results and result sets with rows in this format (query: text, execute: binary).
+    Results(RowFormat),
+    /// PREPARE_OK and definitions (prepare).
+    Prepare,
 }
 
 /// Where a command's response stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Response {
     Start,
+    Params { remaining: u16, columns: u16 },
+    ParamsEof { columns: u16 },
     Columns { remaining: u64 },
     ColumnsEof,
     Rows,
@@ -68,10 +80,24 @@ pub(crate) struct InFlight {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Produced {
     ResultSetStart(CommandId),
-    Row(CommandId),
+    Row(CommandId, RowFormat),
     ResultSetEnd(CommandId),
     Ok(CommandId),
     ServerError(CommandId),
+    Prepared(CommandId),
+}
+
+impl Produced {
+    pub(crate) fn id(&self) -> CommandId {
+        match self {
+            Produced::ResultSetStart(id)
+            | Produced::Row(id, _)
+            | Produced::ResultSetEnd(id)
+            | Produced::Ok(id)
+            | Produced::ServerError(id)
+            | Produced::Prepared(id) => *id,
+        }
+    }
 }
 
 /// The in-flight queue and the state shared by the response machines.
@@ -83,6 +109,9 @@ pub(crate) struct Responses {
     pub(crate) max_columns: usize,
     pub(crate) columns: Option<Columns>,
     pub(crate) building: Vec<Column>,
+    pub(crate) params: Vec<Column>,
+    pub(crate) prepare_ok: Option<PrepareOk>,
+    pub(crate) prepared: Option<Statement>,
     pub(crate) ok: OkPacket,
     pub(crate) error: Option<ServerError>,
 }
@@ -92,6 +121,7 @@ impl Responses {
     /// is one). Returns the event produced, if any.
     pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
+        let ext = self.extended_metadata();
         let Some(head) = self.queue.front_mut() else {
             return Err(Error::protocol(
                 "packet received while no command is in flight",
@@ -102,7 +132,7 @@ impl Responses {
             return Err(Error::protocol("empty packet in a command response"));
         };
         let produced = match (head.state, first) {
-            (Response::Start, 0x00) => {
+            (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 self.ok = OkPacket::parse(p, self.capabilities)?;
                 self.end_result();
                 Produced::Ok(id)
@@ -112,13 +142,24 @@ impl Responses {
                 self.queue.pop_front();
                 Produced::ServerError(id)
             }
-            (Response::Start, 0xfb) if head.expect == Expect::Results => {
+            (Response::Start, 0x00) if head.expect == Expect::Prepare => {
+                let ok = PrepareOk::parse(p)?;
+                self.prepare_ok = Some(ok);
+                self.params = Vec::with_capacity(ok.num_params.min(4096) as usize);
+                self.building = Vec::with_capacity(ok.num_columns.min(4096) as usize);
+                head.state = Response::Params {
+                    remaining: ok.num_params,
+                    columns: ok.num_columns,
+                };
+                return self.after_definitions(id, discard, deprecate_eof);
+            }
+            (Response::Start, 0xfb) if matches!(head.expect, Expect::Results(_)) => {
                 // LOAD DATA LOCAL INFILE request: never honoured (CLIENT_LOCAL_FILES is not
                 // negotiated); an empty packet declines it and the server answers OK or ERR.
                 head.seq = framing::write_packet(tx, head.seq, &[]);
                 return Ok(None);
             }
-            (Response::Start, _) if head.expect == Expect::Results => {
+            (Response::Start, _) if matches!(head.expect, Expect::Results(_)) => {
                 let mut r = Reader::new(p);
                 let n = r.lenenc_int()?;
                 r.finish("the column count")?;
@@ -137,11 +178,36 @@ impl Responses {
             }
             (Response::Start, b) => {
                 return Err(Error::protocol(format!(
-                    "unexpected packet 0x{b:02x} in response to a command that expects OK or ERR"
+                    "unexpected packet 0x{b:02x} at the start of a command response"
                 )))
             }
+            (Response::Params { remaining, columns }, _) => {
+                self.params.push(Column::parse(p, ext)?);
+                head.state = Response::Params {
+                    remaining: remaining - 1,
+                    columns,
+                };
+                return self.after_definitions(id, discard, deprecate_eof);
+            }
+            (Response::ParamsEof { columns }, _) => {
+                EofPacket::parse(p)?;
+                head.state = Response::Columns {
+                    remaining: columns as u64,
+                };
+                return self.after_definitions(id, discard, deprecate_eof);
+            }
+            (Response::Columns { remaining }, _) if head.expect == Expect::Prepare => {
+                self.building.push(Column::parse(p, ext)?);
+                head.state = Response::Columns {
+                    remaining: remaining - 1,
+                };
+                return self.after_definitions(id, discard, deprecate_eof);
+            }
+            (Response::ColumnsEof, _) if head.expect == Expect::Prepare => {
+                EofPacket::parse(p)?;
+                return Ok(self.finish_prepare(id, discard));
+            }
             (Response::Columns { remaining }, _) => {
-                let ext = self.mariadb_capabilities & MARIADB_CLIENT_EXTENDED_TYPE_INFO != 0;
                 self.building.push(Column::parse(p, ext)?);
                 if remaining > 1 {
                     head.state = Response::Columns {
@@ -178,12 +244,75 @@ impl Responses {
                 Produced::ResultSetEnd(id)
             }
             (Response::Rows, _) => {
-                let n = self.columns.as_ref().map_or(0, |c| c.len());
-                check_text_row(p, n)?;
-                Produced::Row(id)
+                let columns = self.columns.as_deref().unwrap_or(&[]);
+                let format = match head.expect {
+                    Expect::Results(f) => f,
+                    _ => RowFormat::Text,
+                };
+                match format {
+                    RowFormat::Text => check_text_row(p, columns.len())?,
+                    RowFormat::Binary => check_binary_row(p, columns)?,
+                }
+                Produced::Row(id, format)
             }
         };
         Ok(if discard { None } else { Some(produced) })
+    }
+
+    fn extended_metadata(&self) -> bool {
+        self.mariadb_capabilities & MARIADB_CLIENT_EXTENDED_TYPE_INFO != 0
+    }
+
+    /// During a prepare, after PREPARE_OK or a definition: moves past finished lists and
+    /// completes the prepare when nothing is left.
+    fn after_definitions(
+        &mut self,
+        id: CommandId,
+        discard: bool,
+        deprecate_eof: bool,
+    ) -> Result<Option<Produced>> {
+        let Some(head) = self.queue.front_mut() else {
+            return Ok(None);
+        };
+        let had_params = self.prepare_ok.is_some_and(|ok| ok.num_params > 0);
+        match head.state {
+            Response::Params {
+                remaining: 0,
+                columns,
+            } => {
+                head.state = if had_params && !deprecate_eof {
+                    Response::ParamsEof { columns }
+                } else {
+                    Response::Columns {
+                        remaining: columns as u64,
+                    }
+                };
+                if matches!(head.state, Response::Columns { .. }) {
+                    return self.after_definitions(id, discard, deprecate_eof);
+                }
+                Ok(None)
+            }
+            Response::Columns { remaining: 0 } => {
+                let had_columns = self.prepare_ok.is_some_and(|ok| ok.num_columns > 0);
+                if had_columns && !deprecate_eof {
+                    head.state = Response::ColumnsEof;
+                    return Ok(None);
+                }
+                Ok(self.finish_prepare(id, discard))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn finish_prepare(&mut self, id: CommandId, discard: bool) -> Option<Produced> {
+        self.queue.pop_front();
+        let ok = self.prepare_ok.take()?;
+        self.prepared = Some(Statement {
+            id: ok.statement_id,
+            params: Arc::from(std::mem::take(&mut self.params)),
+            columns: Arc::from(std::mem::take(&mut self.building)),
+        });
+        (!discard).then_some(Produced::Prepared(id))
     }
 
     /// After an OK or end of result set: another result follows, or the command is done.

@@ -8,6 +8,7 @@ pub mod err;
 pub mod greeting;
 pub mod handshake_response;
 pub mod ok;
+pub mod stmt;
 pub mod text_row;
 
 pub use auth_switch::AuthSwitchRequest;
@@ -17,3 +18,4 @@ pub use err::parse_err;
 pub use greeting::Greeting;
 pub use handshake_response::HandshakeResponse;
 pub use ok::OkPacket;
+pub use stmt::PrepareOk;
