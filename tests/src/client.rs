@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use mysql_proto::{Error, FromRow, Result};
+use mysql_proto::{Error, FromRow, Result, Value};
 
 /// The common API of the blocking and the async connections.
 pub trait Client: Sized {
@@ -35,6 +35,28 @@ pub trait Client: Sized {
     fn results(&mut self, sql: &str) -> impl Future<Output = (Vec<String>, Option<Error>)>;
     /// Starts `sql`, reads at most `n` rows of it, then drops the result; returns rows read.
     fn read_some(&mut self, sql: &str, n: usize) -> impl Future<Output = Result<usize>>;
+    /// `exec_collect` of SQL text (statement cache).
+    fn exec_collect<T: for<'a> FromRow<'a>>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> impl Future<Output = Result<Vec<T>>>;
+    /// `exec_drop` of SQL text.
+    fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> impl Future<Output = Result<()>>;
+    /// `exec_batch` of SQL text.
+    fn exec_batch(
+        &mut self,
+        sql: &str,
+        params: Vec<Vec<Value>>,
+    ) -> impl Future<Output = Result<()>>;
+    /// Like [`results`](Self::results) for an execute (binary rows rendered as text).
+    fn exec_results(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> impl Future<Output = (Vec<String>, Option<Error>)>;
+    /// Prepares `sql` explicitly, returns (parameters, columns), closes it.
+    fn prepare_close(&mut self, sql: &str) -> impl Future<Output = Result<(usize, usize)>>;
 }
 
 fn render(row: mysql_proto::RowRef<'_>) -> String {
@@ -114,6 +136,54 @@ impl Client for mysql_blocking::Conn {
         }
         Ok(got)
     }
+    async fn exec_collect<T: for<'a> FromRow<'a>>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<T>> {
+        mysql_blocking::Conn::exec_collect(self, sql, params)
+    }
+    async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
+        mysql_blocking::Conn::exec_drop(self, sql, params)
+    }
+    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<()> {
+        mysql_blocking::Conn::exec_batch(self, sql, params)
+    }
+    async fn exec_results(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> (Vec<String>, Option<Error>) {
+        let mut out = Vec::new();
+        let mut r = match self.exec(sql, params) {
+            Ok(r) => r,
+            Err(e) => return (out, Some(e)),
+        };
+        loop {
+            match r.columns() {
+                Some(c) => out.push(cols(c)),
+                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
+            }
+            loop {
+                match r.next_row() {
+                    Ok(Some(row)) => out.push(render(row)),
+                    Ok(None) => break,
+                    Err(e) => return (out, Some(e)),
+                }
+            }
+            match r.next_result() {
+                Ok(true) => {}
+                Ok(false) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
+        let st = self.prepare(sql)?;
+        let shape = (st.params().len(), st.columns().len());
+        self.close_statement(st)?;
+        Ok(shape)
+    }
 }
 
 impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
@@ -179,6 +249,54 @@ impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
             got += 1;
         }
         Ok(got)
+    }
+    async fn exec_collect<T: for<'a> FromRow<'a>>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<T>> {
+        mysql_proto_async::Conn::exec_collect(self, sql, params).await
+    }
+    async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
+        mysql_proto_async::Conn::exec_drop(self, sql, params).await
+    }
+    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<()> {
+        mysql_proto_async::Conn::exec_batch(self, sql, params).await
+    }
+    async fn exec_results(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> (Vec<String>, Option<Error>) {
+        let mut out = Vec::new();
+        let mut r = match self.exec(sql, params).await {
+            Ok(r) => r,
+            Err(e) => return (out, Some(e)),
+        };
+        loop {
+            match r.columns() {
+                Some(c) => out.push(cols(c)),
+                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
+            }
+            loop {
+                match r.next_row().await {
+                    Ok(Some(row)) => out.push(render(row)),
+                    Ok(None) => break,
+                    Err(e) => return (out, Some(e)),
+                }
+            }
+            match r.next_result().await {
+                Ok(true) => {}
+                Ok(false) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
+        let st = self.prepare(sql).await?;
+        let shape = (st.params().len(), st.columns().len());
+        self.close_statement(st).await?;
+        Ok(shape)
     }
 }
 

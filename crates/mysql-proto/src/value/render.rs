@@ -3,8 +3,9 @@
 //!
 //! Rules, from the server's `Field::val_str` implementations: integers in decimal, padded with
 //! zeros to the display width for ZEROFILL columns; DOUBLE as the shortest text that reads back
-//! to the same value and FLOAT with at most 6 significant digits, both in `%g` style (exponent
-//! form when the exponent is below -4 or at least the digit limit, written `1e-7` / `1.5e300`);
+//! to the same value and FLOAT with at most 6 significant digits, in plain decimal unless the
+//! value is below 1e-15 or an integer-valued number of more than 15 digits, which take the
+//! exponent form `1e-16` / `1.5e300` (the server's `my_gcvt`, checked against MariaDB 10.11);
 //! FLOAT / DOUBLE columns with fixed decimals with exactly that many; dates and times with the
 //! column's fractional digits; everything else as the bytes sent.
 
@@ -62,49 +63,110 @@ fn float_text(v: f64, column: &Column, max_digits: usize) -> String {
     if column.decimals < NOT_FIXED_DEC {
         return zerofill(format!("{:.*}", column.decimals as usize, v), column);
     }
-    // Significant digits and decimal exponent of the shortest (or 6-digit) form.
+    // Significant digits and decimal exponent: the shortest round-trip form for DOUBLE, at
+    // most `max_digits` significant digits for FLOAT.
     let sci = if max_digits >= 17 {
         format!("{v:e}")
     } else {
-        let s = format!("{:.*e}", max_digits - 1, v);
-        // Drop trailing zeros of the mantissa.
-        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let m = if m.contains('.') {
-            m.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            m
-        };
-        format!("{m}e{e}")
+        format!("{:.*e}", max_digits - 1, v)
     };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
+    let sign = if mantissa.starts_with('-') { "-" } else { "" };
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
     let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    let sign = if negative { "-" } else { "" };
-    let n = digits.len() as i32;
-    let limit = if max_digits >= 17 {
-        15
+    if digits.is_empty() {
+        // Zero, negative zero included, is "0".
+        return zerofill("0".to_string(), column);
+    }
+    let len = digits.len() as i32;
+    // The decimal point sits after `decpt` digits (my_gcvt's `decpt`).
+    let decpt = exp + 1;
+    let exponential = if decpt <= 0 {
+        decpt < -14
     } else {
-        max_digits as i32
+        decpt >= len && decpt > 15
     };
-    let text = if v == 0.0 {
-        "0".to_string()
-    } else if exp < -4 || exp >= limit {
+    let text = if exponential {
         let (first, rest) = digits.split_at(1);
         if rest.is_empty() {
             format!("{first}e{exp}")
         } else {
             format!("{first}.{rest}e{exp}")
         }
-    } else if exp < 0 {
-        format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
-    } else if n <= exp + 1 {
-        format!("{digits}{}", "0".repeat((exp + 1 - n) as usize))
+    } else if decpt <= 0 {
+        format!("0.{}{digits}", "0".repeat((-decpt) as usize))
+    } else if len <= decpt {
+        format!("{digits}{}", "0".repeat((decpt - len) as usize))
     } else {
-        let (int, frac) = digits.split_at((exp + 1) as usize);
+        let (int, frac) = digits.split_at(decpt as usize);
         format!("{int}.{frac}")
     };
     zerofill(format!("{sign}{text}"), column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(v: f64, float: bool) -> String {
+        let c = Column::new(
+            "x",
+            if float {
+                ColumnType::Float
+            } else {
+                ColumnType::Double
+            },
+            63,
+            0,
+        );
+        let mut c = c;
+        c.decimals = NOT_FIXED_DEC;
+        let raw = if float {
+            RawValue::Float(v as f32)
+        } else {
+            RawValue::Double(v)
+        };
+        String::from_utf8(to_text(raw, &c).unwrap().into_owned()).unwrap()
+    }
+
+    #[test]
+    fn doubles_like_mariadb() {
+        // Pairs checked against MariaDB 10.11's text protocol.
+        for (v, want) in [
+            (1e-7, "0.0000001"),
+            (1e-15, "0.000000000000001"),
+            (1e-16, "1e-16"),
+            (1.5e-15, "0.0000000000000015"),
+            (1.2345678901234567e-10, "0.00000000012345678901234568"),
+            (1e-100, "1e-100"),
+            (1e14, "100000000000000"),
+            (1e15, "1e15"),
+            (1.5e15, "1.5e15"),
+            (123456789012345.6, "123456789012345.6"),
+            (1234567890123456.7, "1234567890123456.8"),
+            (1.2345678901234567e20, "1.2345678901234567e20"),
+            (1.5e300, "1.5e300"),
+            (-1.7976931348623157e308, "-1.7976931348623157e308"),
+            (0.1, "0.1"),
+            (-0.0, "0"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(render(v, false), want, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn floats_like_mariadb() {
+        for (v, want) in [
+            (1e-7, "0.0000001"),
+            (123456789.0, "123457000"),
+            (1e15, "1e15"),
+            (3.40282e38, "3.40282e38"),
+            (0.1, "0.1"),
+            (-1.5, "-1.5"),
+        ] {
+            assert_eq!(render(v, true), want, "{v:e}");
+        }
+    }
 }

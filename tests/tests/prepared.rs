@@ -1,0 +1,420 @@
+//! Prepared statements and the binary protocol against the real server, on every adapter:
+//! values of every type written through parameters and read back through both protocols.
+
+use integration_tests::client::{Adapter, Client};
+use integration_tests::{connect, for_every_adapter, table, url};
+use mysql_proto::{DateTime, ErrorKind, Time, Value};
+
+for_every_adapter!(
+    every_type_round_trips_through_parameters_and_both_protocols,
+    binary_rows_render_like_text_rows,
+    cached_statement_survives_many_executions_and_cache_evicts,
+    explicit_prepare_and_errors,
+    exec_batch_inserts_every_row,
+    large_parameter_goes_as_long_data,
+);
+
+const TYPES: &str = "ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED, \
+    mi MEDIUMINT, mu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, bi BIGINT, biu BIGINT UNSIGNED, \
+    f FLOAT, d DOUBLE, dec65 DECIMAL(65,30), dt DATE, dtm DATETIME(6), ts TIMESTAMP(6) NULL, \
+    tm TIME(6), y YEAR, b BIT(64), vc VARCHAR(50) CHARACTER SET utf8mb4, bin VARBINARY(50), bl BLOB, \
+    tx TEXT CHARACTER SET utf8mb4, \
+    e ENUM('a','b','c d'), st SET('x','y','z'), j JSON, u UUID, ip INET6";
+
+fn edge_rows() -> Vec<Vec<Value>> {
+    let dt = |y, mo, d, h, mi, s, us| {
+        Value::DateTime(DateTime {
+            year: y,
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            micros: us,
+        })
+    };
+    let tm = |neg, days, h, m, s, us| {
+        Value::Time(Time {
+            negative: neg,
+            days,
+            hours: h,
+            minutes: m,
+            seconds: s,
+            micros: us,
+        })
+    };
+    let b = |s: &str| Value::Bytes(s.as_bytes().to_vec());
+    vec![
+        vec![
+            Value::Int(-128),
+            Value::UInt(0),
+            Value::Int(-32768),
+            Value::UInt(0),
+            Value::Int(-8388608),
+            Value::UInt(0),
+            Value::Int(i32::MIN as i64),
+            Value::UInt(0),
+            Value::Int(i64::MIN),
+            Value::UInt(0),
+            Value::Float(-1.5),
+            Value::Double(-1.7976931348623157e308),
+            b("-99999999999999999999999999999999999.999999999999999999999999999999"),
+            dt(1000, 1, 1, 0, 0, 0, 0),
+            dt(1000, 1, 1, 0, 0, 0, 0),
+            dt(1970, 1, 1, 0, 0, 1, 0),
+            tm(true, 34, 22, 59, 59, 0),
+            Value::UInt(1901),
+            Value::Bytes(vec![0; 8]),
+            b(""),
+            Value::Bytes(vec![]),
+            Value::Bytes(vec![0, 9, 10, 92, 255]),
+            b("multi\nline\ttab"),
+            b("a"),
+            b(""),
+            b("[]"),
+            b("00000000-0000-0000-0000-000000000000"),
+            b("::"),
+        ],
+        vec![
+            Value::Int(127),
+            Value::UInt(255),
+            Value::Int(32767),
+            Value::UInt(65535),
+            Value::Int(8388607),
+            Value::UInt(16777215),
+            Value::Int(i32::MAX as i64),
+            Value::UInt(u32::MAX as u64),
+            Value::Int(i64::MAX),
+            Value::UInt(u64::MAX),
+            Value::Float(3.40282e38),
+            Value::Double(2.2250738585072014e-308),
+            b("99999999999999999999999999999999999.999999999999999999999999999999"),
+            dt(9999, 12, 31, 0, 0, 0, 0),
+            dt(9999, 12, 31, 23, 59, 59, 999999),
+            dt(2038, 1, 19, 3, 14, 7, 999999),
+            tm(false, 34, 22, 59, 59, 999999),
+            Value::UInt(2155),
+            Value::Bytes(vec![0xff; 8]),
+            b("héllo wörld 😀"),
+            Value::Bytes(vec![0xde, 0xad, 0xbe, 0xef]),
+            Value::Bytes(vec![1; 300]),
+            b("日本語"),
+            b("c d"),
+            b("x,z"),
+            b(r#"{"a": [1, 2.5, "x"], "b": null}"#),
+            b("123e4567-e89b-12d3-a456-426614174000"),
+            b("2001:db8::1"),
+        ],
+        vec![
+            Value::Int(0),
+            Value::UInt(42),
+            Value::Int(-1),
+            Value::UInt(1),
+            Value::Int(0),
+            Value::UInt(0),
+            Value::Int(7),
+            Value::UInt(7),
+            Value::Int(-1),
+            Value::UInt(1 << 63),
+            Value::Float(0.0),
+            Value::Double(0.1),
+            b("0.000000000000000000000000000001"),
+            dt(2024, 2, 29, 0, 0, 0, 0),
+            dt(2024, 2, 29, 12, 34, 56, 1),
+            dt(2024, 2, 29, 12, 34, 56, 500000),
+            tm(true, 0, 0, 0, 1, 500000),
+            Value::UInt(2000),
+            Value::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8]),
+            b("tab\there"),
+            Value::Bytes(vec![0x5c, 0x30]),
+            Value::Bytes(vec![]),
+            b(""),
+            b("b"),
+            b("x,y,z"),
+            b("\"str\""),
+            b("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+            b("::ffff:1.2.3.4"),
+        ],
+        vec![Value::Null; 28],
+    ]
+}
+
+async fn create_types_table<C: Client>(c: &mut C, t: &str) {
+    c.query_drop(&format!(
+        "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, {TYPES})"
+    ))
+    .await
+    .unwrap();
+}
+
+fn every_type_round_trips_through_parameters_and_both_protocols<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let t = table("types");
+        create_types_table(&mut c, &t).await;
+        let marks = vec!["?"; 29].join(",");
+        let rows = edge_rows();
+        for (i, row) in rows.iter().enumerate() {
+            let mut p = vec![Value::Int(i as i64)];
+            p.extend(row.iter().cloned());
+            c.exec_drop(&format!("INSERT INTO {t} VALUES ({marks})"), p)
+                .await
+                .unwrap();
+        }
+        // Read back through both protocols: the text of every value must agree.
+        let sql = format!("SELECT * FROM {t} ORDER BY id");
+        let (text, e1) = c.results(&sql).await;
+        let (binary, e2) = c.exec_results(&sql, vec![]).await;
+        assert!(e1.is_none() && e2.is_none(), "{e1:?} {e2:?}");
+        assert_eq!(binary, text);
+        // And the typed values equal what was written.
+        for (i, row) in rows.iter().enumerate() {
+            let got: Vec<(i64, i64, u64, i64, u64, Option<i64>)> = c
+                .exec_collect(
+                    &format!("SELECT ti, tiu, si, siu, bi, biu FROM {t} WHERE id = ?"),
+                    vec![Value::Int(i as i64)],
+                )
+                .await
+                .map(
+                    |v: Vec<(
+                        Option<i64>,
+                        Option<u64>,
+                        Option<i64>,
+                        Option<u64>,
+                        Option<i64>,
+                        Option<u64>,
+                    )>| {
+                        v.into_iter()
+                            .map(|r| {
+                                (
+                                    r.0.unwrap_or(0),
+                                    r.1.map_or(0, |x| x as i64),
+                                    r.2.unwrap_or(0) as u64,
+                                    r.3.unwrap_or(0) as i64,
+                                    r.4.map_or(0, |x| x as u64),
+                                    r.5.map(|x| x as i64),
+                                )
+                            })
+                            .collect()
+                    },
+                )
+                .unwrap();
+            assert_eq!(got.len(), 1);
+            if let Value::Int(v) = row[8] {
+                assert_eq!(got[0].4 as i64, v, "bi row {i}");
+            }
+            let dates: Vec<(
+                Option<DateTime>,
+                Option<DateTime>,
+                Option<Time>,
+                Option<f64>,
+                Option<Vec<u8>>,
+            )> = c
+                .exec_collect(
+                    &format!("SELECT dt, dtm, tm, d, bl FROM {t} WHERE id = ?"),
+                    vec![Value::Int(i as i64)],
+                )
+                .await
+                .unwrap();
+            let (dt, dtm, tm, d, bl) = dates[0].clone();
+            let want_dt = |v: &Value| match v {
+                Value::DateTime(d) => Some(*d),
+                _ => None,
+            };
+            assert_eq!(dt, want_dt(&row[13]), "date row {i}");
+            assert_eq!(dtm, want_dt(&row[14]), "datetime row {i}");
+            assert_eq!(
+                tm,
+                match row[16] {
+                    Value::Time(t) => Some(t),
+                    _ => None,
+                },
+                "time row {i}"
+            );
+            assert_eq!(
+                d,
+                match row[11] {
+                    Value::Double(d) => Some(d),
+                    _ => None,
+                },
+                "double row {i}"
+            );
+            assert_eq!(
+                bl,
+                match &row[21] {
+                    Value::Bytes(b) => Some(b.clone()),
+                    _ => None,
+                },
+                "blob row {i}"
+            );
+            // The text protocol reads the same typed values.
+            let text_dates: Vec<(
+                Option<DateTime>,
+                Option<DateTime>,
+                Option<Time>,
+                Option<f64>,
+                Option<Vec<u8>>,
+            )> = c
+                .query_collect(&format!(
+                    "SELECT dt, dtm, tm, d, bl FROM {t} WHERE id = {i}"
+                ))
+                .await
+                .unwrap();
+            assert_eq!(text_dates[0], dates[0], "row {i} text vs binary");
+        }
+    })
+}
+
+fn binary_rows_render_like_text_rows<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        for sql in [
+            "SELECT 1, -1, 1.5, 1e-7, 1.5e300, 1/3, -0.0, 123456789012345678, 1e15, 1e16, 0.0001, 0.00001",
+            "SELECT CAST(1.5 AS FLOAT), CAST(3.40282e38 AS FLOAT), CAST(1.17549e-38 AS FLOAT), CAST(0.1 AS FLOAT), CAST(123456.7 AS FLOAT), CAST(1234567 AS FLOAT)",
+            "SELECT CAST('2020-01-01' AS DATE), CAST('2020-01-01 10:00:00.5' AS DATETIME(3)), CAST('-838:59:59' AS TIME), CAST('10:00:00.000001' AS TIME(6)), NOW() - NOW()",
+            "SELECT NULL, '', X'00FF', b'101', CAST(42 AS UNSIGNED), CAST(-1 AS SIGNED), YEAR('2020-01-01')",
+            "SELECT 1e308 * 1, -2.2250738585072014e-308, 100, 1e2, 12345678.9, 0.1 + 0.2",
+            "SELECT 1e-7, 1e-8, 1e-10, 1e-14, 1e-15, 1e-16, 1.5e-15, 1.23456789e-10, 1.2345678901234567e-10, 1e-100, 1e14, 1.5e14, 1e15, 1.5e15, 123456789012345.6, 1234567890123456.7, 1.2345678901234567e20, 0.1e-3",
+            "SELECT CAST(1e-7 AS FLOAT), CAST(1e-5 AS FLOAT), CAST(1e6 AS FLOAT), CAST(123456789 AS FLOAT), CAST(1.5e-10 AS FLOAT), CAST(1e15 AS FLOAT), CAST(1e16 AS FLOAT), CAST(1e-15 AS FLOAT), CAST(-1e-16 AS FLOAT)",
+        ] {
+            let (text, e1) = c.results(sql).await;
+            let (binary, e2) = c.exec_results(sql, vec![]).await;
+            assert!(e1.is_none() && e2.is_none(), "{sql}: {e1:?} {e2:?}");
+            assert_eq!(binary, text, "{sql}");
+        }
+    })
+}
+
+fn cached_statement_survives_many_executions_and_cache_evicts<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let prepares0 = status(&mut c, "Com_stmt_prepare").await;
+        for i in 0..1000i64 {
+            let got: Vec<(i64, String)> = c
+                .exec_collect(
+                    "SELECT ? + 1, CONCAT('n', ?)",
+                    vec![Value::Int(i), Value::Int(i)],
+                )
+                .await
+                .unwrap();
+            assert_eq!(got, vec![(i + 1, format!("n{i}"))]);
+        }
+        assert_eq!(
+            status(&mut c, "Com_stmt_prepare").await - prepares0,
+            1,
+            "prepared once"
+        );
+        // 100 distinct statements through a 64-entry cache: 36 evicted and closed.
+        let closes0 = status(&mut c, "Com_stmt_close").await;
+        for i in 0..100 {
+            let got: Vec<(i64,)> = c
+                .exec_collect(&format!("SELECT {i} + ?"), vec![Value::Int(1)])
+                .await
+                .unwrap();
+            assert_eq!(got, vec![(i + 1,)]);
+        }
+        assert_eq!(status(&mut c, "Com_stmt_close").await - closes0, 37);
+        // COM_RESET_CONNECTION drops the server's statements: the cache must not reuse them.
+        c.reset().await.unwrap();
+        let got: Vec<(i64, String)> = c
+            .exec_collect(
+                "SELECT ? + 1, CONCAT('n', ?)",
+                vec![Value::Int(1), Value::Int(1)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, vec![(2, "n1".to_string())]);
+    })
+}
+
+async fn status<C: Client>(c: &mut C, what: &str) -> u64 {
+    let v: Vec<(String, u64)> = c
+        .query_collect(&format!("SHOW SESSION STATUS LIKE '{what}'"))
+        .await
+        .unwrap();
+    v[0].1
+}
+
+fn explicit_prepare_and_errors<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        assert_eq!(c.prepare_close("SELECT ?, ?, 3").await.unwrap(), (2, 3));
+        assert_eq!(c.prepare_close("DO ?").await.unwrap(), (1, 0));
+        let e = c.prepare_close("SELEC ?").await.unwrap_err();
+        assert_eq!(e.server().unwrap().code, 1064);
+        let e = c.exec_drop("SELECT ?", vec![]).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misuse);
+        let e = c
+            .exec_drop(
+                "SELECT * FROM no_such_table WHERE a = ?",
+                vec![Value::Int(1)],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.server().unwrap().code, 1146);
+        let got: Vec<(Option<i64>,)> = c.exec_collect("SELECT ?", vec![Value::Null]).await.unwrap();
+        assert_eq!(got, vec![(None,)]);
+        // A stored procedure's several result sets through an execute.
+        c.query_drop("CREATE OR REPLACE PROCEDURE test.rs_ps_multi(x INT) BEGIN SELECT x AS a; SELECT x + 1 AS b; END").await.unwrap();
+        let (lines, e) = c
+            .exec_results("CALL test.rs_ps_multi(?)", vec![Value::Int(5)])
+            .await;
+        assert!(e.is_none(), "{e:?}");
+        assert_eq!(lines, ["cols:a", "row:5", "cols:b", "row:6", "ok:0"]);
+    })
+}
+
+fn exec_batch_inserts_every_row<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let t = table("batch");
+        c.query_drop(&format!(
+            "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20))"
+        ))
+        .await
+        .unwrap();
+        let rows: Vec<Vec<Value>> = (0..2000)
+            .map(|i| vec![Value::Int(i), Value::Bytes(format!("v{i}").into_bytes())])
+            .collect();
+        c.exec_batch(&format!("INSERT INTO {t} VALUES (?, ?)"), rows)
+            .await
+            .unwrap();
+        let n: Vec<(i64, String)> = c
+            .query_collect(&format!("SELECT COUNT(*), MAX(v) FROM {t}"))
+            .await
+            .unwrap();
+        assert_eq!(n, vec![(2000, "v999".to_string())]);
+        // A failing set does not stop the others; the first error is returned.
+        let rows = vec![
+            vec![Value::Int(5000), Value::Bytes(b"a".to_vec())],
+            vec![Value::Int(1), Value::Bytes(b"dup".to_vec())],
+            vec![Value::Int(5001), Value::Bytes(b"b".to_vec())],
+        ];
+        let e = c
+            .exec_batch(&format!("INSERT INTO {t} VALUES (?, ?)"), rows)
+            .await
+            .unwrap_err();
+        assert_eq!(e.server().unwrap().code, 1062);
+        let n: Vec<(i64,)> = c
+            .query_collect(&format!("SELECT COUNT(*) FROM {t}"))
+            .await
+            .unwrap();
+        assert_eq!(n, vec![(2002,)]);
+    })
+}
+
+fn large_parameter_goes_as_long_data<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let big: Vec<u8> = (0..(3 << 20) + 7).map(|i| (i % 251) as u8).collect();
+        let got: Vec<(usize, Vec<u8>)> = c
+            .exec_collect(
+                "SELECT LENGTH(?), ?",
+                vec![Value::Bytes(big.clone()), Value::Bytes(big.clone())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got[0].0, big.len());
+        assert!(got[0].1 == big);
+    })
+}
