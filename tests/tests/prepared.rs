@@ -167,102 +167,89 @@ fn every_type_round_trips_through_parameters_and_both_protocols<A: Adapter>() {
         let (binary, e2) = c.exec_results(&sql, vec![]).await;
         assert!(e1.is_none() && e2.is_none(), "{e1:?} {e2:?}");
         assert_eq!(binary, text);
-        // And the typed values equal what was written.
+        // And the typed values equal what was written, through both protocols.
         for (i, row) in rows.iter().enumerate() {
-            let got: Vec<(i64, i64, u64, i64, u64, Option<i64>)> = c
+            let ints: Vec<Ints> = c
                 .exec_collect(
                     &format!("SELECT ti, tiu, si, siu, bi, biu FROM {t} WHERE id = ?"),
                     vec![Value::Int(i as i64)],
                 )
                 .await
-                .map(
-                    |v: Vec<(
-                        Option<i64>,
-                        Option<u64>,
-                        Option<i64>,
-                        Option<u64>,
-                        Option<i64>,
-                        Option<u64>,
-                    )>| {
-                        v.into_iter()
-                            .map(|r| {
-                                (
-                                    r.0.unwrap_or(0),
-                                    r.1.map_or(0, |x| x as i64),
-                                    r.2.unwrap_or(0) as u64,
-                                    r.3.unwrap_or(0) as i64,
-                                    r.4.map_or(0, |x| x as u64),
-                                    r.5.map(|x| x as i64),
-                                )
-                            })
-                            .collect()
-                    },
-                )
                 .unwrap();
-            assert_eq!(got.len(), 1);
-            if let Value::Int(v) = row[8] {
-                assert_eq!(got[0].4 as i64, v, "bi row {i}");
-            }
-            let dates: Vec<(
-                Option<DateTime>,
-                Option<DateTime>,
-                Option<Time>,
-                Option<f64>,
-                Option<Vec<u8>>,
-            )> = c
-                .exec_collect(
-                    &format!("SELECT dt, dtm, tm, d, bl FROM {t} WHERE id = ?"),
-                    vec![Value::Int(i as i64)],
-                )
+            let want: Ints = (
+                int(&row[0]),
+                uint(&row[1]),
+                int(&row[2]),
+                uint(&row[3]),
+                int(&row[8]),
+                uint(&row[9]),
+            );
+            assert_eq!(ints, vec![want], "integers row {i}");
+            let sql = format!("SELECT dt, dtm, tm, d, bl FROM {t} WHERE id = ?");
+            let binary: Vec<Temporal> = c
+                .exec_collect(&sql, vec![Value::Int(i as i64)])
                 .await
                 .unwrap();
-            let (dt, dtm, tm, d, bl) = dates[0].clone();
             let want_dt = |v: &Value| match v {
                 Value::DateTime(d) => Some(*d),
                 _ => None,
             };
-            assert_eq!(dt, want_dt(&row[13]), "date row {i}");
-            assert_eq!(dtm, want_dt(&row[14]), "datetime row {i}");
-            assert_eq!(
-                tm,
+            let want: Temporal = (
+                want_dt(&row[13]),
+                want_dt(&row[14]),
                 match row[16] {
                     Value::Time(t) => Some(t),
                     _ => None,
                 },
-                "time row {i}"
-            );
-            assert_eq!(
-                d,
                 match row[11] {
                     Value::Double(d) => Some(d),
                     _ => None,
                 },
-                "double row {i}"
-            );
-            assert_eq!(
-                bl,
                 match &row[21] {
                     Value::Bytes(b) => Some(b.clone()),
                     _ => None,
                 },
-                "blob row {i}"
             );
-            // The text protocol reads the same typed values.
-            let text_dates: Vec<(
-                Option<DateTime>,
-                Option<DateTime>,
-                Option<Time>,
-                Option<f64>,
-                Option<Vec<u8>>,
-            )> = c
+            assert_eq!(binary, vec![want], "binary row {i}");
+            let text: Vec<Temporal> = c
                 .query_collect(&format!(
                     "SELECT dt, dtm, tm, d, bl FROM {t} WHERE id = {i}"
                 ))
                 .await
                 .unwrap();
-            assert_eq!(text_dates[0], dates[0], "row {i} text vs binary");
+            assert_eq!(text, binary, "row {i} text vs binary");
         }
     })
+}
+
+type Ints = (
+    Option<i64>,
+    Option<u64>,
+    Option<i64>,
+    Option<u64>,
+    Option<i64>,
+    Option<u64>,
+);
+type Temporal = (
+    Option<DateTime>,
+    Option<DateTime>,
+    Option<Time>,
+    Option<f64>,
+    Option<Vec<u8>>,
+);
+
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn uint(v: &Value) -> Option<u64> {
+    match v {
+        Value::UInt(u) => Some(*u),
+        _ => None,
+    }
 }
 
 fn binary_rows_render_like_text_rows<A: Adapter>() {

@@ -98,7 +98,12 @@ impl Column {
             column_length: 255,
             column_type,
             flags,
-            decimals: 0,
+            // Floating-point columns of expressions have no fixed number of decimals.
+            decimals: if matches!(column_type, ColumnType::Float | ColumnType::Double) {
+                31
+            } else {
+                0
+            },
         }
         .encode(&mut payload);
         // Invariant: the payload was just encoded by `ColumnSpec::encode`, which parses.

@@ -142,7 +142,7 @@ fn read_time(r: &mut Reader<'_>) -> Result<Time> {
         return Err(Error::protocol(format!("binary time of length {len}")));
     }
     if len >= 8 {
-        v.negative = r.u8()? == 1;
+        v.negative = r.u8()? != 0;
         v.days = r.u32()?;
         v.hours = r.u8()?;
         v.minutes = r.u8()?;
