@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use mysql_proto::{
     AsStatement, CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket,
-    Params, Result, Row, ServerInfo, Statement, StatementRef,
+    Params, Result, Row, ServerInfo, Statement, StatementRef, Value,
 };
 
 use crate::result::QueryResult;
@@ -116,6 +116,12 @@ impl Conn {
                 "unexpected event answering prepare {id:?}: {other:?}"
             ))),
         }
+    }
+
+    /// Queues `COM_STMT_EXECUTE` without waiting; read its events with
+    /// [`next_event`](Self::next_event). For tools that consume events directly.
+    pub fn send_execute(&mut self, statement: &Statement, params: &[Value]) -> Result<CommandId> {
+        self.send(|c| c.execute(statement, params))
     }
 
     /// Closes a statement from [`prepare`](Self::prepare) (`COM_STMT_CLOSE`, no round trip).

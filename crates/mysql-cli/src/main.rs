@@ -1,7 +1,7 @@
 //! `mysql-rs`: run SQL against a MySQL / MariaDB server and print the results.
 //!
 //! ```text
-//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names]
+//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names] [--prepared]
 //!          [--runtime blocking|tokio|smol|async-std]
 //! ```
 //!
@@ -11,7 +11,9 @@
 //! otherwise as aligned tables. On a server error the client prints
 //! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1.
 //! `--url` defaults to `$MYSQL_URL`. `--runtime` picks the adapter (default `blocking`); the
-//! output is the same whichever runs it.
+//! output is the same whichever runs it. `--prepared` runs every statement as a prepared
+//! statement (binary protocol) and prints binary values exactly as the server renders them in
+//! text, so the output equals the text protocol's.
 
 mod output;
 mod session;
@@ -24,7 +26,7 @@ use mysql_proto::{Columns, Error, ErrorKind, Event};
 use session::Session;
 
 const USAGE: &str = "usage: mysql-rs [--url URL] [-e SQL | --execute SQL] [-B | --batch] \
-[-N | --skip-column-names] [--runtime blocking|tokio|smol|async-std]\n\
+[-N | --skip-column-names] [--prepared] [--runtime blocking|tokio|smol|async-std]\n\
   --url defaults to $MYSQL_URL; statements are read from standard input without -e.";
 
 struct Args {
@@ -33,6 +35,7 @@ struct Args {
     batch: bool,
     column_names: bool,
     runtime: String,
+    prepared: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         batch: false,
         column_names: true,
         runtime: "blocking".into(),
+        prepared: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -66,7 +70,7 @@ fn parse_args() -> Result<Args, String> {
                     return Err(format!("unknown runtime `{}`", a.runtime));
                 }
             }
-            "--prepared" => return Err("--prepared is not available yet".into()),
+            "--prepared" => a.prepared = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -111,9 +115,7 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
     for stmt in split::split(&input) {
-        if let Err((phase, e)) =
-            run_statement(conn.as_mut(), &stmt.sql, batch, args.column_names, &mut out)
-        {
+        if let Err((phase, e)) = run_statement(conn.as_mut(), &stmt.sql, &args, batch, &mut out) {
             let _ = out.flush();
             if e.kind() == ErrorKind::Io && e.message().contains("Broken pipe") {
                 return ExitCode::from(1);
@@ -156,17 +158,22 @@ enum Phase {
 fn run_statement(
     conn: &mut dyn Session,
     sql: &str,
+    args: &Args,
     batch: bool,
-    column_names: bool,
     out: &mut impl Write,
 ) -> Result<(), (Phase, Error)> {
     if let Some(db) = use_command(sql) {
         // `USE db` is a client command of the mariadb client: COM_INIT_DB, errors not echoed.
         return conn.use_database(&db).map_err(|e| (Phase::Rows, e));
     }
-    conn.send_query(sql).map_err(|e| (Phase::Query, e))?;
+    let sent = if args.prepared {
+        conn.send_prepared(sql)
+    } else {
+        conn.send_query(sql)
+    };
+    sent.map_err(|e| (Phase::Query, e))?;
     let mut phase = Phase::Query;
-    let mut printer = Printer::new(batch, column_names);
+    let mut printer = Printer::new(batch, args.column_names);
     loop {
         let io = |e: io::Error| (Phase::Rows, Error::io(e));
         match conn.next_event().map_err(|e| (phase, e))? {

@@ -10,6 +10,9 @@ use mysql_proto_async::Runtime;
 pub trait Session {
     /// Queues `sql` (abandoning whatever is left of the previous statement).
     fn send_query(&mut self, sql: &str) -> Result<()>;
+    /// Prepares `sql`, then queues its execution (binary protocol) and its close. Falls back to
+    /// [`send_query`](Self::send_query) for statements the server cannot prepare (error 1295).
+    fn send_prepared(&mut self, sql: &str) -> Result<()>;
     /// The next event of the statement in flight.
     fn next_event(&mut self) -> Result<Event<'_>>;
     /// `COM_INIT_DB`.
@@ -39,9 +42,24 @@ pub fn connect(runtime: &str, url: &str) -> Result<Box<dyn Session>> {
     })
 }
 
+/// `ER_UNSUPPORTED_PS`: "This command is not supported in the prepared statement protocol yet".
+const ER_UNSUPPORTED_PS: u16 = 1295;
+
+fn unsupported_ps(e: &mysql_proto::Error) -> bool {
+    e.server().is_some_and(|s| s.code == ER_UNSUPPORTED_PS)
+}
+
 impl Session for mysql_blocking::Conn {
     fn send_query(&mut self, sql: &str) -> Result<()> {
         mysql_blocking::Conn::send_query(self, sql).map(drop)
+    }
+    fn send_prepared(&mut self, sql: &str) -> Result<()> {
+        let st = match self.prepare(sql) {
+            Err(e) if unsupported_ps(&e) => return Session::send_query(self, sql),
+            r => r?,
+        };
+        self.send_execute(&st, &[])?;
+        self.close_statement(st)
     }
     fn next_event(&mut self) -> Result<Event<'_>> {
         mysql_blocking::Conn::next_event(self)
@@ -95,6 +113,14 @@ impl<R: Runtime, E: Exec> AsyncSession<R, E> {
 impl<R: Runtime, E: Exec> Session for AsyncSession<R, E> {
     fn send_query(&mut self, sql: &str) -> Result<()> {
         self.conn.send_query(sql).map(drop)
+    }
+    fn send_prepared(&mut self, sql: &str) -> Result<()> {
+        let st = match self.exec.block_on(self.conn.prepare(sql)) {
+            Err(e) if unsupported_ps(&e) => return self.send_query(sql),
+            r => r?,
+        };
+        self.conn.send_execute(&st, &[])?;
+        self.exec.block_on(self.conn.close_statement(st))
     }
     fn next_event(&mut self) -> Result<Event<'_>> {
         self.exec.block_on(self.conn.next_event())

@@ -1,6 +1,7 @@
 //! `mysql-rs --batch` against the real `mariadb --batch` client: the same statements through
 //! both, on the same server; standard output, standard error and exit code must be identical,
-//! with `mysql-rs` run on every runtime (`--runtime blocking|tokio|smol|async-std`).
+//! with `mysql-rs` run on every runtime (`--runtime blocking|tokio|smol|async-std`), with the
+//! text protocol and with `--prepared` (binary protocol).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -133,15 +134,19 @@ fn mariadb_args() -> Vec<String> {
     .collect()
 }
 
-fn ours(runtime: &str) -> Vec<String> {
+fn ours(runtime: &str, prepared: bool) -> Vec<String> {
     let u = url().replace("/test", &format!("/{DB}"));
-    vec![
+    let mut a: Vec<String> = vec![
         "--url".into(),
         u,
         "--batch".into(),
         "--runtime".into(),
         runtime.into(),
-    ]
+    ];
+    if prepared {
+        a.push("--prepared".into());
+    }
+    a
 }
 
 const RUNTIMES: [&str; 4] = ["blocking", "tokio", "smol", "async-std"];
@@ -153,9 +158,16 @@ fn compare(input: &str) -> Run {
     let theirs = run("mariadb", &mariadb_args(), input);
     let mut last = None;
     for runtime in RUNTIMES {
-        let mine = run(env!("CARGO_BIN_EXE_mysql-rs"), &ours(runtime), input);
-        assert_same(&mine, &theirs, runtime);
-        last = Some(mine);
+        for prepared in [false, true] {
+            let mine = run(
+                env!("CARGO_BIN_EXE_mysql-rs"),
+                &ours(runtime, prepared),
+                input,
+            );
+            let what = format!("{runtime}{}", if prepared { " --prepared" } else { "" });
+            assert_same(&mine, &theirs, &what);
+            last = Some(mine);
+        }
     }
     last.unwrap()
 }

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use mysql_proto::{
     AsStatement, CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Opts,
-    Params, Result, Row, ServerInfo, Statement, StatementRef,
+    Params, Result, Row, ServerInfo, Statement, StatementRef, Value,
 };
 
 use crate::result::QueryResult;
@@ -306,6 +306,12 @@ impl<R: Runtime> Conn<R> {
     /// [`next_event`](Self::next_event). For tools that consume events directly.
     pub fn send_query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
         self.send(|c| c.query(sql.as_ref()))
+    }
+
+    /// Queues `COM_STMT_EXECUTE` without waiting; read its events with
+    /// [`next_event`](Self::next_event).
+    pub fn send_execute(&mut self, statement: &Statement, params: &[Value]) -> Result<CommandId> {
+        self.send(|c| c.execute(statement, params))
     }
 
     /// The next event of the commands in flight (after [`send_query`](Self::send_query)).
