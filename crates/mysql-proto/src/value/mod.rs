@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod convert;
+pub mod features;
 pub mod param;
 pub mod render;
 pub mod row;
