@@ -14,6 +14,7 @@
 //! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
 //! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
 //! | `max-columns` | most columns accepted in one result set | 4096 |
+//! | `statement-cache` | prepared statements cached per connection for `exec` (0 disables) | 64 |
 //! | `ssl-mode` | `DISABLED` or `PREFERRED` (TLS itself is not implemented yet; stricter modes fail) | `PREFERRED` |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
@@ -48,6 +49,7 @@ pub struct Opts {
     multi_statements: bool,
     max_packet: usize,
     max_columns: usize,
+    statement_cache: usize,
     collation: u8,
     connect_attributes: Vec<(String, String)>,
 }
@@ -75,6 +77,7 @@ impl Default for Opts {
             multi_statements: true,
             max_packet: DEFAULT_MAX_PACKET,
             max_columns: DEFAULT_MAX_COLUMNS,
+            statement_cache: crate::connection::DEFAULT_STATEMENT_CACHE,
             collation: DEFAULT_COLLATION,
             connect_attributes: vec![
                 ("_client_name".into(), "mysql-rs".into()),
@@ -155,6 +158,7 @@ impl Opts {
             "multi-statements" => self.multi_statements = parse_bool(key, value)?,
             "max-packet" => self.max_packet = parse_num(key, value)?,
             "max-columns" => self.max_columns = parse_num(key, value)?,
+            "statement-cache" => self.statement_cache = parse_num(key, value)?,
             "ssl-mode" => match value.to_ascii_uppercase().as_str() {
                 "DISABLED" | "PREFERRED" => {}
                 "REQUIRED" | "VERIFY_CA" | "VERIFY_IDENTITY" => {
@@ -231,6 +235,10 @@ impl Opts {
     /// Most columns accepted in one result set.
     pub fn max_columns(&self) -> usize {
         self.max_columns
+    }
+    /// Prepared statements cached per connection.
+    pub fn statement_cache(&self) -> usize {
+        self.statement_cache
     }
     /// Connection collation id.
     pub fn collation(&self) -> u8 {
@@ -386,6 +394,11 @@ impl OptsBuilder {
     /// Most columns accepted in one result set.
     pub fn max_columns(mut self, n: usize) -> Self {
         self.0.max_columns = n;
+        self
+    }
+    /// Prepared statements cached per connection (0 disables the cache).
+    pub fn statement_cache(mut self, n: usize) -> Self {
+        self.0.statement_cache = n;
         self
     }
     /// Adds a connection attribute.

@@ -130,6 +130,7 @@ impl Connection {
             max_columns: opts.max_columns(),
             ..Responses::default()
         };
+        let opts_cache = opts.statement_cache();
         Connection {
             opts,
             phase: Phase::Handshake(Handshake::new()),
@@ -146,7 +147,7 @@ impl Connection {
             release: 0,
             fatal: None,
             status: StatusFlags::default(),
-            statements: StatementCache::new(DEFAULT_STATEMENT_CACHE),
+            statements: StatementCache::new(opts_cache),
         }
     }
 
