@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use mysql_proto::{Error, FromRow, Result, Value};
+use mysql_proto::{Error, FromRow, Output, Result, Step, TxOpts, Value};
 
 /// The common API of the blocking and the async connections.
 pub trait Client: Sized {
@@ -57,6 +57,19 @@ pub trait Client: Sized {
     ) -> impl Future<Output = (Vec<String>, Option<Error>)>;
     /// Prepares `sql` explicitly, returns (parameters, columns), closes it.
     fn prepare_close(&mut self, sql: &str) -> impl Future<Output = Result<(usize, usize)>>;
+    /// Runs a pipeline of `steps`.
+    fn run_pipeline(
+        &mut self,
+        steps: Vec<Step>,
+    ) -> impl Future<Output = Result<Vec<Result<Output>>>>;
+    /// Begins a transaction with `opts`, runs `sql` in it, then commits (`commit`) or drops the
+    /// guard without committing.
+    fn transaction(
+        &mut self,
+        opts: TxOpts,
+        sql: &str,
+        commit: bool,
+    ) -> impl Future<Output = Result<()>>;
 }
 
 fn render(row: mysql_proto::RowRef<'_>) -> String {
@@ -184,6 +197,20 @@ impl Client for mysql_blocking::Conn {
         self.close_statement(st)?;
         Ok(shape)
     }
+    async fn run_pipeline(&mut self, steps: Vec<Step>) -> Result<Vec<Result<Output>>> {
+        steps
+            .into_iter()
+            .fold(self.pipeline(), |p, s| p.push(s))
+            .run()
+    }
+    async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
+        let mut tx = self.begin_with(opts)?;
+        tx.query_drop(sql)?;
+        if commit {
+            tx.commit()?;
+        }
+        Ok(())
+    }
 }
 
 impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
@@ -297,6 +324,21 @@ impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
         let shape = (st.params().len(), st.columns().len());
         self.close_statement(st).await?;
         Ok(shape)
+    }
+    async fn run_pipeline(&mut self, steps: Vec<Step>) -> Result<Vec<Result<Output>>> {
+        steps
+            .into_iter()
+            .fold(self.pipeline(), |p, s| p.push(s))
+            .run()
+            .await
+    }
+    async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
+        let mut tx = self.begin_with(opts)?;
+        tx.query_drop(sql).await?;
+        if commit {
+            tx.commit().await?;
+        }
+        Ok(())
     }
 }
 

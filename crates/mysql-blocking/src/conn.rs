@@ -26,6 +26,8 @@ pub struct Conn {
     pub(crate) proto: Connection,
     broken: Option<Error>,
     last_ok: OkPacket,
+    /// Commands sent ahead (START TRANSACTION) whose result is read with the next command.
+    pending_checks: Vec<CommandId>,
 }
 
 impl Conn {
@@ -43,6 +45,7 @@ impl Conn {
             proto: Connection::new(opts),
             broken: None,
             last_ok: OkPacket::default(),
+            pending_checks: Vec::new(),
         };
         loop {
             let t = stream::remaining(deadline)?;
@@ -191,12 +194,17 @@ impl Conn {
         let st = self.statement(statement.as_statement())?;
         self.begin_operation()?;
         let mut pending = VecDeque::new();
+        let checks = std::mem::take(&mut self.pending_checks);
         let mut first_error = None;
         let mut params = params.into_iter();
         loop {
             let next = params.next();
             if let Some(p) = &next {
                 pending.push_back(self.proto.execute(&st, &p.to_values())?);
+                if !checks.is_empty() && pending.len() == 1 {
+                    self.pending_checks = checks.clone();
+                    self.finish_checks(pending[0])?;
+                }
             }
             if pending.len() >= BATCH_WINDOW || (next.is_none() && !pending.is_empty()) {
                 let id = pending.pop_front().expect("non-empty");
@@ -299,16 +307,51 @@ impl Conn {
         command: impl FnOnce(&mut Connection) -> Result<CommandId>,
     ) -> Result<CommandId> {
         self.begin_operation()?;
-        command(&mut self.proto)
+        let id = command(&mut self.proto)?;
+        self.finish_checks(id)?;
+        Ok(id)
     }
 
     /// Checks the connection is usable and abandons whatever an earlier operation left unread
-    /// (one operation at a time: it is skipped before this one's responses).
-    fn begin_operation(&mut self) -> Result<()> {
+    /// (one operation at a time: it is skipped before this one's responses), except the
+    /// commands sent ahead whose result is still to be checked.
+    pub(crate) fn begin_operation(&mut self) -> Result<()> {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
-        self.proto.discard_all();
+        let abandoned: Vec<CommandId> = self
+            .proto
+            .in_flight_ids()
+            .filter(|id| !self.pending_checks.contains(id))
+            .collect();
+        for id in abandoned {
+            self.proto.discard(id);
+        }
+        Ok(())
+    }
+
+    /// Reads the results of the commands sent ahead of `next` (written in the same round trip).
+    /// On failure `next` is abandoned and the error returned.
+    fn finish_checks(&mut self, next: CommandId) -> Result<()> {
+        for check in std::mem::take(&mut self.pending_checks) {
+            if let Err(e) = self.finish(check) {
+                self.proto.discard(next);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the commands sent ahead, for a caller that reads their results itself.
+    pub(crate) fn take_checks(&mut self) -> Vec<CommandId> {
+        std::mem::take(&mut self.pending_checks)
+    }
+
+    /// Sends `sql` without waiting; its result is checked with the next command.
+    pub(crate) fn send_ahead(&mut self, sql: &str) -> Result<()> {
+        self.begin_operation()?;
+        let id = self.proto.query(sql)?;
+        self.pending_checks.push(id);
         Ok(())
     }
 

@@ -32,13 +32,17 @@
 //! when the connection is next used.
 
 mod conn;
+mod pipeline;
 mod result;
 mod stream;
+mod transaction;
 
 pub use conn::Conn;
 pub use mysql_proto::{
     AsStatement, Column, Columns, DateTime, Error, ErrorKind, FromRow, FromValue, IntoOpts,
-    OkPacket, Opts, OptsBuilder, Params, RawValue, Result, Row, RowRef, ServerError, ServerInfo,
-    Statement, Time, ToValue, Value,
+    IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params, RawValue, Result, ResultSet, Row,
+    RowRef, ServerError, ServerInfo, Statement, Time, ToValue, TxOpts, Value,
 };
+pub use pipeline::Pipeline;
 pub use result::QueryResult;
+pub use transaction::Transaction;

@@ -38,6 +38,8 @@ pub struct Conn<R: Runtime> {
     pub(crate) last_ok: OkPacket,
     query_timeout: Option<Duration>,
     timer: Option<Timer>,
+    /// Commands sent ahead (START TRANSACTION) whose result is read with the next command.
+    pending_checks: Vec<CommandId>,
     _runtime: PhantomData<fn() -> R>,
 }
 
@@ -67,6 +69,7 @@ impl<R: Runtime> Conn<R> {
             last_ok: OkPacket::default(),
             query_timeout,
             timer: None,
+            pending_checks: Vec::new(),
             _runtime: PhantomData,
         };
         // The raw pump (no query timer), so that the kill path can open connections too.
@@ -82,12 +85,14 @@ impl<R: Runtime> Conn<R> {
     /// [`ErrorKind::Server`] when the first statement fails.
     pub async fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<QueryResult<'_, R>> {
         let id = self.send(|c| c.query(sql.as_ref()))?;
+        self.finish_checks(id).await?;
         QueryResult::start(self, id).await
     }
 
     /// Runs `sql` and discards every result; fails with the first server error.
     pub async fn query_drop(&mut self, sql: impl AsRef<[u8]>) -> Result<()> {
         let id = self.send(|c| c.query(sql.as_ref()))?;
+        self.finish_checks(id).await?;
         self.finish(id).await
     }
 
@@ -125,6 +130,7 @@ impl<R: Runtime> Conn<R> {
     /// [`close_statement`](Self::close_statement).
     pub async fn prepare(&mut self, sql: impl AsRef<[u8]>) -> Result<Statement> {
         let id = self.send(|c| c.prepare(sql.as_ref()))?;
+        self.finish_checks(id).await?;
         self.wait_event().await?;
         match self.proto.event() {
             Some(Event::Prepared { statement, .. }) => Ok(statement.clone()),
@@ -153,6 +159,7 @@ impl<R: Runtime> Conn<R> {
         let st = self.statement(statement.as_statement()).await?;
         let params = params.to_values();
         let id = self.send(|c| c.execute(&st, &params))?;
+        self.finish_checks(id).await?;
         QueryResult::start(self, id).await
     }
 
@@ -165,6 +172,7 @@ impl<R: Runtime> Conn<R> {
         let st = self.statement(statement.as_statement()).await?;
         let params = params.to_values();
         let id = self.send(|c| c.execute(&st, &params))?;
+        self.finish_checks(id).await?;
         self.finish(id).await
     }
 
@@ -206,12 +214,17 @@ impl<R: Runtime> Conn<R> {
         let st = self.statement(statement.as_statement()).await?;
         self.begin_operation()?;
         let mut pending = VecDeque::new();
+        let checks = std::mem::take(&mut self.pending_checks);
         let mut first_error = None;
         let mut params = params.into_iter();
         loop {
             let next = params.next();
             if let Some(p) = &next {
                 pending.push_back(self.proto.execute(&st, &p.to_values())?);
+                if !checks.is_empty() && pending.len() == 1 {
+                    self.pending_checks = checks.clone();
+                    self.finish_checks(pending[0]).await?;
+                }
             }
             if pending.len() >= BATCH_WINDOW || (next.is_none() && !pending.is_empty()) {
                 let id = pending.pop_front().expect("non-empty");
@@ -244,18 +257,21 @@ impl<R: Runtime> Conn<R> {
     /// `COM_PING`.
     pub async fn ping(&mut self) -> Result<()> {
         let id = self.send(Connection::ping)?;
+        self.finish_checks(id).await?;
         self.finish(id).await
     }
 
     /// `COM_INIT_DB` (like `USE db`).
     pub async fn use_database(&mut self, database: &str) -> Result<()> {
         let id = self.send(|c| c.init_db(database))?;
+        self.finish_checks(id).await?;
         self.finish(id).await
     }
 
     /// `COM_RESET_CONNECTION`.
     pub async fn reset(&mut self) -> Result<()> {
         let id = self.send(Connection::reset_connection)?;
+        self.finish_checks(id).await?;
         self.finish(id).await
     }
 
@@ -335,12 +351,45 @@ impl<R: Runtime> Conn<R> {
         Ok(id)
     }
 
-    /// Checks the connection is usable and abandons whatever an earlier operation left unread.
-    fn begin_operation(&mut self) -> Result<()> {
+    /// Checks the connection is usable and abandons whatever an earlier operation left unread,
+    /// except the commands sent ahead whose result is still to be checked.
+    pub(crate) fn begin_operation(&mut self) -> Result<()> {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
-        self.proto.discard_all();
+        let abandoned: Vec<CommandId> = self
+            .proto
+            .in_flight_ids()
+            .filter(|id| !self.pending_checks.contains(id))
+            .collect();
+        for id in abandoned {
+            self.proto.discard(id);
+        }
+        Ok(())
+    }
+
+    /// Reads the results of the commands sent ahead of `next` (written in the same round trip).
+    /// On failure `next` is abandoned and the error returned.
+    async fn finish_checks(&mut self, next: CommandId) -> Result<()> {
+        for check in std::mem::take(&mut self.pending_checks) {
+            if let Err(e) = self.finish(check).await {
+                self.proto.discard(next);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the commands sent ahead, for a caller that reads their results itself.
+    pub(crate) fn take_checks(&mut self) -> Vec<CommandId> {
+        std::mem::take(&mut self.pending_checks)
+    }
+
+    /// Sends `sql` without waiting; its result is checked with the next command.
+    pub(crate) fn send_ahead(&mut self, sql: &str) -> Result<()> {
+        self.begin_operation()?;
+        let id = self.proto.query(sql)?;
+        self.pending_checks.push(id);
         Ok(())
     }
 

@@ -19,14 +19,18 @@
 //!   connection stays usable.
 
 mod conn;
+mod pipeline;
 mod result;
 mod runtime;
+mod transaction;
 
 pub use conn::Conn;
 pub use mysql_proto::{
     AsStatement, Column, Columns, CommandId, DateTime, Error, ErrorKind, Event, FromRow, FromValue,
-    IntoOpts, OkPacket, Opts, OptsBuilder, Params, RawValue, Result, Row, RowRef, ServerError,
-    ServerInfo, Statement, Time, ToValue, Value,
+    IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params, RawValue, Result,
+    ResultSet, Row, RowRef, ServerError, ServerInfo, Statement, Time, ToValue, TxOpts, Value,
 };
+pub use pipeline::Pipeline;
 pub use result::{QueryResult, RowStream};
 pub use runtime::{timeout, FuturesIo, Runtime, Socket, Transport};
+pub use transaction::Transaction;

@@ -18,7 +18,9 @@ pub mod constants;
 pub mod error;
 pub mod opts;
 pub mod packets;
+pub mod pipeline;
 pub mod testing;
+pub mod transaction;
 pub mod value;
 
 pub use connection::{
@@ -28,6 +30,8 @@ pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use opts::{IntoOpts, Opts, OptsBuilder};
 pub use packets::{Column, OkPacket};
+pub use pipeline::{Output, ResultSet, Step, Stmt};
+pub use transaction::{IsolationLevel, TxOpts};
 pub use value::{
     Columns, DateTime, FromRow, FromValue, Params, RawValue, Row, RowFormat, RowRef, Time, ToValue,
     Value,

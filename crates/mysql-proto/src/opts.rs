@@ -14,6 +14,8 @@
 //! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
 //! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
 //! | `max-columns` | most columns accepted in one result set | 4096 |
+//! | `max-in-flight` | most commands queued before their responses (pipelining) | 1024 |
+//! | `max-send-buffer` | most bytes queued unsent before commands are refused | 64 MiB |
 //! | `statement-cache` | prepared statements cached per connection for `exec` (0 disables) | 64 |
 //! | `ssl-mode` | `DISABLED` or `PREFERRED` (TLS itself is not implemented yet; stricter modes fail) | `PREFERRED` |
 //!
@@ -50,6 +52,8 @@ pub struct Opts {
     max_packet: usize,
     max_columns: usize,
     statement_cache: usize,
+    max_in_flight: usize,
+    max_send_buffer: usize,
     collation: u8,
     connect_attributes: Vec<(String, String)>,
 }
@@ -78,6 +82,8 @@ impl Default for Opts {
             max_packet: DEFAULT_MAX_PACKET,
             max_columns: DEFAULT_MAX_COLUMNS,
             statement_cache: crate::connection::DEFAULT_STATEMENT_CACHE,
+            max_in_flight: 1024,
+            max_send_buffer: 64 << 20,
             collation: DEFAULT_COLLATION,
             connect_attributes: vec![
                 ("_client_name".into(), "mysql-rs".into()),
@@ -159,6 +165,8 @@ impl Opts {
             "max-packet" => self.max_packet = parse_num(key, value)?,
             "max-columns" => self.max_columns = parse_num(key, value)?,
             "statement-cache" => self.statement_cache = parse_num(key, value)?,
+            "max-in-flight" => self.max_in_flight = parse_num(key, value)?.max(1),
+            "max-send-buffer" => self.max_send_buffer = parse_num(key, value)?,
             "ssl-mode" => match value.to_ascii_uppercase().as_str() {
                 "DISABLED" | "PREFERRED" => {}
                 "REQUIRED" | "VERIFY_CA" | "VERIFY_IDENTITY" => {
@@ -239,6 +247,14 @@ impl Opts {
     /// Prepared statements cached per connection.
     pub fn statement_cache(&self) -> usize {
         self.statement_cache
+    }
+    /// Most commands in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
+    }
+    /// Most unsent bytes before commands are refused.
+    pub fn max_send_buffer(&self) -> usize {
+        self.max_send_buffer
     }
     /// Connection collation id.
     pub fn collation(&self) -> u8 {
@@ -394,6 +410,16 @@ impl OptsBuilder {
     /// Most columns accepted in one result set.
     pub fn max_columns(mut self, n: usize) -> Self {
         self.0.max_columns = n;
+        self
+    }
+    /// Most commands in flight at once (at least 1).
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.0.max_in_flight = n.max(1);
+        self
+    }
+    /// Most unsent bytes before commands are refused.
+    pub fn max_send_buffer(mut self, bytes: usize) -> Self {
+        self.0.max_send_buffer = bytes;
         self
     }
     /// Prepared statements cached per connection (0 disables the cache).

@@ -505,3 +505,93 @@ fn quit_then_eof_is_clean() {
         ErrorKind::Closed
     );
 }
+
+#[test]
+fn execute_last_prepared_needs_mariadb_and_a_prepare() {
+    let (mut conn, _) = connected();
+    let n = conn.pending_send().len();
+    conn.consume_send(n);
+    let e = conn.execute_last_prepared(&[]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    conn.prepare("SELECT ?").unwrap();
+    conn.execute_last_prepared(&[mysql_proto::Value::Int(1)])
+        .unwrap();
+    conn.execute_last_prepared(&[mysql_proto::Value::Int(2)])
+        .unwrap();
+    conn.ping().unwrap();
+    assert_eq!(
+        conn.execute_last_prepared(&[]).unwrap_err().kind(),
+        ErrorKind::Misuse
+    );
+    // The executes carry statement id 0xFFFFFFFF.
+    let sent = split_packets(conn.pending_send());
+    assert_eq!(sent[1].1[0], 0x17);
+    assert_eq!(&sent[1].1[1..5], &[0xff; 4]);
+
+    // A MySQL server cannot: refused with a clear error.
+    let mut s = ServerScript::new();
+    let mut g = eof_greeting();
+    g.server_version = "8.0.36".into();
+    s.greeting(&g);
+    s.set_seq(2);
+    s.ok(0, 0);
+    let mut conn = Connection::new(opts());
+    feed(&mut conn, s.bytes());
+    assert!(matches!(
+        conn.poll_event().unwrap(),
+        Some(Event::Connected(_))
+    ));
+    conn.prepare("SELECT ?").unwrap();
+    assert_eq!(
+        conn.execute_last_prepared(&[]).unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+}
+
+#[test]
+fn in_flight_limit_refuses_without_queueing() {
+    let mut s = ServerScript::new();
+    s.greeting(&mariadb_greeting());
+    s.set_seq(2);
+    s.ok(0, 0);
+    let mut conn = Connection::new(Opts::from_url("mysql://a@h/?max-in-flight=2").unwrap());
+    feed(&mut conn, s.bytes());
+    assert!(matches!(
+        conn.poll_event().unwrap(),
+        Some(Event::Connected(_))
+    ));
+    let before = conn.pending_send().len();
+    conn.ping().unwrap();
+    conn.ping().unwrap();
+    let queued = conn.pending_send().len();
+    let e = conn.ping().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    assert!(e.message().contains("max-in-flight"));
+    assert_eq!(conn.pending_send().len(), queued);
+    assert!(queued > before);
+    assert_eq!(conn.in_flight(), 2);
+}
+
+#[test]
+fn deferred_rollback_goes_first_and_its_response_is_skipped() {
+    let (mut conn, mut s) = connected();
+    let mark = s.bytes().len();
+    let n = conn.pending_send().len();
+    conn.consume_send(n);
+    conn.rollback_before_next_command();
+    let id = conn.query("SELECT 1").unwrap();
+    let sent = split_packets(conn.pending_send());
+    assert_eq!(sent[0].1, b"\x03ROLLBACK");
+    assert_eq!(sent[1].1, b"\x03SELECT 1");
+    s.set_seq(1);
+    s.ok(0, 0); // ROLLBACK
+    s.set_seq(1);
+    s.result_set(&["1"], &[vec![Some(b"1")]]);
+    feed(&mut conn, &rest_of(&s, mark));
+    let mut events = vec![];
+    while let Some(ev) = conn.poll_event().unwrap() {
+        assert_eq!(ev.command_id(), Some(id));
+        events.push(mysql_proto::testing::render_event(&ev));
+    }
+    assert_eq!(events.len(), 3, "{events:?}");
+}

@@ -106,7 +106,12 @@ pub struct Connection {
     fatal: Option<Error>,
     status: StatusFlags,
     statements: StatementCache,
+    rollback_before_next: bool,
+    last_was_prepare: bool,
 }
+
+/// `COM_STMT_EXECUTE` statement id meaning "the statement prepared last" (MariaDB 10.2+).
+pub const LAST_PREPARED_STATEMENT: u32 = 0xffff_ffff;
 
 #[derive(Debug)]
 enum Phase {
@@ -148,6 +153,8 @@ impl Connection {
             fatal: None,
             status: StatusFlags::default(),
             statements: StatementCache::new(opts_cache),
+            rollback_before_next: false,
+            last_was_prepare: false,
         }
     }
 
@@ -308,6 +315,8 @@ impl Connection {
     /// differs from the statement's.
     pub fn execute(&mut self, statement: &Statement, params: &[Value]) -> Result<CommandId> {
         self.check_ready()?;
+        self.check_in_flight()?;
+        self.flush_deferred()?;
         if params.len() != statement.params.len() {
             return Err(Error::misuse(format!(
                 "statement takes {} parameters, {} given",
@@ -332,6 +341,39 @@ impl Connection {
         encode_execute(statement.id, params, &long, &mut self.tx);
         let seq = framing::finish_packet(&mut self.tx, start, 0);
         Ok(self.push_in_flight(Expect::Results(RowFormat::Binary), seq))
+    }
+
+    /// Queues `COM_STMT_EXECUTE` of the statement whose `COM_STMT_PREPARE` was queued just
+    /// before, without waiting for its id (MariaDB's statement id `0xFFFFFFFF`), so prepare and
+    /// execute share one round trip. Fails with [`ErrorKind::Unsupported`] on MySQL servers and
+    /// with a misuse error unless the previous command queued was a prepare (or another such
+    /// execute). If the prepare fails, this execute fails too (with the server's error).
+    pub fn execute_last_prepared(&mut self, params: &[Value]) -> Result<CommandId> {
+        self.check_ready()?;
+        if !self.server_info().is_some_and(|i| i.is_mariadb) {
+            return Err(Error::unsupported(
+                "executing a statement whose prepare is in flight needs MariaDB;                  on MySQL wait for Event::Prepared and use execute()",
+            ));
+        }
+        if !self.last_was_prepare {
+            return Err(Error::misuse(
+                "execute_last_prepared must follow prepare or another execute_last_prepared",
+            ));
+        }
+        self.check_in_flight()?;
+        let start = framing::begin_packet(&mut self.tx);
+        encode_execute(LAST_PREPARED_STATEMENT, params, &[], &mut self.tx);
+        let seq = framing::finish_packet(&mut self.tx, start, 0);
+        let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
+        // Chains: the next command may execute the same statement with -1 again.
+        self.last_was_prepare = true;
+        Ok(id)
+    }
+
+    /// Makes the next command first queue a `ROLLBACK` whose response is skipped. This is how a
+    /// transaction guard dropped without commit rolls back without doing IO in `Drop`.
+    pub fn rollback_before_next_command(&mut self) {
+        self.rollback_before_next = true;
     }
 
     /// Queues `COM_STMT_CLOSE` (no response). Closing an unknown statement is harmless.
@@ -434,6 +476,11 @@ impl Connection {
         self.responses.queue.len()
     }
 
+    /// The commands in flight, oldest first.
+    pub fn in_flight_ids(&self) -> impl Iterator<Item = CommandId> + '_ {
+        self.responses.queue.iter().map(|c| c.id)
+    }
+
     /// Whether `id` still has events to come.
     pub fn is_in_flight(&self, id: CommandId) -> bool {
         self.responses.queue.iter().any(|c| c.id == id)
@@ -479,6 +526,12 @@ impl Connection {
 
     fn command(&mut self, cmd: Command, body: &[u8], expect: Expect) -> Result<CommandId> {
         self.check_ready()?;
+        self.check_in_flight()?;
+        self.flush_deferred()?;
+        self.write_command(cmd, body, expect)
+    }
+
+    fn write_command(&mut self, cmd: Command, body: &[u8], expect: Expect) -> Result<CommandId> {
         let start = framing::begin_packet(&mut self.tx);
         self.tx.push(cmd as u8);
         self.tx.extend_from_slice(body);
@@ -486,7 +539,38 @@ impl Connection {
         Ok(self.push_in_flight(expect, seq))
     }
 
+    /// Refuses a command beyond the in-flight limit (nothing is queued; read responses first).
+    fn check_in_flight(&self) -> Result<()> {
+        let max = self.opts.max_in_flight();
+        if self.responses.queue.len() >= max {
+            return Err(Error::misuse(format!(
+                "{max} commands already in flight (max-in-flight): read responses before queueing more"
+            )));
+        }
+        if self.tx.len() - self.tx_pos > self.opts.max_send_buffer() {
+            return Err(Error::misuse(format!(
+                "send buffer holds more than max-send-buffer ({} bytes): write it out first",
+                self.opts.max_send_buffer()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Queues what an earlier call deferred (a guard's ROLLBACK) ahead of the next command.
+    fn flush_deferred(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.rollback_before_next) {
+            let id = self.write_command(
+                Command::Query,
+                b"ROLLBACK",
+                Expect::Results(RowFormat::Text),
+            )?;
+            self.discard(id);
+        }
+        Ok(())
+    }
+
     fn push_in_flight(&mut self, expect: Expect, seq: u8) -> CommandId {
+        self.last_was_prepare = expect == Expect::Prepare;
         let id = CommandId(self.next_id);
         self.next_id += 1;
         self.responses.queue.push_back(InFlight {
