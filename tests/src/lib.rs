@@ -5,6 +5,7 @@
 //! a message saying how to start it: they never skip silently.
 
 pub mod client;
+pub mod proxy;
 
 use std::path::PathBuf;
 
@@ -69,4 +70,13 @@ pub async fn connect<C: client::Client>(url: &str) -> C {
              start it with: scripts/test-server.sh start"
         )
     })
+}
+
+/// The TCP port of the test server.
+pub fn port() -> u16 {
+    let u = url();
+    let tail = u.rsplit_once(':').expect("url with a port").1;
+    tail[..tail.find(['/', '?']).unwrap_or(tail.len())]
+        .parse()
+        .expect("port")
 }

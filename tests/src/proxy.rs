@@ -1,0 +1,137 @@
+//! A fault-injecting TCP proxy for tests, on loopback only: it sits between a client and the
+//! test server and can cut the connection after N bytes in either direction, deliver the
+//! server's bytes one at a time, stall, or flip a byte.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// What the proxy does to each connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward faithfully.
+    None,
+    /// Close both sides after forwarding this many bytes from the server.
+    CutToClientAfter(usize),
+    /// Close both sides after forwarding this many bytes from the client.
+    CutToServerAfter(usize),
+    /// Forward the server's bytes one at a time (one write each).
+    OneByteAtATime,
+    /// Forward this many bytes from the server, then stop forwarding (keep the sockets open).
+    StallToClientAfter(usize),
+    /// XOR the server's byte at this offset with 0xFF.
+    FlipToClientAt(usize),
+}
+
+/// A running proxy; stops accepting when dropped.
+pub struct FaultProxy {
+    port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy on 127.0.0.1 (a free port) forwarding to `upstream_port` on 127.0.0.1.
+    pub fn start(upstream_port: u16, fault: Fault) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        client.set_nonblocking(false).unwrap();
+                        if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) {
+                            serve(client, server, fault);
+                        }
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FaultProxy { port, stop }
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `url` (a test-server URL) pointed at the proxy instead.
+    pub fn url(&self, url: &str) -> String {
+        let (head, tail) = url.rsplit_once(':').expect("url with a port");
+        let rest = tail.find(['/', '?']).map_or("", |i| &tail[i..]);
+        format!("{head}:{}{rest}", self.port)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn serve(client: TcpStream, server: TcpStream, fault: Fault) {
+    let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let down = fault;
+    thread::spawn(move || pump(server, client, down, true));
+    thread::spawn(move || pump(c2, s2, fault, false));
+}
+
+/// Copies `from` to `to`, applying `fault` for this direction (`to_client`).
+fn pump(mut from: TcpStream, mut to: TcpStream, fault: Fault, to_client: bool) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut sent = 0usize;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let chunk = &mut buf[..n];
+        let limit = match (fault, to_client) {
+            (Fault::CutToClientAfter(k), true) | (Fault::CutToServerAfter(k), false) => Some(k),
+            _ => None,
+        };
+        if let (Fault::FlipToClientAt(at), true) = (fault, to_client) {
+            if at >= sent && at < sent + n {
+                chunk[at - sent] ^= 0xff;
+            }
+        }
+        if let (Fault::StallToClientAfter(k), true) = (fault, to_client) {
+            let take = k.saturating_sub(sent).min(n);
+            let _ = to.write_all(&chunk[..take]);
+            sent += take;
+            if sent >= k {
+                // Keep the connection open but silent until the peer gives up.
+                let _ = from.read_to_end(&mut Vec::new());
+                break;
+            }
+            continue;
+        }
+        if let Some(k) = limit {
+            let take = k.saturating_sub(sent).min(n);
+            let _ = to.write_all(&chunk[..take]);
+            sent += take;
+            if sent >= k {
+                break;
+            }
+            continue;
+        }
+        if let (Fault::OneByteAtATime, true) = (fault, to_client) {
+            for b in chunk.iter() {
+                if to.write_all(std::slice::from_ref(b)).is_err() {
+                    return;
+                }
+            }
+        } else if to.write_all(chunk).is_err() {
+            break;
+        }
+        sent += n;
+    }
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}
