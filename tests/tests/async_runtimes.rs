@@ -179,3 +179,31 @@ async fn row_stream<R: Runtime>() {
         vec![(7,)]
     );
 }
+
+/// Futures of the async API stay small (they live on the caller's stack; a regression here
+/// overflowed the 2 MiB stacks of test threads in debug builds).
+#[test]
+fn futures_are_small() {
+    fn size<F: std::future::Future>(f: F) -> usize {
+        std::mem::size_of_val(&f)
+    }
+    // The futures are built, measured and dropped without being polled.
+    let rt = ::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sizes = rt.block_on(async {
+        let mut c: Conn<mysql_tokio::Tokio> = connect(&url()).await;
+        [
+            ("query_drop", size(c.query_drop("DO 1"))),
+            ("query", size(c.query("DO 1"))),
+            ("exec_drop", size(c.exec_drop("DO ?", (1,)))),
+            ("ping", size(c.ping())),
+            ("connect", size(Conn::<mysql_tokio::Tokio>::connect(url()))),
+        ]
+    });
+    for (name, n) in sizes {
+        assert!(n < 16 * 1024, "{name} future is {n} bytes");
+        println!("{name}: {n} bytes");
+    }
+}

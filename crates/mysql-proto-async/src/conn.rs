@@ -427,7 +427,9 @@ impl<R: Runtime> Conn<R> {
         match r {
             Ok(()) => Ok(()),
             Err(Some(e)) => Err(e),
-            Err(None) => Err(self.kill_running_statement().await),
+            // Boxed: the kill path is rare and large; keeping it out of line keeps every
+            // operation's future small.
+            Err(None) => Err(Box::pin(self.kill_running_statement()).await),
         }
     }
 
