@@ -38,6 +38,7 @@ urls() {
     echo "MYSQL_SOCKET=$SOCK"
     echo "MYSQL_PORT=$PORT"
     echo "MYSQL_TLS_CA=$TLS/ca.pem"
+    echo "MYSQL_TLS_WRONG_CA=$TLS/wrong-ca.pem"
     echo "MYSQL_TLS_CLIENT_CERT=$TLS/client-cert.pem"
     echo "MYSQL_TLS_CLIENT_KEY=$TLS/client-key.pem"
 }
@@ -55,6 +56,12 @@ install() {
 }
 
 make_tls() {
+    mkdir -p "$TLS"
+    if [ ! -f "$TLS/wrong-ca.pem" ]; then
+        # A CA that signed nothing here: VERIFY_CA with it must fail.
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mysql-rs wrong CA" \
+            -keyout "$TLS/wrong-ca-key.pem" -out "$TLS/wrong-ca.pem" 2>/dev/null
+    fi
     [ -f "$TLS/server-cert.pem" ] && return
     mkdir -p "$TLS"
     (
@@ -66,11 +73,13 @@ make_tls() {
             -keyout server-key.pem -out server.csr 2>/dev/null
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
             -extfile server.ext -out server-cert.pem 2>/dev/null
+        # X.509 v3 (with extensions): rustls and webpki accept no v1 certificates.
+        printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >client.ext
         openssl req -newkey rsa:2048 -nodes -subj "/CN=mysql-rs test client" \
             -keyout client-key.pem -out client.csr 2>/dev/null
         openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
-            -out client-cert.pem 2>/dev/null
-        rm -f ./*.csr server.ext
+            -extfile client.ext -out client-cert.pem 2>/dev/null
+        rm -f ./*.csr server.ext client.ext
     )
 }
 
@@ -96,9 +105,9 @@ SQL
 }
 
 start() {
-    if alive; then return; fi
-    install
     mkdir -p "$DIR"
+    if alive; then make_tls; return; fi
+    install
     make_tls
     if [ ! -d "$DATA/mysql" ]; then
         rm -rf "$DATA"

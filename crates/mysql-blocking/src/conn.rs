@@ -37,7 +37,8 @@ impl Conn {
     /// be reached, [`ErrorKind::Timeout`] when the connect timeout expires, and
     /// [`ErrorKind::Auth`] when the server refuses the login (with the server's code and message).
     pub fn connect(opts: impl IntoOpts) -> Result<Conn> {
-        let opts = opts.into_opts()?;
+        let mut opts = opts.into_opts()?;
+        opts.load_tls_files(|p| std::fs::read(p))?;
         let deadline = opts.connect_timeout().map(|t| Instant::now() + t);
         let stream = Stream::connect(&opts, deadline)?;
         let mut conn = Conn {
@@ -395,6 +396,9 @@ impl Conn {
             self.flush()?;
             if ready {
                 return Ok(());
+            }
+            if let Some(e) = self.proto.fatal_error() {
+                return Err(e.clone());
             }
             self.fill()?;
         }

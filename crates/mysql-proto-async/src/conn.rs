@@ -48,7 +48,9 @@ impl<R: Runtime> Conn<R> {
     /// [`Opts`]. Fails like the blocking adapter: [`ErrorKind::Misuse`] for a bad URL,
     /// [`ErrorKind::Io`], [`ErrorKind::Timeout`], [`ErrorKind::Auth`].
     pub async fn connect(opts: impl IntoOpts) -> Result<Conn<R>> {
-        let opts = opts.into_opts()?;
+        let mut opts = opts.into_opts()?;
+        // Small PEM files, read once per connect.
+        opts.load_tls_files(|p| std::fs::read(p))?;
         let limit = opts.connect_timeout();
         match timeout::<R, _>(limit, Self::connect_inner(opts)).await {
             Ok(r) => r,
@@ -509,6 +511,9 @@ impl<R: Runtime> Conn<R> {
             }
             if ready || (until_idle && self.proto.in_flight() == 0) {
                 return Poll::Ready(Ok(()));
+            }
+            if let Some(e) = self.proto.fatal_error() {
+                return Poll::Ready(Err(e.clone()));
             }
             match self.io.poll_read(cx, self.proto.recv_buf(READ_HINT)) {
                 Poll::Ready(Ok(0)) => self.proto.handle_eof(),

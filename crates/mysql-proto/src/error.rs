@@ -14,6 +14,7 @@
 //! | [`ErrorKind::Io`] | the transport failed (adapters only) | broken | reconnect |
 //! | [`ErrorKind::Closed`] | the server closed the connection | broken | reconnect |
 //! | [`ErrorKind::Timeout`] | an adapter timeout expired | broken unless the adapter says otherwise | reconnect or retry |
+//! | [`ErrorKind::Tls`] | TLS handshake or certificate verification failed | broken | fix certificates / ssl-mode |
 
 use std::fmt;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub enum ErrorKind {
     Closed,
     /// A timeout expired (raised by adapters).
     Timeout,
+    /// TLS failed: handshake, certificate verification, or a TLS-level error.
+    Tls,
 }
 
 /// A server ERR packet: the error code, the five-character SQLSTATE and the message.
@@ -188,6 +191,7 @@ impl fmt::Display for Error {
                     ErrorKind::Io => "I/O error",
                     ErrorKind::Closed => "connection closed",
                     ErrorKind::Timeout => "timed out",
+                    ErrorKind::Tls => "TLS error",
                 };
                 write!(f, "{what}: {}", self.message)
             }

@@ -20,6 +20,8 @@ pub mod opts;
 pub mod packets;
 pub mod pipeline;
 pub mod testing;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod transaction;
 pub mod value;
 
@@ -28,7 +30,7 @@ pub use connection::{
 };
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
-pub use opts::{IntoOpts, Opts, OptsBuilder};
+pub use opts::{IntoOpts, Opts, OptsBuilder, SslMode};
 pub use packets::{Column, OkPacket};
 pub use pipeline::{Output, ResultSet, Step, Stmt};
 pub use transaction::{IsolationLevel, TxOpts};

@@ -17,7 +17,10 @@
 //! | `max-in-flight` | most commands queued before their responses (pipelining) | 1024 |
 //! | `max-send-buffer` | most bytes queued unsent before commands are refused | 64 MiB |
 //! | `statement-cache` | prepared statements cached per connection for `exec` (0 disables) | 64 |
-//! | `ssl-mode` | `DISABLED` or `PREFERRED` (TLS itself is not implemented yet; stricter modes fail) | `PREFERRED` |
+//! | `ssl-mode` | `DISABLED`, `PREFERRED`, `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY` (see [`crate::tls`]) | `PREFERRED` |
+//! | `ssl-ca` | PEM file of the CA that signed the server certificate | none |
+//! | `ssl-cert`, `ssl-key` | PEM client certificate and key (mutual TLS) | none |
+//! | `tls-server-name` | name to verify the server certificate against (default: the host) | host |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
 //! pass silently.
@@ -56,6 +59,31 @@ pub struct Opts {
     max_send_buffer: usize,
     collation: u8,
     connect_attributes: Vec<(String, String)>,
+    ssl_mode: SslMode,
+    ssl_ca: Option<String>,
+    ssl_cert: Option<String>,
+    ssl_key: Option<String>,
+    tls_server_name: Option<String>,
+    ssl_ca_pem: Option<Vec<u8>>,
+    ssl_cert_pem: Option<Vec<u8>>,
+    ssl_key_pem: Option<Vec<u8>>,
+}
+
+/// The `ssl-mode` option (see [`crate::tls`] for what each does).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// Never TLS.
+    Disabled,
+    /// TLS when the server offers it, without checking its certificate.
+    #[default]
+    Preferred,
+    /// TLS or no connection, without checking the certificate.
+    Required,
+    /// TLS with the certificate checked against `ssl-ca`.
+    VerifyCa,
+    /// TLS with the certificate checked against `ssl-ca` and the host name.
+    VerifyIdentity,
 }
 
 /// Default largest payload accepted from the server (64 MiB, MySQL 8's `max_allowed_packet`).
@@ -91,6 +119,14 @@ impl Default for Opts {
                 ("_os".into(), std::env::consts::OS.into()),
                 ("_platform".into(), std::env::consts::ARCH.into()),
             ],
+            ssl_mode: SslMode::default(),
+            ssl_ca: None,
+            ssl_cert: None,
+            ssl_key: None,
+            tls_server_name: None,
+            ssl_ca_pem: None,
+            ssl_cert_pem: None,
+            ssl_key_pem: None,
         }
     }
 }
@@ -167,15 +203,20 @@ impl Opts {
             "statement-cache" => self.statement_cache = parse_num(key, value)?,
             "max-in-flight" => self.max_in_flight = parse_num(key, value)?.max(1),
             "max-send-buffer" => self.max_send_buffer = parse_num(key, value)?,
-            "ssl-mode" => match value.to_ascii_uppercase().as_str() {
-                "DISABLED" | "PREFERRED" => {}
-                "REQUIRED" | "VERIFY_CA" | "VERIFY_IDENTITY" => {
-                    return Err(Error::unsupported(format!(
-                        "ssl-mode={value}: TLS is not implemented yet, refusing to connect without it"
-                    )))
+            "ssl-mode" => {
+                self.ssl_mode = match value.to_ascii_uppercase().replace('-', "_").as_str() {
+                    "DISABLED" => SslMode::Disabled,
+                    "PREFERRED" => SslMode::Preferred,
+                    "REQUIRED" => SslMode::Required,
+                    "VERIFY_CA" => SslMode::VerifyCa,
+                    "VERIFY_IDENTITY" => SslMode::VerifyIdentity,
+                    _ => return Err(Error::misuse(format!("unknown ssl-mode `{value}`"))),
                 }
-                _ => return Err(Error::misuse(format!("unknown ssl-mode `{value}`"))),
-            },
+            }
+            "ssl-ca" => self.ssl_ca = Some(value.to_string()),
+            "ssl-cert" => self.ssl_cert = Some(value.to_string()),
+            "ssl-key" => self.ssl_key = Some(value.to_string()),
+            "tls-server-name" => self.tls_server_name = Some(value.to_string()),
             _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
         }
         Ok(())
@@ -264,6 +305,56 @@ impl Opts {
     pub fn connect_attributes(&self) -> &[(String, String)] {
         &self.connect_attributes
     }
+    /// The `ssl-mode`.
+    pub fn ssl_mode(&self) -> SslMode {
+        self.ssl_mode
+    }
+    /// The name the server certificate is checked against.
+    pub fn tls_server_name(&self) -> Option<&str> {
+        self.tls_server_name.as_deref()
+    }
+    /// The CA certificate(s), PEM, once loaded.
+    pub fn ssl_ca_pem(&self) -> Option<&[u8]> {
+        self.ssl_ca_pem.as_deref()
+    }
+    /// The client certificate chain, PEM, once loaded.
+    pub fn ssl_cert_pem(&self) -> Option<&[u8]> {
+        self.ssl_cert_pem.as_deref()
+    }
+    /// The client key, PEM, once loaded.
+    pub fn ssl_key_pem(&self) -> Option<&[u8]> {
+        self.ssl_key_pem.as_deref()
+    }
+    /// Whether the transport is a Unix socket (a secure transport for cleartext passwords).
+    pub fn is_unix_socket(&self) -> bool {
+        self.socket.is_some()
+    }
+
+    /// Reads the `ssl-ca`, `ssl-cert` and `ssl-key` files with `read` (the adapters pass
+    /// `std::fs::read`; the core does no IO). Fails with a misuse error naming the file.
+    pub fn load_tls_files(
+        &mut self,
+        read: impl Fn(&str) -> std::io::Result<Vec<u8>>,
+    ) -> Result<()> {
+        let load = |what: &str, path: &Option<String>| -> Result<Option<Vec<u8>>> {
+            match path {
+                None => Ok(None),
+                Some(p) => read(p)
+                    .map(Some)
+                    .map_err(|e| Error::misuse(format!("cannot read {what} file `{p}`: {e}"))),
+            }
+        };
+        if self.ssl_ca_pem.is_none() {
+            self.ssl_ca_pem = load("ssl-ca", &self.ssl_ca)?;
+        }
+        if self.ssl_cert_pem.is_none() {
+            self.ssl_cert_pem = load("ssl-cert", &self.ssl_cert)?;
+        }
+        if self.ssl_key_pem.is_none() {
+            self.ssl_key_pem = load("ssl-key", &self.ssl_key)?;
+        }
+        Ok(())
+    }
 }
 
 /// Anything a `connect` function accepts: a URL (`&str`, `String`) or [`Opts`].
@@ -338,6 +429,10 @@ impl std::fmt::Debug for Opts {
             .field("multi_statements", &self.multi_statements)
             .field("max_packet", &self.max_packet)
             .field("max_columns", &self.max_columns)
+            .field("ssl_mode", &self.ssl_mode)
+            .field("ssl_ca", &self.ssl_ca)
+            .field("ssl_cert", &self.ssl_cert)
+            .field("ssl_key", &self.ssl_key.as_ref().map(|_| "<path>"))
             .finish()
     }
 }
@@ -425,6 +520,27 @@ impl OptsBuilder {
     /// Prepared statements cached per connection (0 disables the cache).
     pub fn statement_cache(mut self, n: usize) -> Self {
         self.0.statement_cache = n;
+        self
+    }
+    /// The `ssl-mode`.
+    pub fn ssl_mode(mut self, mode: SslMode) -> Self {
+        self.0.ssl_mode = mode;
+        self
+    }
+    /// The CA certificate(s) as PEM bytes (instead of an `ssl-ca` file).
+    pub fn ssl_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.0.ssl_ca_pem = Some(pem.into());
+        self
+    }
+    /// The client certificate and key as PEM bytes (instead of files).
+    pub fn ssl_client_pem(mut self, cert: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
+        self.0.ssl_cert_pem = Some(cert.into());
+        self.0.ssl_key_pem = Some(key.into());
+        self
+    }
+    /// The name to check the server certificate against.
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.0.tls_server_name = Some(name.into());
         self
     }
     /// Adds a connection attribute.
@@ -529,8 +645,9 @@ mod tests {
                 "{bad}"
             );
         }
-        let e = Opts::from_url("mysql://h/?ssl-mode=REQUIRED").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
+        let o = Opts::from_url("mysql://h/?ssl-mode=verify_identity&ssl-ca=/x.pem").unwrap();
+        assert_eq!(o.ssl_mode(), SslMode::VerifyIdentity);
+        assert!(Opts::from_url("mysql://h/?ssl-mode=SOMETIMES").is_err());
     }
 
     #[test]

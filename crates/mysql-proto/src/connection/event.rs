@@ -117,4 +117,6 @@ pub struct ServerInfo {
     pub auth_plugin: String,
     /// Status flags from the final handshake OK.
     pub status: StatusFlags,
+    /// Whether the connection is encrypted with TLS.
+    pub tls: bool,
 }

@@ -3,7 +3,8 @@
 //! | state | packet from server | action | next state |
 //! |---|---|---|---|
 //! | `Greeting` (seq 0) | ERR | fail: [`ErrorKind::Auth`] with the server's code | broken |
-//! | `Greeting` | HandshakeV10 | send HandshakeResponse41 (seq 1) | `Auth` |
+//! | `Greeting` | HandshakeV10, no TLS | send HandshakeResponse41 (seq 1) | `Auth` |
+//! | `Greeting` | HandshakeV10, TLS (see [`crate::tls`]) | send SSLRequest (seq 1) in plaintext, start TLS, send HandshakeResponse41 (seq 2) through it | `Auth` |
 //! | `Auth` | OK | emit `Connected` | ready |
 //! | `Auth` | ERR | fail: [`ErrorKind::Auth`] | broken |
 //! | `Auth` | AuthSwitchRequest (0xFE) | answer with the named plugin | `Auth` |
@@ -16,10 +17,23 @@ use crate::auth::{self, MYSQL_NATIVE_PASSWORD};
 use crate::codec::framing;
 use crate::constants::*;
 use crate::error::{Error, ErrorKind, Result};
+use crate::opts::SslMode;
 use crate::packets::{parse_err, AuthSwitchRequest, Greeting, HandshakeResponse, OkPacket};
 use crate::Opts;
 
 use super::event::ServerInfo;
+
+/// What the connection does after a handshake packet.
+#[derive(Debug)]
+pub(crate) enum HandshakeStep {
+    /// Keep reading.
+    Continue,
+    /// Start TLS: the first `plaintext_len` bytes of the send buffer go out unencrypted (the
+    /// SSLRequest), everything after through TLS.
+    StartTls { plaintext_len: usize },
+    /// Authenticated.
+    Done(ServerInfo),
+}
 
 /// Where the handshake stands.
 #[derive(Debug)]
@@ -45,32 +59,50 @@ impl Handshake {
         }
     }
 
-    /// Handles one server packet. Returns `Some(info)` once authenticated.
+    /// Handles one server packet.
     pub(crate) fn on_packet(
         &mut self,
         p: &[u8],
         opts: &Opts,
         tx: &mut Vec<u8>,
-    ) -> Result<Option<ServerInfo>> {
+    ) -> Result<HandshakeStep> {
         match self {
             Handshake::Greeting { .. } => {
                 if p.first() == Some(&0xff) {
                     return Err(Error::from_server(ErrorKind::Auth, parse_err(p)?));
                 }
                 let g = Greeting::parse(p)?;
-                let (response, info, plugin) = build_response(&g, opts)?;
+                let tls = use_tls(&g, opts)?;
+                let (mut response, info, plugin) = build_response(&g, opts)?;
                 let mut payload = Vec::with_capacity(128);
+                let before = tx.len();
+                let mut seq = 1;
+                if tls {
+                    response.capabilities |= CLIENT_SSL;
+                    response.encode(&mut payload)?;
+                    // The SSLRequest is the response's fixed 32-byte prefix.
+                    seq = framing::write_packet(tx, seq, &payload[..32]);
+                }
+                let plaintext_len = tx.len() - before;
+                payload.clear();
                 response.encode(&mut payload)?;
-                let seq = framing::write_packet(tx, 1, &payload);
+                seq = framing::write_packet(tx, seq, &payload);
+                let mut info = info;
+                info.capabilities = response.capabilities;
+                info.tls = tls;
                 *self = Handshake::Auth { seq, plugin, info };
-                Ok(None)
+                Ok(if tls {
+                    HandshakeStep::StartTls { plaintext_len }
+                } else {
+                    HandshakeStep::Continue
+                })
             }
             Handshake::Auth { seq, plugin, info } => match p.first() {
                 Some(0x00) => {
                     let ok = OkPacket::parse(p, info.capabilities)?;
                     info.status = ok.status;
                     info.auth_plugin = plugin.clone();
-                    Ok(Some(info.clone()))
+                    Ok(HandshakeStep::Done(info.clone()))
                 }
                 Some(0xff) => Err(Error::from_server(ErrorKind::Auth, parse_err(p)?)),
                 Some(0xfe) => {
@@ -79,7 +111,7 @@ impl Handshake {
                     let resp = auth::auth_response(&req.plugin_name, pw, &req.plugin_data)?;
                     *seq = framing::write_packet(tx, *seq, &resp);
                     *plugin = req.plugin_name;
-                    Ok(None)
+                    Ok(HandshakeStep::Continue)
                 }
                 Some(0x01) => Err(Error::unsupported(format!(
                     "auth plugin `{plugin}` sent AuthMoreData, which this client does not handle yet"
@@ -88,6 +120,31 @@ impl Handshake {
                     "unexpected packet during authentication (expected OK, ERR or auth switch)",
                 )),
             },
+        }
+    }
+}
+
+/// Whether to start TLS, per `ssl-mode` and the server's `CLIENT_SSL`; refuses when the mode
+/// requires TLS and the server cannot.
+fn use_tls(g: &Greeting, opts: &Opts) -> Result<bool> {
+    let offered = g.capabilities & CLIENT_SSL != 0;
+    match opts.ssl_mode() {
+        SslMode::Disabled => Ok(false),
+        // A Unix socket is already private: PREFERRED does not add TLS there.
+        SslMode::Preferred => Ok(offered && cfg!(feature = "tls") && !opts.is_unix_socket()),
+        mode => {
+            if !offered {
+                return Err(Error::new(
+                    ErrorKind::Tls,
+                    format!("ssl-mode={mode:?} but the server does not support TLS"),
+                ));
+            }
+            if !cfg!(feature = "tls") {
+                return Err(Error::unsupported(
+                    "ssl-mode needs TLS but mysql-proto was built without its `tls` feature",
+                ));
+            }
+            Ok(true)
         }
     }
 }
@@ -138,6 +195,7 @@ fn build_response(g: &Greeting, opts: &Opts) -> Result<(HandshakeResponse, Serve
         is_mariadb: g.is_mariadb(),
         auth_plugin: plugin.clone(),
         status: g.status,
+        tls: false,
     };
     Ok((response, info, plugin))
 }

@@ -72,7 +72,7 @@ use crate::value::{RowFormat, RowRef, Value};
 use crate::Opts;
 
 pub use event::{CommandId, Event, ServerInfo};
-use handshake::Handshake;
+use handshake::{Handshake, HandshakeStep};
 use response::{Expect, InFlight, Produced, Response, Responses};
 pub use statement::{
     AsStatement, Statement, StatementCache, StatementRef, DEFAULT_STATEMENT_CACHE,
@@ -108,6 +108,8 @@ pub struct Connection {
     statements: StatementCache,
     rollback_before_next: bool,
     last_was_prepare: bool,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsSession>,
 }
 
 /// `COM_STMT_EXECUTE` statement id meaning "the statement prepared last" (MariaDB 10.2+).
@@ -155,6 +157,8 @@ impl Connection {
             statements: StatementCache::new(opts_cache),
             rollback_before_next: false,
             last_was_prepare: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -167,6 +171,19 @@ impl Connection {
     /// is never empty.
     pub fn recv_buf(&mut self, hint: usize) -> &mut [u8] {
         self.release_current();
+        // Raw bytes go to rustls; the plaintext reaches the frame buffer in handle_recv. (An
+        // `if let` returning the borrow would keep `self` borrowed below: NLL problem case 3.)
+        #[cfg(feature = "tls")]
+        #[allow(clippy::unnecessary_unwrap)]
+        if self.tls.is_some() {
+            // Invariant: checked just above.
+            return self.tls.as_mut().expect("tls").recv_buf(hint);
+        }
+        self.plain_recv_buf(hint)
+    }
+
+    /// The free tail of the plaintext receive buffer (see [`recv_buf`](Self::recv_buf)).
+    fn plain_recv_buf(&mut self, hint: usize) -> &mut [u8] {
         if self.rx_start == self.rx_end {
             self.rx_start = 0;
             self.rx_end = 0;
@@ -192,6 +209,22 @@ impl Connection {
     /// Records that `n` bytes were written into the slice from [`recv_buf`](Self::recv_buf).
     /// `n` larger than that slice is clamped.
     pub fn handle_recv(&mut self, n: usize) {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            // Decrypt into the plaintext buffer (compacted first, like recv_buf does).
+            self.release_current();
+            let _ = self.plain_recv_buf(0);
+            let mut plain = std::mem::take(&mut self.rx);
+            plain.truncate(self.rx_end);
+            // Invariant: checked just above.
+            let r = self.tls.as_mut().expect("tls").handle_recv(n, &mut plain);
+            self.rx_end = plain.len();
+            self.rx = plain;
+            if let Err(e) = r {
+                self.fatal.get_or_insert(e);
+            }
+            return;
+        }
         self.rx_end = (self.rx_end + n).min(self.rx.len());
     }
 
@@ -203,13 +236,38 @@ impl Connection {
 
     // ----- output -----
 
-    /// The bytes waiting to be written to the peer (empty when there are none).
-    pub fn pending_send(&self) -> &[u8] {
+    /// The bytes waiting to be written to the peer (empty when there are none). With TLS, this
+    /// encrypts what the commands queued; if encryption fails the result is empty and the error
+    /// is returned by [`fatal_error`](Self::fatal_error) and the next [`advance`](Self::advance).
+    pub fn pending_send(&mut self) -> &[u8] {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.tls.as_mut() {
+            let plain = &self.tx[self.tx_pos..];
+            return match tls.pending_send(plain) {
+                Ok((taken, out)) => {
+                    self.tx_pos += taken;
+                    if self.tx_pos == self.tx.len() {
+                        self.tx.clear();
+                        self.tx_pos = 0;
+                    }
+                    out
+                }
+                Err(e) => {
+                    self.fatal.get_or_insert(e);
+                    &[]
+                }
+            };
+        }
         &self.tx[self.tx_pos..]
     }
 
     /// Drops the first `n` bytes of [`pending_send`](Self::pending_send) after they were written.
     pub fn consume_send(&mut self, n: usize) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.tls.as_mut() {
+            tls.consume_send(n);
+            return;
+        }
         self.tx_pos = (self.tx_pos + n).min(self.tx.len());
         if self.tx_pos == self.tx.len() {
             self.tx.clear();
@@ -539,6 +597,34 @@ impl Connection {
         Ok(self.push_in_flight(expect, seq))
     }
 
+    /// Switches to TLS: the first `plaintext_len` unsent bytes (the SSLRequest) go out as they
+    /// are, everything after through TLS.
+    fn start_tls(&mut self, plaintext_len: usize) -> Result<()> {
+        #[cfg(feature = "tls")]
+        {
+            let end = self.tx_pos + plaintext_len;
+            let session = crate::tls::TlsSession::start(&self.opts, &self.tx[self.tx_pos..end])?;
+            self.tx.drain(self.tx_pos..end);
+            self.tls = Some(session);
+            Ok(())
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = plaintext_len;
+            Err(Error::unsupported(
+                "TLS needs the `tls` feature of mysql-proto",
+            ))
+        }
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
     /// Refuses a command beyond the in-flight limit (nothing is queued; read responses first).
     fn check_in_flight(&self) -> Result<()> {
         let max = self.opts.max_in_flight();
@@ -633,8 +719,14 @@ impl Connection {
                 None => self.deframer.reassembled(),
             };
             match &mut self.phase {
-                Phase::Handshake(h) => {
-                    if let Some(info) = h.on_packet(p, &self.opts, &mut self.tx)? {
+                Phase::Handshake(h) => match h.on_packet(p, &self.opts, &mut self.tx)? {
+                    HandshakeStep::Continue => {}
+                    HandshakeStep::StartTls { plaintext_len } => {
+                        self.release_current();
+                        self.start_tls(plaintext_len)?;
+                        continue;
+                    }
+                    HandshakeStep::Done(info) => {
                         self.responses.capabilities = info.capabilities;
                         self.responses.mariadb_capabilities = info.mariadb_capabilities;
                         self.status = info.status;
@@ -642,7 +734,7 @@ impl Connection {
                         self.current = Some(Current::Connected);
                         return Ok(true);
                     }
-                }
+                },
                 Phase::Ready(_) | Phase::Quit => {
                     if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
                         if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
