@@ -21,6 +21,9 @@
 //! | `ssl-ca` | PEM file of the CA that signed the server certificate | none |
 //! | `ssl-cert`, `ssl-key` | PEM client certificate and key (mutual TLS) | none |
 //! | `tls-server-name` | name to verify the server certificate against (default: the host) | host |
+//! | `server-public-key` | PEM file of the server's RSA key (caching_sha2 / sha256 full auth without TLS) | none |
+//! | `allow-public-key-retrieval` | fetch that key from the server (a MITM could forge it) | `false` |
+//! | `enable-cleartext-plugin` | allow `mysql_clear_password` (still only over TLS or a Unix socket) | `false` |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
 //! pass silently.
@@ -67,6 +70,10 @@ pub struct Opts {
     ssl_ca_pem: Option<Vec<u8>>,
     ssl_cert_pem: Option<Vec<u8>>,
     ssl_key_pem: Option<Vec<u8>>,
+    server_public_key: Option<String>,
+    server_public_key_pem: Option<Vec<u8>>,
+    allow_public_key_retrieval: bool,
+    enable_cleartext_plugin: bool,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -127,6 +134,10 @@ impl Default for Opts {
             ssl_ca_pem: None,
             ssl_cert_pem: None,
             ssl_key_pem: None,
+            server_public_key: None,
+            server_public_key_pem: None,
+            allow_public_key_retrieval: false,
+            enable_cleartext_plugin: false,
         }
     }
 }
@@ -217,6 +228,11 @@ impl Opts {
             "ssl-cert" => self.ssl_cert = Some(value.to_string()),
             "ssl-key" => self.ssl_key = Some(value.to_string()),
             "tls-server-name" => self.tls_server_name = Some(value.to_string()),
+            "server-public-key" => self.server_public_key = Some(value.to_string()),
+            "allow-public-key-retrieval" => {
+                self.allow_public_key_retrieval = parse_bool(key, value)?
+            }
+            "enable-cleartext-plugin" => self.enable_cleartext_plugin = parse_bool(key, value)?,
             _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
         }
         Ok(())
@@ -325,12 +341,24 @@ impl Opts {
     pub fn ssl_key_pem(&self) -> Option<&[u8]> {
         self.ssl_key_pem.as_deref()
     }
+    /// The server's RSA public key (PEM), once loaded.
+    pub fn server_public_key_pem(&self) -> Option<&[u8]> {
+        self.server_public_key_pem.as_deref()
+    }
+    /// Whether the server's public key may be fetched from it.
+    pub fn allow_public_key_retrieval(&self) -> bool {
+        self.allow_public_key_retrieval
+    }
+    /// Whether `mysql_clear_password` may be used.
+    pub fn enable_cleartext_plugin(&self) -> bool {
+        self.enable_cleartext_plugin
+    }
     /// Whether the transport is a Unix socket (a secure transport for cleartext passwords).
     pub fn is_unix_socket(&self) -> bool {
         self.socket.is_some()
     }
 
-    /// Reads the `ssl-ca`, `ssl-cert` and `ssl-key` files with `read` (the adapters pass
+    /// Reads the `ssl-ca`, `ssl-cert`, `ssl-key` and `server-public-key` files with `read` (the adapters pass
     /// `std::fs::read`; the core does no IO). Fails with a misuse error naming the file.
     pub fn load_tls_files(
         &mut self,
@@ -352,6 +380,9 @@ impl Opts {
         }
         if self.ssl_key_pem.is_none() {
             self.ssl_key_pem = load("ssl-key", &self.ssl_key)?;
+        }
+        if self.server_public_key_pem.is_none() {
+            self.server_public_key_pem = load("server-public-key", &self.server_public_key)?;
         }
         Ok(())
     }
@@ -536,6 +567,21 @@ impl OptsBuilder {
     pub fn ssl_client_pem(mut self, cert: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
         self.0.ssl_cert_pem = Some(cert.into());
         self.0.ssl_key_pem = Some(key.into());
+        self
+    }
+    /// The server's RSA public key as PEM bytes (instead of a file).
+    pub fn server_public_key_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.0.server_public_key_pem = Some(pem.into());
+        self
+    }
+    /// Allow fetching the server's RSA public key.
+    pub fn allow_public_key_retrieval(mut self, on: bool) -> Self {
+        self.0.allow_public_key_retrieval = on;
+        self
+    }
+    /// Allow `mysql_clear_password` (over TLS or a Unix socket only).
+    pub fn enable_cleartext_plugin(mut self, on: bool) -> Self {
+        self.0.enable_cleartext_plugin = on;
         self
     }
     /// The name to check the server certificate against.

@@ -8,12 +8,14 @@
 //! | `Auth` | OK | emit `Connected` | ready |
 //! | `Auth` | ERR | fail: [`ErrorKind::Auth`] | broken |
 //! | `Auth` | AuthSwitchRequest (0xFE) | answer with the named plugin | `Auth` |
-//! | `Auth` | AuthMoreData (0x01) | fail: unsupported (no plugin here needs it yet) | broken |
+//! | `Auth` | AuthMoreData (0x01) | the plugin's exchange (see [`crate::auth`]): maybe a reply | `Auth` |
 //! | `Auth` | anything else | fail: protocol error | broken |
 //!
 //! [`ErrorKind::Auth`]: crate::ErrorKind::Auth
 
-use crate::auth::{self, MYSQL_NATIVE_PASSWORD};
+use rand_core::CryptoRngCore;
+
+use crate::auth::{self, AuthContext, AuthExchange, MYSQL_NATIVE_PASSWORD};
 use crate::codec::framing;
 use crate::constants::*;
 use crate::error::{Error, ErrorKind, Result};
@@ -43,9 +45,20 @@ pub(crate) enum Handshake {
     /// Waiting for the server's verdict on our auth response.
     Auth {
         seq: u8,
-        plugin: String,
+        exchange: AuthExchange,
+        secure: bool,
         info: ServerInfo,
     },
+}
+
+fn context(opts: &Opts, secure: bool) -> AuthContext<'_> {
+    AuthContext {
+        password: opts.password().unwrap_or("").as_bytes(),
+        secure,
+        server_public_key: opts.server_public_key_pem(),
+        allow_public_key_retrieval: opts.allow_public_key_retrieval(),
+        allow_cleartext: opts.enable_cleartext_plugin(),
+    }
 }
 
 impl Handshake {
@@ -65,6 +78,7 @@ impl Handshake {
         p: &[u8],
         opts: &Opts,
         tx: &mut Vec<u8>,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<HandshakeStep> {
         match self {
             Handshake::Greeting { .. } => {
@@ -73,7 +87,8 @@ impl Handshake {
                 }
                 let g = Greeting::parse(p)?;
                 let tls = use_tls(&g, opts)?;
-                let (mut response, info, plugin) = build_response(&g, opts)?;
+                let secure = tls || opts.is_unix_socket();
+                let (mut response, info, exchange) = build_response(&g, opts, secure, rng)?;
                 let mut payload = Vec::with_capacity(128);
                 let before = tx.len();
                 let mut seq = 1;
@@ -90,32 +105,47 @@ impl Handshake {
                 let mut info = info;
                 info.capabilities = response.capabilities;
                 info.tls = tls;
-                *self = Handshake::Auth { seq, plugin, info };
+                *self = Handshake::Auth {
+                    seq,
+                    exchange,
+                    secure,
+                    info,
+                };
                 Ok(if tls {
                     HandshakeStep::StartTls { plaintext_len }
                 } else {
                     HandshakeStep::Continue
                 })
             }
-            Handshake::Auth { seq, plugin, info } => match p.first() {
+            Handshake::Auth {
+                seq,
+                exchange,
+                secure,
+                info,
+            } => match p.first() {
                 Some(0x00) => {
                     let ok = OkPacket::parse(p, info.capabilities)?;
                     info.status = ok.status;
-                    info.auth_plugin = plugin.clone();
+                    info.auth_plugin = exchange.plugin().to_string();
                     Ok(HandshakeStep::Done(info.clone()))
                 }
                 Some(0xff) => Err(Error::from_server(ErrorKind::Auth, parse_err(p)?)),
                 Some(0xfe) => {
                     let req = AuthSwitchRequest::parse(p)?;
-                    let pw = opts.password().unwrap_or("").as_bytes();
-                    let resp = auth::auth_response(&req.plugin_name, pw, &req.plugin_data)?;
+                    let ctx = context(opts, *secure);
+                    let (ex, resp) =
+                        AuthExchange::start(&req.plugin_name, &req.plugin_data, &ctx, rng)?;
                     *seq = framing::write_packet(tx, *seq, &resp);
-                    *plugin = req.plugin_name;
+                    *exchange = ex;
                     Ok(HandshakeStep::Continue)
                 }
-                Some(0x01) => Err(Error::unsupported(format!(
-                    "auth plugin `{plugin}` sent AuthMoreData, which this client does not handle yet"
-                ))),
+                Some(0x01) => {
+                    let ctx = context(opts, *secure);
+                    if let Some(reply) = exchange.more_data(&p[1..], &ctx, rng)? {
+                        *seq = framing::write_packet(tx, *seq, &reply);
+                    }
+                    Ok(HandshakeStep::Continue)
+                }
                 _ => Err(Error::protocol(
                     "unexpected packet during authentication (expected OK, ERR or auth switch)",
                 )),
@@ -149,7 +179,12 @@ fn use_tls(g: &Greeting, opts: &Opts) -> Result<bool> {
     }
 }
 
-fn build_response(g: &Greeting, opts: &Opts) -> Result<(HandshakeResponse, ServerInfo, String)> {
+fn build_response(
+    g: &Greeting,
+    opts: &Opts,
+    secure: bool,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(HandshakeResponse, ServerInfo, AuthExchange)> {
     let server = g.capabilities;
     for (flag, name) in [
         (CLIENT_SECURE_CONNECTION, "CLIENT_SECURE_CONNECTION"),
@@ -169,13 +204,13 @@ fn build_response(g: &Greeting, opts: &Opts) -> Result<(HandshakeResponse, Serve
     let capabilities = wanted & server;
     // Use the server's default plugin when we speak it; otherwise offer native password and let
     // the server switch us to what the account needs.
-    let plugin = if auth::auth_response(&g.auth_plugin_name, b"", &[]).is_ok() {
+    let plugin = if auth::is_supported(&g.auth_plugin_name) {
         g.auth_plugin_name.clone()
     } else {
         MYSQL_NATIVE_PASSWORD.to_string()
     };
-    let password = opts.password().unwrap_or("").as_bytes();
-    let auth_response = auth::auth_response(&plugin, password, &g.auth_plugin_data)?;
+    let ctx = context(opts, secure);
+    let (exchange, auth_response) = AuthExchange::start(&plugin, &g.auth_plugin_data, &ctx, rng)?;
     let response = HandshakeResponse {
         capabilities,
         mariadb_capabilities: 0,
@@ -197,5 +232,5 @@ fn build_response(g: &Greeting, opts: &Opts) -> Result<(HandshakeResponse, Serve
         status: g.status,
         tls: false,
     };
-    Ok((response, info, plugin))
+    Ok((response, info, exchange))
 }

@@ -110,6 +110,7 @@ pub struct Connection {
     last_was_prepare: bool,
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsSession>,
+    rng: Box<dyn rand_core::CryptoRngCore + Send>,
 }
 
 /// `COM_STMT_EXECUTE` statement id meaning "the statement prepared last" (MariaDB 10.2+).
@@ -159,7 +160,16 @@ impl Connection {
             last_was_prepare: false,
             #[cfg(feature = "tls")]
             tls: None,
+            rng: Box::new(rand_core::OsRng),
         }
+    }
+
+    /// Like [`Connection::new`], with the randomness for RSA-OAEP password encryption taken
+    /// from `rng` instead of the OS (for deterministic tests).
+    pub fn with_rng(opts: Opts, rng: Box<dyn rand_core::CryptoRngCore + Send>) -> Connection {
+        let mut c = Connection::new(opts);
+        c.rng = rng;
+        c
     }
 
     // ----- input -----
@@ -719,22 +729,24 @@ impl Connection {
                 None => self.deframer.reassembled(),
             };
             match &mut self.phase {
-                Phase::Handshake(h) => match h.on_packet(p, &self.opts, &mut self.tx)? {
-                    HandshakeStep::Continue => {}
-                    HandshakeStep::StartTls { plaintext_len } => {
-                        self.release_current();
-                        self.start_tls(plaintext_len)?;
-                        continue;
+                Phase::Handshake(h) => {
+                    match h.on_packet(p, &self.opts, &mut self.tx, &mut *self.rng)? {
+                        HandshakeStep::Continue => {}
+                        HandshakeStep::StartTls { plaintext_len } => {
+                            self.release_current();
+                            self.start_tls(plaintext_len)?;
+                            continue;
+                        }
+                        HandshakeStep::Done(info) => {
+                            self.responses.capabilities = info.capabilities;
+                            self.responses.mariadb_capabilities = info.mariadb_capabilities;
+                            self.status = info.status;
+                            self.phase = Phase::Ready(info);
+                            self.current = Some(Current::Connected);
+                            return Ok(true);
+                        }
                     }
-                    HandshakeStep::Done(info) => {
-                        self.responses.capabilities = info.capabilities;
-                        self.responses.mariadb_capabilities = info.mariadb_capabilities;
-                        self.status = info.status;
-                        self.phase = Phase::Ready(info);
-                        self.current = Some(Current::Connected);
-                        return Ok(true);
-                    }
-                },
+                }
                 Phase::Ready(_) | Phase::Quit => {
                     if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
                         if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
