@@ -21,17 +21,18 @@ use crate::{Connection, Event};
 /// The scramble every scripted greeting uses.
 pub const SCRAMBLE: [u8; 20] = *b"0123456789abcdefghij";
 
-/// A greeting like a MariaDB 10.11 server's (native password, `CLIENT_MYSQL` clear).
+/// A greeting like a MariaDB 10.11 server's (native password, `CLIENT_MYSQL` clear), without
+/// `CLIENT_SSL`.
 pub fn mariadb_greeting() -> Greeting {
     Greeting {
         protocol_version: 10,
         server_version: "5.5.5-10.11.6-MariaDB".into(),
         connection_id: 7,
+        // No CLIENT_SSL: the scripted server does not speak TLS.
         capabilities: (CLIENT_DEFAULT
             | CLIENT_CONNECT_WITH_DB
             | CLIENT_MULTI_STATEMENTS
-            | CLIENT_SESSION_TRACK
-            | CLIENT_SSL)
+            | CLIENT_SESSION_TRACK)
             & !CLIENT_MYSQL,
         mariadb_capabilities: MARIADB_CLIENT_STMT_BULK_OPERATIONS,
         collation: 45,

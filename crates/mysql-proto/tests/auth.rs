@@ -355,3 +355,33 @@ fn mysql8_caching_sha2_branches() {
         .collect();
     assert_eq!(plain, want);
 }
+
+/// Regression: an ed25519 nonce whose last byte is 0x00 was shortened by one byte (the NUL
+/// stripping meant for 20-byte scrambles), failing 1 login in 256.
+#[test]
+fn ed25519_nonce_ending_in_zero_is_signed_whole() {
+    let mut nonce = [7u8; 32];
+    nonce[31] = 0;
+    let mut s = ServerScript::new();
+    s.greeting(&{
+        let mut g = mariadb_greeting();
+        g.capabilities &= !CLIENT_SSL;
+        g
+    });
+    s.set_seq(2);
+    let mut p = Vec::new();
+    mysql_proto::packets::AuthSwitchRequest {
+        plugin_name: "client_ed25519".into(),
+        plugin_data: nonce.to_vec(),
+    }
+    .encode(&mut p);
+    s.packet(&p);
+    let mut conn = Connection::new(Opts::builder().user("u").password("pw").build());
+    let input = s.bytes().to_vec();
+    let buf = conn.recv_buf(input.len());
+    buf[..input.len()].copy_from_slice(&input);
+    conn.handle_recv(input.len());
+    assert!(!conn.advance().unwrap());
+    let sent = packets(conn.pending_send());
+    assert_eq!(sent[1], (3, ed25519::sign(b"pw", &nonce).to_vec()));
+}

@@ -248,7 +248,7 @@ fn auth_switch_to_native_uses_the_new_scramble() {
     let new_scramble = *b"ABCDEFGHIJKLMNOPQRST";
     let mut s = ServerScript::new();
     let mut g = mariadb_greeting();
-    g.auth_plugin_name = "caching_sha2_password".into();
+    g.auth_plugin_name = "auth_gssapi_client".into();
     s.greeting(&g);
     s.set_seq(2);
     let mut p = Vec::new();

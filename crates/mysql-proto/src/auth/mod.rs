@@ -115,7 +115,10 @@ impl AuthExchange {
         ctx: &AuthContext<'_>,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<(AuthExchange, Vec<u8>)> {
-        let nonce = nonce[..nonce.len().min(32)].to_vec();
+        // ed25519 signs a 32-byte nonce; the other plugins use the 20-byte scramble (servers
+        // append a NUL to it, which is not part of it).
+        let len = if plugin == CLIENT_ED25519 { 32 } else { 20 };
+        let nonce = nonce[..nonce.len().min(len)].to_vec();
         let mut ex = AuthExchange {
             plugin: plugin.to_string(),
             nonce,

@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 pub struct AuthSwitchRequest {
     /// The plugin the server switches to.
     pub plugin_name: String,
-    /// The new challenge, with the trailing NUL (if any) removed.
+    /// The new challenge as sent. Servers append a NUL to 20-byte scrambles but not to
+    /// ed25519's 32-byte nonce, so the plugins take the length they need (a nonce may end in a
+    /// real 0x00 byte).
     pub plugin_data: Vec<u8>,
 }
 
@@ -30,19 +32,17 @@ impl AuthSwitchRequest {
         }
         let plugin_name = String::from_utf8_lossy(r.nul_bytes()?).into_owned();
         let data = r.rest();
-        let data = data.strip_suffix(&[0]).unwrap_or(data);
         Ok(AuthSwitchRequest {
             plugin_name,
             plugin_data: data.to_vec(),
         })
     }
 
-    /// Encodes the request (used by the test server); a NUL is appended after the data.
+    /// Encodes the request (used by the test server): the data exactly as given.
     pub fn encode(&self, out: &mut Vec<u8>) {
         Writer::new(out)
             .u8(0xfe)
             .nul_bytes(self.plugin_name.as_bytes())
-            .bytes(&self.plugin_data)
-            .u8(0);
+            .bytes(&self.plugin_data);
     }
 }
