@@ -378,3 +378,23 @@ pub fn queue_script(conn: &mut Connection, script: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Splits wire bytes into `(sequence id, payload)` packets (for checking what a client sent).
+/// Panics on a truncated packet: use it on complete output only.
+pub fn split_packets(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < wire.len() {
+        let mut seq = wire[pos + 3];
+        let first = seq;
+        match framing::Deframer::new().next(&wire[pos..], &mut seq, usize::MAX) {
+            Ok(framing::Deframed::Packet { consumed, payload }) => {
+                let payload = payload.map_or_else(Vec::new, |r| wire[pos..][r].to_vec());
+                out.push((first, payload));
+                pos += consumed;
+            }
+            other => panic!("truncated or invalid client output: {other:?}"),
+        }
+    }
+    out
+}

@@ -4,10 +4,9 @@
 //! sha256_password) included.
 
 use mysql_proto::auth::{caching_sha2, ed25519, rsa_oaep};
-use mysql_proto::codec::framing::{Deframed, Deframer};
 use mysql_proto::constants::*;
 use mysql_proto::packets::HandshakeResponse;
-use mysql_proto::testing::{mariadb_greeting, ServerScript};
+use mysql_proto::testing::{mariadb_greeting, split_packets, ServerScript};
 use mysql_proto::{Connection, ErrorKind, Event, Opts, OptsBuilder};
 use rsa::pkcs8::DecodePrivateKey;
 use serde_json::Value;
@@ -102,26 +101,6 @@ fn rand_core_os() -> impl rsa::rand_core::CryptoRngCore {
     rsa::rand_core::OsRng
 }
 
-fn packets(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < wire.len() {
-        let mut seq = wire[pos + 3];
-        let s0 = seq;
-        match Deframer::new()
-            .next(&wire[pos..], &mut seq, usize::MAX)
-            .unwrap()
-        {
-            Deframed::Packet { consumed, payload } => {
-                out.push((s0, wire[pos..][payload.unwrap()].to_vec()));
-                pos += consumed;
-            }
-            Deframed::Incomplete { .. } => panic!("truncated"),
-        }
-    }
-    out
-}
-
 #[test]
 fn go_sql_driver_exchanges() {
     let v = load("auth_exchanges_go_sql_driver.json");
@@ -208,7 +187,7 @@ fn go_sql_driver_exchanges() {
             continue;
         }
         assert!(result.is_ok(), "{name}: {result:?}");
-        let p = packets(&sent);
+        let p = split_packets(&sent);
         let hr = HandshakeResponse::parse(&p[0].1).unwrap();
         if let Some(want) = t["expected_auth_response_in_HandshakeResponse41_hex"].as_str() {
             assert_eq!(hr.auth_response, hex(want), "{name}");
@@ -288,7 +267,7 @@ fn mysql8_caching_sha2_branches() {
             Err(e) => Err(e),
         };
         let sent = conn.pending_send().to_vec();
-        (r, packets(&sent))
+        (r, split_packets(&sent))
     };
     let ok: &[u8] = &[0, 0, 0, 2, 0, 0, 0];
     let tcp = || {
@@ -382,6 +361,6 @@ fn ed25519_nonce_ending_in_zero_is_signed_whole() {
     buf[..input.len()].copy_from_slice(&input);
     conn.handle_recv(input.len());
     assert!(!conn.advance().unwrap());
-    let sent = packets(conn.pending_send());
+    let sent = split_packets(conn.pending_send());
     assert_eq!(sent[1], (3, ed25519::sign(b"pw", &nonce).to_vec()));
 }

@@ -3,11 +3,11 @@
 //! (a clean error, never a panic or a wrong event).
 
 use mysql_proto::auth::native_password;
-use mysql_proto::codec::framing::{Deframed, Deframer};
 use mysql_proto::constants::*;
 use mysql_proto::packets::HandshakeResponse;
 use mysql_proto::testing::{
-    drive, drive_parts, eof_greeting, mariadb_greeting, ServerScript, Transcript, SCRAMBLE,
+    drive, drive_parts, eof_greeting, mariadb_greeting, split_packets, ServerScript, Transcript,
+    SCRAMBLE,
 };
 use mysql_proto::{Connection, ErrorKind, Event, Opts};
 
@@ -154,26 +154,6 @@ fn handshake_response_is_what_the_server_expects() {
         &packets[4].1[1..],
         b"SELECT 9 AS x; DO 1; SELECT 1 AS y FROM DUAL WHERE 0"
     );
-}
-
-fn split_packets(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < wire.len() {
-        let mut seq = wire[pos + 3];
-        let s0 = seq;
-        match Deframer::new()
-            .next(&wire[pos..], &mut seq, usize::MAX)
-            .unwrap()
-        {
-            Deframed::Packet { consumed, payload } => {
-                out.push((s0, wire[pos..][payload.unwrap()].to_vec()));
-                pos += consumed;
-            }
-            Deframed::Incomplete { .. } => panic!("truncated client output"),
-        }
-    }
-    out
 }
 
 #[test]

@@ -9,13 +9,7 @@ use sha2::{Digest, Sha512};
 
 /// The 64-byte signature `R || S` of `message` for `password`.
 pub fn sign(password: &[u8], message: &[u8]) -> [u8; 64] {
-    let az = Sha512::digest(password);
-    let mut a_bytes = [0u8; 32];
-    a_bytes.copy_from_slice(&az[..32]);
-    a_bytes[0] &= 248;
-    a_bytes[31] &= 63;
-    a_bytes[31] |= 64;
-    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let (a, az) = secret_scalar(password);
     let public = (&a * ED25519_BASEPOINT_TABLE).compress();
     let r = wide(Sha512::new().chain_update(&az[32..]).chain_update(message));
     let big_r = (&r * ED25519_BASEPOINT_TABLE).compress();
@@ -41,12 +35,18 @@ fn wide(h: Sha512) -> Scalar {
 
 /// The public key for `password` (what the server stores, base64-encoded).
 pub fn public_key(password: &[u8]) -> [u8; 32] {
-    let az = Sha512::digest(password);
+    let (a, _) = secret_scalar(password);
+    (&a * ED25519_BASEPOINT_TABLE).compress().to_bytes()
+}
+
+/// The clamped secret scalar `a` and the whole `SHA512(password)` (its upper half seeds `r`).
+fn secret_scalar(password: &[u8]) -> (Scalar, [u8; 64]) {
+    let mut az = [0u8; 64];
+    az.copy_from_slice(&Sha512::digest(password));
     let mut a_bytes = [0u8; 32];
     a_bytes.copy_from_slice(&az[..32]);
     a_bytes[0] &= 248;
     a_bytes[31] &= 63;
     a_bytes[31] |= 64;
-    let a = Scalar::from_bytes_mod_order(a_bytes);
-    (&a * ED25519_BASEPOINT_TABLE).compress().to_bytes()
+    (Scalar::from_bytes_mod_order(a_bytes), az)
 }

@@ -221,9 +221,14 @@ impl Connection {
     pub fn handle_recv(&mut self, n: usize) {
         #[cfg(feature = "tls")]
         if self.tls.is_some() {
-            // Decrypt into the plaintext buffer (compacted first, like recv_buf does).
+            // Decrypt into the plaintext buffer: drop consumed bytes first, then append (the
+            // Vec's capacity is reused, so this is amortised O(bytes)).
             self.release_current();
-            let _ = self.plain_recv_buf(0);
+            if self.rx_start > 0 {
+                self.rx.copy_within(self.rx_start..self.rx_end, 0);
+                self.rx_end -= self.rx_start;
+                self.rx_start = 0;
+            }
             let mut plain = std::mem::take(&mut self.rx);
             plain.truncate(self.rx_end);
             // Invariant: checked just above.
