@@ -16,6 +16,8 @@ pub mod codec;
 pub mod connection;
 pub mod constants;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod opts;
 pub mod packets;
 pub mod pipeline;

@@ -217,7 +217,7 @@ fn connector_python_temporal_cases() {
                     let t = Time::parse(words[3].as_bytes()).unwrap();
                     format!(
                         "{}:{:02}:{:02}",
-                        days * 24 + t.total_hours(),
+                        days as u64 * 24 + t.total_hours(),
                         t.minutes,
                         t.seconds
                     )

@@ -144,6 +144,15 @@ mod chrono_impl {
     }
 }
 
+/// A TIME as signed microseconds; `None` when it does not fit an `i64` (only hostile values).
+#[allow(dead_code)]
+fn time_micros(t: &Time) -> Option<i64> {
+    let us = ((t.total_hours() as i128 * 60 + t.minutes as i128) * 60 + t.seconds as i128)
+        * 1_000_000
+        + t.micros as i128;
+    i64::try_from(if t.negative { -us } else { us }).ok()
+}
+
 /// A TIME from a signed number of microseconds.
 #[allow(dead_code)]
 fn time_from_micros(us: i64) -> Time {

@@ -91,9 +91,10 @@ impl DateTime {
 }
 
 impl Time {
-    /// Total hours (days * 24 + hours), as the server shows them.
-    pub fn total_hours(&self) -> u32 {
-        self.days * 24 + self.hours as u32
+    /// Total hours (days * 24 + hours), as the server shows them. Wide enough for any value
+    /// a (possibly hostile) server sends.
+    pub fn total_hours(&self) -> u64 {
+        self.days as u64 * 24 + self.hours as u64
     }
 
     /// Parses the server's text form: `[-]h:mm:ss[.ffffff]` with any number of hour digits.
@@ -196,6 +197,14 @@ mod tests {
             assert_eq!(Time::parse(text.as_bytes()).unwrap().format(dec), text);
         }
         assert!(DateTime::parse(b"2024-13-01").is_none());
+        // Regression (found by the fuzz smoke run): a huge day count must not overflow.
+        let t = Time {
+            days: u32::MAX,
+            hours: 23,
+            ..Time::default()
+        };
+        assert_eq!(t.total_hours(), u32::MAX as u64 * 24 + 23);
+        assert!(t.format(0).starts_with("103079215103:"));
         assert!(Time::parse(b"1:61:00").is_none());
     }
 }
