@@ -142,7 +142,7 @@ fn boost_deserialize_cases() {
                     .iter()
                     .map(|x| x.as_u64().unwrap())
                     .collect();
-                assert_eq!(t.total_hours() as u64, f[0], "{name}");
+                assert_eq!(t.total_hours(), f[0], "{name}");
                 assert_eq!(
                     (t.minutes as u64, t.seconds as u64, t.micros as u64),
                     (f[1], f[2], f[3]),
