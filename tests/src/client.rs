@@ -55,6 +55,9 @@ pub trait Client: Sized {
         sql: &str,
         params: Vec<Value>,
     ) -> impl Future<Output = (Vec<String>, Option<Error>)>;
+    /// Streams `sql`, whose first column must count 1, 2, 3, ...; returns how many rows were
+    /// in order and the error that ended the stream, if any. Allocates nothing per row.
+    fn count_seq(&mut self, sql: &str) -> impl Future<Output = (usize, Option<Error>)>;
     /// Prepares `sql` explicitly, returns (parameters, columns), closes it.
     fn prepare_close(&mut self, sql: &str) -> impl Future<Output = Result<(usize, usize)>>;
     /// Runs a pipeline of `steps`.
@@ -191,6 +194,23 @@ impl Client for mysql_blocking::Conn {
             }
         }
     }
+    async fn count_seq(&mut self, sql: &str) -> (usize, Option<Error>) {
+        let mut r = match self.query(sql) {
+            Ok(r) => r,
+            Err(e) => return (0, Some(e)),
+        };
+        let mut n = 0;
+        loop {
+            match r.next_row() {
+                Ok(Some(row)) => {
+                    assert_eq!(row.get::<i64>(0).unwrap(), n as i64 + 1, "wrong row");
+                    n += 1;
+                }
+                Ok(None) => return (n, None),
+                Err(e) => return (n, Some(e)),
+            }
+        }
+    }
     async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
         let st = self.prepare(sql)?;
         let shape = (st.params().len(), st.columns().len());
@@ -316,6 +336,23 @@ impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
                 Ok(true) => {}
                 Ok(false) => return (out, None),
                 Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    async fn count_seq(&mut self, sql: &str) -> (usize, Option<Error>) {
+        let mut r = match self.query(sql).await {
+            Ok(r) => r,
+            Err(e) => return (0, Some(e)),
+        };
+        let mut n = 0;
+        loop {
+            match r.next_row().await {
+                Ok(Some(row)) => {
+                    assert_eq!(row.get::<i64>(0).unwrap(), n as i64 + 1, "wrong row");
+                    n += 1;
+                }
+                Ok(None) => return (n, None),
+                Err(e) => return (n, Some(e)),
             }
         }
     }

@@ -4,8 +4,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -30,6 +30,8 @@ pub enum Fault {
 pub struct FaultProxy {
     port: u16,
     stop: Arc<AtomicBool>,
+    fault: Arc<Mutex<Fault>>,
+    to_client: Arc<AtomicUsize>,
 }
 
 impl FaultProxy {
@@ -39,21 +41,39 @@ impl FaultProxy {
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = stop.clone();
+        let fault = Arc::new(Mutex::new(fault));
+        let to_client = Arc::new(AtomicUsize::new(0));
+        let (stop2, fault2, counter) = (stop.clone(), fault.clone(), to_client.clone());
         thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((client, _)) => {
                         client.set_nonblocking(false).unwrap();
                         if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) {
-                            serve(client, server, fault);
+                            let f = *fault2.lock().unwrap();
+                            serve(client, server, f, counter.clone());
                         }
                     }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                    Err(_) => thread::sleep(Duration::from_millis(1)),
                 }
             }
         });
-        FaultProxy { port, stop }
+        FaultProxy {
+            port,
+            stop,
+            fault,
+            to_client,
+        }
+    }
+
+    /// Changes the fault for connections accepted from now on.
+    pub fn set_fault(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    /// Bytes forwarded from the server to clients so far (all connections).
+    pub fn bytes_to_client(&self) -> usize {
+        self.to_client.load(Ordering::Relaxed)
     }
 
     /// The proxy's port.
@@ -75,15 +95,21 @@ impl Drop for FaultProxy {
     }
 }
 
-fn serve(client: TcpStream, server: TcpStream, fault: Fault) {
+fn serve(client: TcpStream, server: TcpStream, fault: Fault, counter: Arc<AtomicUsize>) {
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    let down = fault;
-    thread::spawn(move || pump(server, client, down, true));
-    thread::spawn(move || pump(c2, s2, fault, false));
+    let c2_counter = Arc::new(AtomicUsize::new(0));
+    thread::spawn(move || pump(server, client, fault, true, counter));
+    thread::spawn(move || pump(c2, s2, fault, false, c2_counter));
 }
 
-/// Copies `from` to `to`, applying `fault` for this direction (`to_client`).
-fn pump(mut from: TcpStream, mut to: TcpStream, fault: Fault, to_client: bool) {
+/// Copies `from` to `to`, applying `fault` for this direction (`to_client`), counting bytes.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    fault: Fault,
+    to_client: bool,
+    counter: Arc<AtomicUsize>,
+) {
     let mut buf = [0u8; 16 * 1024];
     let mut sent = 0usize;
     loop {
@@ -91,6 +117,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream, fault: Fault, to_client: bool) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        counter.fetch_add(n, Ordering::Relaxed);
         let chunk = &mut buf[..n];
         let limit = match (fault, to_client) {
             (Fault::CutToClientAfter(k), true) | (Fault::CutToServerAfter(k), false) => Some(k),

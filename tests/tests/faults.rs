@@ -8,6 +8,8 @@ use integration_tests::{connect, for_every_adapter, port, url};
 use mysql_proto::{Step, Stmt, Value};
 
 for_every_adapter!(
+    cut_at_every_97th_byte_of_a_50k_row_result,
+    cut_at_every_97th_byte_of_a_prepared_execute,
     pipeline_cut_mid_way_fails_every_unfinished_command,
     one_byte_at_a_time_gives_the_same_rows,
     cuts_during_a_large_result_never_give_wrong_rows,
@@ -117,6 +119,82 @@ fn cuts_during_the_handshake_give_clean_errors<A: Adapter>() {
             let proxy = FaultProxy::start(port(), Fault::CutToServerAfter(cut));
             assert!(
                 A::Conn::connect(&timeout_url(&proxy)).await.is_err(),
+                "cut {cut}"
+            );
+        }
+    })
+}
+
+fn plain_url(p: &FaultProxy) -> String {
+    format!(
+        "{}?ssl-mode=DISABLED&read-timeout=5&connect-timeout=5&query-timeout=5",
+        p.url(&url())
+    )
+}
+
+/// Cuts the server's bytes at every 97th offset of a connect + 50,000-row query: each run
+/// ends in a fatal error after a correct prefix of the rows, never a wrong row or a hang.
+fn cut_at_every_97th_byte_of_a_50k_row_result<A: Adapter>() {
+    A::block_on(async {
+        let sql = "SELECT seq FROM seq_1_to_50000";
+        let proxy = FaultProxy::start(port(), Fault::None);
+        let mut c: A::Conn = connect(&plain_url(&proxy)).await;
+        let (n, err) = c.count_seq(sql).await;
+        assert!(err.is_none() && n == 50_000);
+        drop(c);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let total = proxy.bytes_to_client();
+        let mut cuts = 0;
+        for cut in (0..total).step_by(97) {
+            proxy.set_fault(Fault::CutToClientAfter(cut));
+            let Ok(mut c) = A::Conn::connect(&plain_url(&proxy)).await else {
+                cuts += 1;
+                continue; // cut inside the handshake: a clean error
+            };
+            // count_seq asserts every row is the right one, in order.
+            let (n, err) = c.count_seq(sql).await;
+            assert!(n < 50_000, "cut {cut}: the whole result arrived");
+            assert!(
+                err.expect("a cut result ends in an error").is_fatal(),
+                "cut {cut}"
+            );
+            cuts += 1;
+        }
+        assert!(cuts > 4000, "{cuts} cuts");
+        // After all that, a new connection works.
+        let mut c: A::Conn = connect(&url()).await;
+        assert_eq!(
+            c.query_collect::<(i32,)>("SELECT 1").await.unwrap(),
+            vec![(1,)]
+        );
+    })
+}
+
+/// The same for connect + prepare + execute of a 2,000-row statement.
+fn cut_at_every_97th_byte_of_a_prepared_execute<A: Adapter>() {
+    A::block_on(async {
+        let sql = "SELECT seq, ? FROM seq_1_to_2000";
+        let params = || vec![mysql_proto::Value::Bytes(b"param".to_vec())];
+        let proxy = FaultProxy::start(port(), Fault::None);
+        let mut c: A::Conn = connect(&plain_url(&proxy)).await;
+        let (full, err) = c.exec_results(sql, params()).await;
+        assert!(err.is_none() && full.len() == 2001);
+        drop(c);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let total = proxy.bytes_to_client();
+        for cut in (0..total).step_by(97) {
+            proxy.set_fault(Fault::CutToClientAfter(cut));
+            let Ok(mut c) = A::Conn::connect(&plain_url(&proxy)).await else {
+                continue;
+            };
+            let (lines, err) = c.exec_results(sql, params()).await;
+            assert!(lines.len() < 2001, "cut {cut}: the whole result arrived");
+            assert!(
+                lines.iter().zip(&full).all(|(a, b)| a == b),
+                "cut {cut}: wrong row"
+            );
+            assert!(
+                err.expect("a cut execute ends in an error").is_fatal(),
                 "cut {cut}"
             );
         }
