@@ -14,6 +14,120 @@ use crate::{Columns, Connection, Opts, RowFormat, RowRef};
 /// Limits used by the session targets: small, so that a fuzzer finds the limit checks.
 const MAX_PACKET: usize = 1 << 20;
 
+/// `HandshakeV10` (greeting) parser.
+pub fn greeting(data: &[u8]) {
+    if let Ok(g) = Greeting::parse(data) {
+        // What parses re-encodes and parses to the same greeting.
+        let mut again = Vec::new();
+        g.encode(&mut again);
+        let _ = Greeting::parse(&again);
+    }
+}
+
+/// OK and EOF packet parsers.
+pub fn ok_eof(data: &[u8]) {
+    let _ = OkPacket::parse(data, 0);
+    let _ = OkPacket::parse(data, crate::constants::CLIENT_SESSION_TRACK);
+    let _ = EofPacket::parse(data);
+}
+
+/// ERR packet parser.
+pub fn err(data: &[u8]) {
+    let _ = packets::parse_err(data);
+}
+
+/// Column definition parser, with and without MariaDB's extended metadata.
+pub fn column_definition(data: &[u8]) {
+    if let Ok(c) = Column::parse(data, false) {
+        let _ = (c.name(), c.table(), c.schema(), c.org_name(), c.org_table());
+    }
+    let _ = Column::parse(data, true);
+}
+
+/// `COM_STMT_PREPARE_OK` parser.
+pub fn prepare_ok(data: &[u8]) {
+    let _ = PrepareOk::parse(data);
+}
+
+/// AuthMoreData handling of every plugin exchange: arbitrary data after a caching_sha2 or
+/// sha256 start (the RSA path parses a hostile "PEM key").
+pub fn auth_more_data(data: &[u8]) {
+    use crate::auth::{AuthContext, AuthExchange};
+    let ctx = AuthContext {
+        password: b"pw",
+        secure: data.first().is_some_and(|b| b & 1 == 1),
+        server_public_key: None,
+        allow_public_key_retrieval: true,
+        allow_cleartext: false,
+    };
+    let mut rng = FixedRng(0x1234_5678);
+    for plugin in ["caching_sha2_password", "sha256_password"] {
+        if let Ok((mut ex, _)) =
+            AuthExchange::start(plugin, b"01234567890123456789", &ctx, &mut rng)
+        {
+            for part in data.split(|&b| b == 0xff) {
+                if ex.more_data(part, &ctx, &mut rng).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A client that receives a LOCAL INFILE request (0xFB + file name) in reply to a query, then
+/// arbitrary bytes: it must only ever send an empty packet back, never file contents.
+pub fn local_infile(data: &[u8]) {
+    let mut s = ServerScript::new();
+    s.greeting(&mariadb_greeting());
+    s.set_seq(2);
+    s.ok(0, 0);
+    s.set_seq(1);
+    let mut request = vec![0xfb];
+    request.extend_from_slice(data.get(..32).unwrap_or(data));
+    s.packet(&request);
+    let mut input = s.bytes().to_vec();
+    input.extend_from_slice(data.get(32..).unwrap_or(&[]));
+    let opts = Opts::builder().user("u").max_packet(MAX_PACKET).build();
+    let t = drive(opts, &input, 64, true, &mut |c| {
+        c.query("LOAD DATA LOCAL INFILE 'x' INTO TABLE t").map(drop)
+    });
+    // After the handshake response and the query, the client may only send empty packets.
+    let sent = crate::testing::split_packets(&t.sent);
+    for (_, payload) in sent.iter().skip(2) {
+        assert!(
+            payload.is_empty(),
+            "client sent data for a LOCAL INFILE request"
+        );
+    }
+}
+
+/// A deterministic RNG for targets that encrypt.
+struct FixedRng(u64);
+
+impl rand_core::RngCore for FixedRng {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for b in dest {
+            *b = self.next_u64() as u8;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for FixedRng {}
+
 /// Every packet parser on the same bytes.
 pub fn parsers(data: &[u8]) {
     let _ = Greeting::parse(data);
@@ -56,8 +170,22 @@ pub fn framing(data: &[u8]) {
     }
 }
 
+/// Text row validation and decoding only.
+pub fn text_row(data: &[u8]) {
+    rows_of(data, true, false);
+}
+
+/// Binary row validation and decoding only.
+pub fn binary_row(data: &[u8]) {
+    rows_of(data, false, true);
+}
+
 /// Row decoding, text and binary, for columns derived from the first bytes.
 pub fn rows(data: &[u8]) {
+    rows_of(data, true, true);
+}
+
+fn rows_of(data: &[u8], text: bool, binary: bool) {
     let Some((&n, rest)) = data.split_first() else {
         return;
     };
@@ -77,13 +205,13 @@ pub fn rows(data: &[u8]) {
         })
         .collect::<Vec<_>>()
         .into();
-    if packets::text_row::check_text_row(payload, columns.len()).is_ok() {
+    if text && packets::text_row::check_text_row(payload, columns.len()).is_ok() {
         let row = RowRef::new(payload, &columns);
         let _: Vec<_> = row.text_values().collect();
         let _ = row.get::<i64>(0);
         let _ = row.get::<String>(0);
     }
-    if crate::value::binary::check_binary_row(payload, &columns).is_ok() {
+    if binary && crate::value::binary::check_binary_row(payload, &columns).is_ok() {
         let row = RowRef::with_format(payload, &columns, RowFormat::Binary);
         let values: Vec<_> = row.values().collect();
         assert_eq!(values.len(), columns.len());

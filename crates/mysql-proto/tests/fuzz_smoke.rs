@@ -105,3 +105,48 @@ fn session() {
 fn operations() {
     smoke("operations", fuzzing::operations, 5_000);
 }
+
+#[test]
+fn greeting() {
+    smoke("greeting", fuzzing::greeting, 5000);
+}
+
+#[test]
+fn ok_eof() {
+    smoke("ok_eof", fuzzing::ok_eof, 5000);
+}
+
+#[test]
+fn err() {
+    smoke("err", fuzzing::err, 5000);
+}
+
+#[test]
+fn column_definition() {
+    smoke("column_definition", fuzzing::column_definition, 5000);
+}
+
+#[test]
+fn prepare_ok() {
+    smoke("prepare_ok", fuzzing::prepare_ok, 2000);
+}
+
+#[test]
+fn text_row() {
+    smoke("text_row", fuzzing::text_row, 5000);
+}
+
+#[test]
+fn binary_row() {
+    smoke("binary_row", fuzzing::binary_row, 5000);
+}
+
+#[test]
+fn auth_more_data() {
+    smoke("auth_more_data", fuzzing::auth_more_data, 300);
+}
+
+#[test]
+fn local_infile() {
+    smoke("local_infile", fuzzing::local_infile, 1000);
+}
