@@ -48,7 +48,7 @@ pub trait Client: Sized {
         &mut self,
         sql: &str,
         params: Vec<Vec<Value>>,
-    ) -> impl Future<Output = Result<()>>;
+    ) -> impl Future<Output = Result<u64>>;
     /// Like [`results`](Self::results) for an execute (binary rows rendered as text).
     fn exec_results(
         &mut self,
@@ -162,7 +162,7 @@ impl Client for mysql_blocking::Conn {
     async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
         mysql_blocking::Conn::exec_drop(self, sql, params)
     }
-    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<()> {
+    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<u64> {
         mysql_blocking::Conn::exec_batch(self, sql, params)
     }
     async fn exec_results(
@@ -307,7 +307,7 @@ impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
     async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
         mysql_proto_async::Conn::exec_drop(self, sql, params).await
     }
-    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<()> {
+    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<u64> {
         mysql_proto_async::Conn::exec_batch(self, sql, params).await
     }
     async fn exec_results(

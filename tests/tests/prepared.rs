@@ -351,42 +351,126 @@ fn explicit_prepare_and_errors<A: Adapter>() {
     })
 }
 
+/// `Com_stmt_execute` of this session: one per COM_STMT_EXECUTE, and one per
+/// COM_STMT_BULK_EXECUTE however many sets it carries.
+async fn executes<C: Client>(c: &mut C) -> i64 {
+    let v: Vec<(String, i64)> = c
+        .query_collect("SHOW SESSION STATUS LIKE 'Com_stmt_execute'")
+        .await
+        .unwrap();
+    v[0].1
+}
+
 fn exec_batch_inserts_every_row<A: Adapter>() {
     A::block_on(async {
         let mut c: A::Conn = connect(&url()).await;
         let t = table("batch");
         c.query_drop(&format!(
-            "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20))"
+            "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, v VARCHAR(20), d DOUBLE, \
+             ts DATETIME(6))"
         ))
         .await
         .unwrap();
-        let rows: Vec<Vec<Value>> = (0..2000)
-            .map(|i| vec![Value::Int(i), Value::Bytes(format!("v{i}").into_bytes())])
-            .collect();
-        c.exec_batch(&format!("INSERT INTO {t} VALUES (?, ?)"), rows)
+        let insert = format!("INSERT INTO {t} VALUES (?, ?, ?, ?)");
+        // 30,000 sets, several bulk commands: NULLs, and a parameter whose type changes
+        // (an integer for every 1000th row instead of a string) to force new commands.
+        let row = |i: i64| {
+            let v = match i {
+                _ if i % 7 == 0 => Value::Null,
+                _ if i % 1000 == 999 => Value::Int(i),
+                _ => Value::Bytes(format!("v{i}").into_bytes()),
+            };
+            let ts = DateTime {
+                year: 2000 + (i % 30) as u16,
+                month: 1 + (i % 12) as u8,
+                day: 1 + (i % 28) as u8,
+                hour: (i % 24) as u8,
+                minute: (i % 60) as u8,
+                second: (i % 59) as u8,
+                micros: (i * 37 % 1_000_000) as u32,
+            };
+            vec![
+                Value::Int(i),
+                v,
+                Value::Double(i as f64 / 4.0),
+                Value::DateTime(ts),
+            ]
+        };
+        let before = executes(&mut c).await;
+        let n = c
+            .exec_batch(&insert, (0..30_000).map(row).collect())
             .await
             .unwrap();
-        let n: Vec<(i64, String)> = c
-            .query_collect(&format!("SELECT COUNT(*), MAX(v) FROM {t}"))
+        assert_eq!(n, 30_000);
+        let commands = executes(&mut c).await - before;
+        // MariaDB takes them as bulk commands: a few dozen, not 30,000 executes.
+        assert!((30..200).contains(&commands), "{commands} executes");
+        // Every value arrived: compare the table with the sets, row by row.
+        let got: Vec<(i64, Option<String>, f64, String)> = c
+            .query_collect(&format!(
+                "SELECT id, v, d, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f') FROM {t} ORDER BY id"
+            ))
             .await
             .unwrap();
-        assert_eq!(n, vec![(2000, "v999".to_string())]);
-        // A failing set does not stop the others; the first error is returned.
-        let rows = vec![
-            vec![Value::Int(5000), Value::Bytes(b"a".to_vec())],
-            vec![Value::Int(1), Value::Bytes(b"dup".to_vec())],
-            vec![Value::Int(5001), Value::Bytes(b"b".to_vec())],
-        ];
+        assert_eq!(got.len(), 30_000);
+        for (i, (id, v, d, ts)) in got.into_iter().enumerate() {
+            let want = row(i as i64);
+            assert_eq!(id, i as i64);
+            let want_v = match &want[1] {
+                Value::Null => None,
+                Value::Int(n) => Some(n.to_string()),
+                Value::Bytes(b) => Some(String::from_utf8(b.clone()).unwrap()),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(v, want_v, "row {i}");
+            assert_eq!(d, i as f64 / 4.0);
+            let Value::DateTime(w) = &want[3] else {
+                unreachable!()
+            };
+            let want_ts = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+                w.year, w.month, w.day, w.hour, w.minute, w.second, w.micros
+            );
+            assert_eq!(ts, want_ts, "row {i}");
+        }
+
+        // A statement with a result set cannot be bulk-executed: one execute per set.
+        let before = executes(&mut c).await;
+        let n = c
+            .exec_batch("SELECT ?", vec![vec![Value::Int(1)]; 3])
+            .await
+            .unwrap();
+        assert_eq!((n, executes(&mut c).await - before), (0, 3));
+
+        // A failing set: the first error is returned, the connection goes on. The bulk command
+        // holding it is one statement, which InnoDB rolls back as a whole...
+        let bad = |ids: &[i64]| -> Vec<Vec<Value>> {
+            ids.iter()
+                .map(|&i| vec![Value::Int(i), Value::Null, Value::Double(0.0), Value::Null])
+                .collect()
+        };
         let e = c
-            .exec_batch(&format!("INSERT INTO {t} VALUES (?, ?)"), rows)
+            .exec_batch(&insert, bad(&[50_000, 1, 50_001]))
             .await
             .unwrap_err();
         assert_eq!(e.server().unwrap().code, 1062);
-        let n: Vec<(i64,)> = c
-            .query_collect(&format!("SELECT COUNT(*) FROM {t}"))
-            .await
-            .unwrap();
-        assert_eq!(n, vec![(2002,)]);
+        let count = format!("SELECT COUNT(*) FROM {t}");
+        assert_eq!(
+            c.query_collect::<(i64,)>(&count).await.unwrap(),
+            vec![(30_000,)]
+        );
+        // ...and in a transaction rolled back on error, nothing of the batch stays.
+        c.query_drop("START TRANSACTION").await.unwrap();
+        let many: Vec<i64> = (60_000..70_000).chain([3]).chain(70_000..80_000).collect();
+        let e = c.exec_batch(&insert, bad(&many)).await.unwrap_err();
+        assert_eq!(e.server().unwrap().code, 1062);
+        c.query_drop("ROLLBACK").await.unwrap();
+        assert_eq!(
+            c.query_collect::<(i64,)>(&count).await.unwrap(),
+            vec![(30_000,)]
+        );
+        // An empty batch does nothing.
+        assert_eq!(c.exec_batch(&insert, Vec::new()).await.unwrap(), 0);
     })
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use std::collections::VecDeque;
 
+use mysql_proto::batch::Batch;
 use mysql_proto::{
     AsStatement, CommandId, Connection, Error, ErrorKind, Event, FromRow, IntoOpts, OkPacket, Opts,
     Params, Result, Row, ServerInfo, Statement, StatementRef, Value,
@@ -19,8 +20,6 @@ use crate::runtime::{timeout, Runtime, Transport};
 
 /// Bytes asked of each socket read.
 const READ_HINT: usize = 64 << 10;
-/// Most executes of one `exec_batch` in flight at once.
-const BATCH_WINDOW: usize = 256;
 /// How long a killed statement may take to deliver its late result before the connection is
 /// declared broken.
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(5);
@@ -206,38 +205,60 @@ impl<R: Runtime> Conn<R> {
         }
     }
 
-    /// Executes one statement once per parameter set, pipelined. Every set is executed even
-    /// when one fails; returns the first server error.
+    /// Executes one statement once per parameter set, many sets per round trip, and returns
+    /// the affected rows summed over the sets. On MariaDB, statements that take parameters and
+    /// return no result set (INSERT, UPDATE, DELETE, REPLACE) go out as
+    /// `COM_STMT_BULK_EXECUTE` commands of thousands of sets each; otherwise each set is its own
+    /// pipelined `COM_STMT_EXECUTE`.
+    ///
+    /// A failing set does not stop the others from being sent; the first server error is
+    /// returned once all are answered. Which sets stay applied after an error differs (with
+    /// bulk commands the server stops at the failing set of that command, and the engine
+    /// decides about the sets before it), so run a batch inside a transaction and roll back on
+    /// error when it must be all or nothing.
+    ///
+    /// ```no_run
+    /// # async fn f(conn: &mut mysql_proto_async::Conn<mysql_tokio::Tokio>) -> mysql_proto::Result<()> {
+    /// let rows = (0..10_000).map(|i| (i, format!("name {i}")));
+    /// let n = conn.exec_batch("INSERT INTO t (id, name) VALUES (?, ?)", rows).await?;
+    /// assert_eq!(n, 10_000);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn exec_batch<P: Params>(
         &mut self,
         statement: impl AsStatement,
         params: impl IntoIterator<Item = P>,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let st = self.statement(statement.as_statement()).await?;
         self.begin_operation()?;
+        let mut batch = Batch::new(&self.proto, st, params.into_iter());
         let mut pending = VecDeque::new();
-        let checks = std::mem::take(&mut self.pending_checks);
-        let mut first_error = None;
-        let mut params = params.into_iter();
+        let mut checks = std::mem::take(&mut self.pending_checks);
+        let (mut affected, mut first_error, mut queued_all) = (0, None, false);
         loop {
-            let next = params.next();
-            if let Some(p) = &next {
-                pending.push_back(self.proto.execute(&st, &p.to_values())?);
-                if !checks.is_empty() && pending.len() == 1 {
-                    self.pending_checks = checks.clone();
+            while !queued_all && pending.len() < batch.window() {
+                match batch.queue_next(&mut self.proto)? {
+                    Some(id) => pending.push_back(id),
+                    None => queued_all = true,
+                }
+                if !checks.is_empty() && !pending.is_empty() {
+                    // START TRANSACTION went ahead: its result comes before the first set's.
+                    self.pending_checks = std::mem::take(&mut checks);
                     self.finish_checks(pending[0]).await?;
                 }
             }
-            if pending.len() >= BATCH_WINDOW || (next.is_none() && !pending.is_empty()) {
-                let id = pending.pop_front().expect("non-empty");
-                if let Err(e) = self.finish(id).await {
-                    if e.is_fatal() {
-                        return Err(e);
-                    }
+            let Some(id) = pending.pop_front() else {
+                // No sets at all: what went ahead is still checked by the next command.
+                self.pending_checks = checks;
+                return first_error.map_or(Ok(affected), Err);
+            };
+            match self.finish(id).await {
+                Ok(()) => affected += self.last_ok.affected_rows,
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => {
                     first_error.get_or_insert(e);
                 }
-            } else if next.is_none() {
-                return first_error.map_or(Ok(()), Err);
             }
         }
     }

@@ -345,6 +345,50 @@ fn drive_inner(
     }
 }
 
+/// A connection past the handshake with a scripted MariaDB 10.11 server
+/// ([`mariadb_greeting`]), its send buffer empty: ready for commands in unit tests.
+pub fn handshake_done() -> Connection {
+    let mut server = ServerScript::new();
+    server.greeting(&mariadb_greeting());
+    server.set_seq(2);
+    server.ok(0, 0);
+    let mut conn = Connection::new(crate::Opts::from_url("mysql://root@localhost/").expect("url"));
+    feed(&mut conn, server.bytes());
+    // Invariant: the scripted input holds a whole successful handshake.
+    while !matches!(
+        conn.poll_event().expect("handshake"),
+        Some(Event::Connected(_))
+    ) {}
+    let n = conn.pending_send().len();
+    conn.consume_send(n);
+    conn
+}
+
+/// Hands all of `input` to `conn` as received bytes (without decoding it).
+pub fn feed(conn: &mut Connection, input: &[u8]) {
+    let mut pos = 0;
+    while pos < input.len() {
+        let buf = conn.recv_buf(input.len() - pos);
+        let n = buf.len().min(input.len() - pos);
+        buf[..n].copy_from_slice(&input[pos..pos + n]);
+        conn.handle_recv(n);
+        pos += n;
+    }
+}
+
+/// A statement as if prepared with statement id 1, `params` parameters and `columns` result
+/// columns (all strings), for unit tests of execute encodings.
+pub fn prepared_statement(params: usize, columns: usize) -> crate::Statement {
+    let names = |prefix: &str, n: usize| (0..n).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>();
+    let p = names("?", params);
+    let c = names("c", columns);
+    crate::Statement {
+        id: 1,
+        params: self::columns(&p.iter().map(String::as_str).collect::<Vec<_>>()),
+        columns: self::columns(&c.iter().map(String::as_str).collect::<Vec<_>>()),
+    }
+}
+
 /// Shared column list for building rows by hand.
 pub fn columns(names: &[&str]) -> Columns {
     Arc::from(

@@ -202,6 +202,13 @@ fn build_response(
         wanted |= CLIENT_MULTI_STATEMENTS;
     }
     let capabilities = wanted & server;
+    // MariaDB's extended capabilities count only when the server cleared CLIENT_MYSQL; we ask
+    // for COM_STMT_BULK_EXECUTE (used by batches) and nothing else.
+    let mariadb_capabilities = if server & CLIENT_MYSQL == 0 {
+        g.mariadb_capabilities & MARIADB_CLIENT_STMT_BULK_OPERATIONS
+    } else {
+        0
+    };
     // Use the server's default plugin when we speak it; otherwise offer native password and let
     // the server switch us to what the account needs.
     let plugin = if auth::is_supported(&g.auth_plugin_name) {
@@ -213,7 +220,7 @@ fn build_response(
     let (exchange, auth_response) = AuthExchange::start(&plugin, &g.auth_plugin_data, &ctx, rng)?;
     let response = HandshakeResponse {
         capabilities,
-        mariadb_capabilities: 0,
+        mariadb_capabilities,
         max_packet_size: opts.max_packet().min(u32::MAX as usize) as u32,
         collation: opts.collation(),
         user: opts.user().as_bytes().to_vec(),
@@ -226,7 +233,7 @@ fn build_response(
         server_version: g.server_version.clone(),
         connection_id: g.connection_id,
         capabilities,
-        mariadb_capabilities: 0,
+        mariadb_capabilities,
         is_mariadb: g.is_mariadb(),
         auth_plugin: plugin.clone(),
         status: g.status,

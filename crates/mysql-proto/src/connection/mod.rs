@@ -67,7 +67,7 @@ use crate::codec::framing::{self, Deframed, Deframer};
 use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
-use crate::packets::stmt::{encode_execute, encode_send_long_data};
+use crate::packets::stmt::{encode_bulk_execute, encode_execute, encode_send_long_data};
 use crate::value::{RowFormat, RowRef, Value};
 use crate::Opts;
 
@@ -81,6 +81,11 @@ pub use statement::{
 /// Parameters of at least this many bytes are sent with `COM_STMT_SEND_LONG_DATA` before the
 /// execute, in chunks of this size.
 pub const LONG_DATA_CHUNK: usize = 1 << 20;
+
+/// A `COM_STMT_BULK_EXECUTE` stops taking parameter sets once its payload reaches this size:
+/// big enough to amortise the round trip over thousands of rows, well under the server's
+/// `max_allowed_packet` (16 MiB by default, 1 MiB at the least sensible setting).
+pub const BULK_CHUNK_BYTES: usize = 512 << 10;
 
 /// The receive buffer never grows past one whole frame plus this slack.
 const MAX_BUFFER: usize = MAX_PAYLOAD + 4 + (64 << 10);
@@ -441,6 +446,61 @@ impl Connection {
         // Chains: the next command may execute the same statement with -1 again.
         self.last_was_prepare = true;
         Ok(id)
+    }
+
+    /// Whether [`bulk_execute`](Self::bulk_execute) can run `statement`: the server is MariaDB
+    /// with `COM_STMT_BULK_EXECUTE` (10.2.7+), and the statement takes parameters and returns no
+    /// result set (INSERT, UPDATE, DELETE, REPLACE, ...).
+    pub fn supports_bulk_execute(&self, statement: &Statement) -> bool {
+        self.server_info().is_some_and(|i| {
+            i.mariadb_capabilities & crate::constants::MARIADB_CLIENT_STMT_BULK_OPERATIONS != 0
+        }) && !statement.params.is_empty()
+            && statement.columns.is_empty()
+    }
+
+    /// Queues one MariaDB `COM_STMT_BULK_EXECUTE` of `statement` with as many leading parameter
+    /// sets of `rows` as fit in one command (about [`BULK_CHUNK_BYTES`], and only sets whose
+    /// non-NULL values keep one type per parameter); returns its id and how many sets it took.
+    /// Call again with the rest. The answer is one OK whose affected rows are summed over the
+    /// sets, or one ERR: the server stops at the failing set, and which earlier sets of the same
+    /// command stay applied depends on the table engine (run it in a transaction for all or
+    /// nothing).
+    ///
+    /// Fails with [`ErrorKind::Unsupported`] unless
+    /// [`supports_bulk_execute`](Self::supports_bulk_execute) (use [`execute`](Self::execute)
+    /// per set instead), and with a misuse error for no rows or a row whose number of values
+    /// differs from the statement's parameters; nothing is queued then.
+    pub fn bulk_execute<R: AsRef<[Value]>>(
+        &mut self,
+        statement: &Statement,
+        rows: &[R],
+    ) -> Result<(CommandId, usize)> {
+        self.check_ready()?;
+        if !self.supports_bulk_execute(statement) {
+            return Err(Error::unsupported(
+                "COM_STMT_BULK_EXECUTE needs a MariaDB server that offers it and a statement \
+                 with parameters and no result set",
+            ));
+        }
+        let n = statement.params.len();
+        if rows.is_empty() {
+            return Err(Error::misuse("bulk execute of no parameter sets"));
+        }
+        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.as_ref().len() != n) {
+            return Err(Error::misuse(format!(
+                "statement takes {n} parameters, parameter set {i} has {}",
+                r.as_ref().len()
+            )));
+        }
+        self.check_in_flight()?;
+        self.flush_deferred()?;
+        let start = framing::begin_packet(&mut self.tx);
+        let taken = encode_bulk_execute(statement.id, n, rows, BULK_CHUNK_BYTES, &mut self.tx);
+        let seq = framing::finish_packet(&mut self.tx, start, 0);
+        Ok((
+            self.push_in_flight(Expect::Results(RowFormat::Binary), seq),
+            taken,
+        ))
     }
 
     /// Makes the next command first queue a `ROLLBACK` whose response is skipped. This is how a

@@ -27,4 +27,6 @@ pub enum Command {
     StmtReset = 0x1a,
     /// `COM_RESET_CONNECTION`.
     ResetConnection = 0x1f,
+    /// MariaDB's `COM_STMT_BULK_EXECUTE`: one statement, many parameter sets.
+    StmtBulkExecute = 0xfa,
 }

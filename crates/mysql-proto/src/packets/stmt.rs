@@ -9,9 +9,14 @@
 //! iteration count (1), and with parameters: the NULL bitmap (`(n + 7) / 8` bytes),
 //! `int<1>` new-params-bound flag (1), `n` type pairs (`int<1>` type, `int<1>` 0x80 when
 //! unsigned), then the non-NULL values (parameters sent as long data are left out).
+//!
+//! `COM_STMT_BULK_EXECUTE` (MariaDB, `MARIADB_CLIENT_STMT_BULK_OPERATIONS`): 0xfa, `int<4>`
+//! statement id, `int<2>` flags (128: types follow), `n` type pairs, then until the end of the
+//! packet one group per parameter set: per parameter an `int<1>` indicator (0: a value
+//! follows, 1: NULL) and the value. The answer is one OK (affected rows summed) or one ERR.
 
 use crate::codec::{Reader, Writer};
-use crate::constants::Command;
+use crate::constants::{ColumnType, Command};
 use crate::error::{Error, Result};
 use crate::value::binary::{param_type, write_value};
 use crate::value::Value;
@@ -97,6 +102,63 @@ pub fn encode_execute(statement_id: u32, params: &[Value], long_data: &[bool], o
             write_value(p, out);
         }
     }
+}
+
+/// `COM_STMT_BULK_EXECUTE` flag: parameter types follow the header.
+pub const BULK_SEND_TYPES_TO_SERVER: u16 = 128;
+/// `COM_STMT_BULK_EXECUTE` parameter indicator: a value follows.
+pub const BULK_INDICATOR_NONE: u8 = 0;
+/// `COM_STMT_BULK_EXECUTE` parameter indicator: the value is NULL.
+pub const BULK_INDICATOR_NULL: u8 = 1;
+
+/// Appends a MariaDB `COM_STMT_BULK_EXECUTE` payload for as many of `rows` as fit: every row's
+/// non-NULL values must have one type per parameter (the types are declared once, in the
+/// header), and the payload stops growing past `max_bytes` (the first row always goes in).
+/// Returns how many rows were encoded, at least 1. The caller checks that `rows` is non-empty
+/// and that every row has `num_params` values.
+pub fn encode_bulk_execute<R: AsRef<[Value]>>(
+    statement_id: u32,
+    num_params: usize,
+    rows: &[R],
+    max_bytes: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    let start = out.len();
+    Writer::new(out)
+        .u8(Command::StmtBulkExecute as u8)
+        .u32(statement_id)
+        .u16(BULK_SEND_TYPES_TO_SERVER);
+    let types_at = out.len();
+    out.resize(types_at + 2 * num_params, 0);
+    let mut types: Vec<Option<(ColumnType, bool)>> = vec![None; num_params];
+    let mut encoded = 0;
+    for row in rows {
+        let row = row.as_ref();
+        let conflict = row.iter().zip(&types).any(|(v, t)| match (v, t) {
+            (Value::Null, _) | (_, None) => false,
+            (v, Some(t)) => param_type(v) != *t,
+        });
+        if encoded > 0 && (conflict || out.len() - start >= max_bytes) {
+            break;
+        }
+        for (v, t) in row.iter().zip(types.iter_mut()) {
+            if matches!(v, Value::Null) {
+                out.push(BULK_INDICATOR_NULL);
+            } else {
+                t.get_or_insert_with(|| param_type(v));
+                out.push(BULK_INDICATOR_NONE);
+                write_value(v, out);
+            }
+        }
+        encoded += 1;
+    }
+    for (i, t) in types.iter().enumerate() {
+        // A parameter NULL in every row still needs a type; any string type will do.
+        let (code, unsigned) = t.unwrap_or((ColumnType::VarString, false));
+        out[types_at + 2 * i] = code.to_u8();
+        out[types_at + 2 * i + 1] = if unsigned { 0x80 } else { 0 };
+    }
+    encoded
 }
 
 /// Appends a `COM_STMT_SEND_LONG_DATA` payload: a chunk of parameter `param`'s value.

@@ -1,0 +1,110 @@
+//! [`Batch`]: executing one prepared statement with many parameter sets, pipelined, shared by
+//! every adapter's `exec_batch`.
+//!
+//! On MariaDB servers that offer it, and for statements that take parameters and return no
+//! result set, the sets go out as `COM_STMT_BULK_EXECUTE` commands of up to
+//! [`BULK_CHUNK_BYTES`](crate::connection::BULK_CHUNK_BYTES) each; otherwise as one
+//! `COM_STMT_EXECUTE` per set. Either way several commands are in flight at once
+//! ([`window`](Batch::window)), so the round trip is paid once per window, not once per set.
+//!
+//! ```
+//! use mysql_proto::batch::Batch;
+//! use mysql_proto::testing::{handshake_done, prepared_statement};
+//! use mysql_proto::{ToValue, Value};
+//!
+//! let mut conn = handshake_done(); // a Connection past the handshake, with a MariaDB greeting
+//! let st = prepared_statement(2, 0); // INSERT ... VALUES (?, ?)
+//! let rows = (0..10_000).map(|i| vec![Value::Int(i), "x".to_value()]);
+//! let mut batch = Batch::new(&conn, st, rows);
+//! assert!(batch.is_bulk());
+//! let mut commands = 0;
+//! while let Some(_id) = batch.queue_next(&mut conn).unwrap() {
+//!     commands += 1; // an adapter reads each command's OK (or ERR) here
+//! }
+//! assert!(commands >= 1 && commands < 10);
+//! ```
+
+use crate::connection::{CommandId, Connection, Statement};
+use crate::error::Result;
+use crate::value::{Params, Value};
+
+/// Parameter sets converted ahead for bulk commands (one bulk command takes what fits).
+const BULK_ROWS: usize = 4096;
+/// Bulk commands in flight at once: one being executed while the next is on the wire.
+const BULK_WINDOW: usize = 2;
+/// Single executes in flight at once: enough to hide round trips, few enough that the server's
+/// replies never fill the socket while we are still writing.
+const EXECUTE_WINDOW: usize = 256;
+
+/// The state of one `exec_batch`: the statement, the parameter sets not yet queued, and
+/// whether they go as bulk commands.
+#[derive(Debug)]
+pub struct Batch<I> {
+    statement: Statement,
+    params: I,
+    bulk: bool,
+    rows: Vec<Vec<Value>>,
+    pos: usize,
+}
+
+impl<I, P> Batch<I>
+where
+    I: Iterator<Item = P>,
+    P: Params,
+{
+    /// A batch of `statement` over `params`, using `COM_STMT_BULK_EXECUTE` when `conn` and the
+    /// statement allow it ([`Connection::supports_bulk_execute`]).
+    pub fn new(conn: &Connection, statement: Statement, params: I) -> Self {
+        let bulk = conn.supports_bulk_execute(&statement);
+        Batch {
+            statement,
+            params,
+            bulk,
+            rows: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// Whether the sets go out as `COM_STMT_BULK_EXECUTE`.
+    pub fn is_bulk(&self) -> bool {
+        self.bulk
+    }
+
+    /// How many of this batch's commands the caller should keep in flight: queue while fewer
+    /// are unanswered, else read the oldest answer first.
+    pub fn window(&self) -> usize {
+        if self.bulk {
+            BULK_WINDOW
+        } else {
+            EXECUTE_WINDOW
+        }
+    }
+
+    /// Queues the next command (one bulk command or one execute) on `conn`; `Ok(None)` when
+    /// every set has been queued. Each command is answered by one OK (affected rows summed over
+    /// a bulk command's sets) or one ERR, which ends only that command.
+    ///
+    /// Fails with a misuse error for a parameter set whose size differs from the statement's
+    /// parameter count, and with the connection's error when it cannot take commands; the
+    /// commands queued before stay queued.
+    pub fn queue_next(&mut self, conn: &mut Connection) -> Result<Option<CommandId>> {
+        if !self.bulk {
+            return match self.params.next() {
+                Some(p) => conn.execute(&self.statement, &p.to_values()).map(Some),
+                None => Ok(None),
+            };
+        }
+        if self.pos == self.rows.len() {
+            self.rows.clear();
+            self.pos = 0;
+            let next = self.params.by_ref().take(BULK_ROWS);
+            self.rows.extend(next.map(|p| p.to_values()));
+            if self.rows.is_empty() {
+                return Ok(None);
+            }
+        }
+        let (id, taken) = conn.bulk_execute(&self.statement, &self.rows[self.pos..])?;
+        self.pos += taken;
+        Ok(Some(id))
+    }
+}
