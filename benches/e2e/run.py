@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark runner: this project's blocking and tokio adapters against mysql_async,
+sqlx, the mysql crate, zero-mysql and MariaDB Connector/C, on one private MariaDB.
+
+    python3 benches/e2e/run.py [--reps N] [--workloads a,b] [--contestants x,y] [--syscalls]
+                               [--callgrind WORKLOAD]
+
+Starts the project's test server (scripts/test-server.sh), loads fixtures.sql when the `big`
+table is missing, builds the contestants (cargo --release, gcc), then runs every workload with
+every contestant N times, alternating contestants within each repetition (the order rotates
+between repetitions). Each run is its own process, printing one JSON line (see src/lib.rs).
+Writes report.md (medians and ratios) and results.json next to this script, and fails when
+two contestants disagree on a workload's checksum.
+
+--syscalls runs ping and point once per contestant under `strace -f -c` and reports syscalls per
+query. --callgrind W runs workload W of ours-blocking and connector-c under callgrind (a
+repeatable instruction count, client side) and prints the instructions per operation.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BIN = os.path.join(HERE, "target", "release")
+CONNC = os.path.join(HERE, "target", "connc")
+
+WORKLOADS = ["ping", "point", "point_pipelined", "big_text", "big_bin", "insert_batch",
+             "concurrent", "idle"]
+CONTESTANTS = {
+    "ours-blocking": lambda w, u: [os.path.join(BIN, "ours"), w, u, "blocking"],
+    "ours-tokio": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio"],
+    "mysql_async": lambda w, u: [os.path.join(BIN, "peer_mysql_async"), w, u],
+    "sqlx": lambda w, u: [os.path.join(BIN, "peer_sqlx"), w, u],
+    "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
+    "zero-mysql": lambda w, u: [os.path.join(BIN, "peer_zero_mysql"), w, u],
+    "connector-c": lambda w, u: [CONNC, w, u],
+}
+OURS = ["ours-blocking", "ours-tokio"]
+PEERS = [c for c in CONTESTANTS if c not in OURS]
+
+
+def runs(workload, contestant):
+    """Whether a contestant takes part in a workload."""
+    if workload == "point_pipelined":
+        return contestant in OURS  # no peer pipelines
+    if workload == "big_text" and contestant == "zero-mysql":
+        return False  # no typed decoding of text rows in its API
+    return True
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def setup():
+    sh([os.path.join(ROOT, "scripts", "test-server.sh"), "start"])
+    url = sh([os.path.join(ROOT, "scripts", "test-server.sh"), "url"]).strip()
+    user, rest = url[len("mysql://"):].split(":", 1)
+    pw, rest = rest.split("@", 1)
+    hostport, db = rest.split("/", 1)
+    host, port = hostport.split(":")
+    client = ["mariadb", f"-h{host}", f"-P{port}", f"-u{user}", f"-p{pw}", db]
+    have = subprocess.run(client + ["-N", "-e", "SELECT COUNT(*) FROM big"], text=True,
+                          capture_output=True)
+    if have.returncode != 0 or have.stdout.strip() != "200000":
+        print("loading fixtures.sql ...", file=sys.stderr)
+        with open(os.path.join(HERE, "fixtures.sql")) as f:
+            subprocess.run(client, stdin=f, check=True, capture_output=True)
+    print("building contestants ...", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, check=True)
+    cflags = sh(["mariadb_config", "--cflags", "--libs"]).split()
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", CONNC, os.path.join(HERE, "c", "connc.c")]
+                   + cflags + ["-lpthread"], check=True)
+    return url
+
+
+def run_one(workload, contestant, url, prefix=()):
+    cmd = list(prefix) + CONTESTANTS[contestant](workload, url)
+    p = subprocess.run(cmd, text=True, capture_output=True, timeout=600)
+    if p.returncode != 0:
+        raise SystemExit(f"{contestant} {workload} failed:\n{p.stderr}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def versions():
+    out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"}
+    out["rustc"] = sh(["rustc", "--version"]).strip()
+    out["server"] = sh(["mariadbd", "--version"]).strip()
+    out["connector-c"] = "libmariadb " + sh(["mariadb_config", "--cc_version"]).strip()
+    lock = open(os.path.join(HERE, "Cargo.lock")).read()
+    for crate in ["mysql_async", "sqlx-mysql", "mysql", "zero-mysql", "tokio"]:
+        marker = f'name = "{crate}"\nversion = "'
+        i = lock.find(marker)
+        if i >= 0:
+            out[crate] = lock[i + len(marker):].split('"', 1)[0]
+    return out
+
+
+def per_op_us(r):
+    return (r["user_s"] + r["sys_s"]) / r["ops"] * 1e6
+
+
+def report(results, reps):
+    lines = []
+    workloads = [w for w in WORKLOADS if any(k[0] == w for k in results)]
+    for w in workloads:
+        rows = {c: results[(w, c)] for c in CONTESTANTS if (w, c) in results}
+        if w == "idle":
+            lines.append(f"\n### {w}: {rows[next(iter(rows))][0]['ops']} connections opened\n")
+            lines.append("| contestant | RSS per idle connection, KiB (median) |")
+            lines.append("|---|---:|")
+            for c, rs in rows.items():
+                lines.append(f"| {c} | {statistics.median(r['extra'] for r in rs):.1f} |")
+            continue
+        ops = rows[next(iter(rows))][0]["ops"]
+        lines.append(f"\n### {w}: {ops} {'rows' if w.startswith('big') or w == 'insert_batch' else 'queries'}\n")
+        lines.append("| contestant | wall s | client CPU s (user+sys) | CPU µs/op | ops/s | peak RSS MiB "
+                     "| CPU vs ours-blocking | wall vs ours-blocking |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        med = {}
+        for c, rs in rows.items():
+            wall = statistics.median(r["wall_s"] for r in rs)
+            cpu = statistics.median(r["user_s"] + r["sys_s"] for r in rs)
+            rss = statistics.median(r["maxrss_kb"] for r in rs) / 1024
+            med[c] = (wall, cpu, rss)
+        base = med.get("ours-blocking")
+        for c, (wall, cpu, rss) in med.items():
+            ratio_cpu = f"{cpu / base[1]:.2f}x" if base else "-"
+            ratio_wall = f"{wall / base[0]:.2f}x" if base else "-"
+            lines.append(f"| {c} | {wall:.3f} | {cpu:.3f} | {cpu / ops * 1e6:.2f} | {ops / wall:,.0f} "
+                         f"| {rss:.1f} | {ratio_cpu} | {ratio_wall} |")
+    return "\n".join(lines)
+
+
+def syscalls(url):
+    lines = ["\n### syscalls per query (strace -f -c, whole process incl. connect)\n",
+             "| contestant | ping | point |", "|---|---:|---:|"]
+    for c in CONTESTANTS:
+        cells = []
+        for w in ["ping", "point"]:
+            with tempfile.NamedTemporaryFile(suffix=".strace") as f:
+                r = run_one(w, c, url, prefix=["strace", "-f", "-c", "-o", f.name])
+                total = [l for l in open(f.name).read().splitlines() if l.strip().endswith("total")]
+                n = int(total[0].split()[3]) if total else 0
+                cells.append(f"{n / r['ops']:.2f}")
+        lines.append(f"| {c} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def callgrind(url, workload):
+    lines = [f"\n### callgrind instructions per op, `{workload}` (client only, whole process)\n",
+             "| contestant | instructions/op |", "|---|---:|"]
+    for c in ["ours-blocking", "connector-c"]:
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "cg.out")
+            r = run_one(workload, c, url, prefix=["valgrind", "--tool=callgrind",
+                                                  f"--callgrind-out-file={out}"])
+            total = [l for l in open(out).read().splitlines() if l.startswith("summary:") or l.startswith("totals:")]
+            n = int(total[-1].split()[1])
+            lines.append(f"| {c} | {n / r['ops']:,.0f} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--contestants", default=",".join(CONTESTANTS))
+    ap.add_argument("--syscalls", action="store_true")
+    ap.add_argument("--callgrind", metavar="WORKLOAD")
+    a = ap.parse_args()
+    url = setup()
+    workloads = a.workloads.split(",")
+    contestants = a.contestants.split(",")
+    results = {}
+    for rep in range(a.reps):
+        for w in workloads:
+            order = [c for c in contestants if runs(w, c)]
+            order = order[rep % len(order):] + order[:rep % len(order)]
+            for c in order:
+                r = run_one(w, c, url)
+                results.setdefault((w, c), []).append(r)
+                print(f"rep {rep + 1}/{a.reps} {w:16} {c:14} wall {r['wall_s']:.3f} s  "
+                      f"cpu {r['user_s'] + r['sys_s']:.3f} s  {per_op_us(r):.2f} µs/op", file=sys.stderr)
+    bad = []
+    for w in workloads:
+        checks = {r["check"] for (w2, _), rs in results.items() if w2 == w for r in rs}
+        if len(checks) > 1:
+            bad.append(f"{w}: contestants disagree on the checksum: {sorted(checks)}")
+    v = versions()
+    text = ["# End-to-end benchmark report", "",
+            f"{a.reps} repetitions, medians. Generated by `python3 benches/e2e/run.py "
+            f"{' '.join(sys.argv[1:])}`.", ""]
+    text += [f"- {k}: {val}" for k, val in v.items()]
+    text.append(report(results, a.reps))
+    if a.syscalls:
+        text.append(syscalls(url))
+    if a.callgrind:
+        text.append(callgrind(url, a.callgrind))
+    out = "\n".join(text) + "\n"
+    with open(os.path.join(HERE, "report.md"), "w") as f:
+        f.write(out)
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump({f"{w} {c}": rs for (w, c), rs in results.items()}, f, indent=1)
+    print(out)
+    if bad:
+        raise SystemExit("\n".join(bad))
+
+
+if __name__ == "__main__":
+    main()

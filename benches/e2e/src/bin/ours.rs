@@ -1,0 +1,273 @@
+//! This project's contestant: `ours WORKLOAD URL blocking|tokio`.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDateTime;
+use mysql_e2e_bench::*;
+use mysql_proto::Value;
+use rust_decimal::Decimal;
+
+type Big<'a> = (i32, i64, &'a str, f64, NaiveDateTime, Decimal, &'a str, Option<i32>);
+
+fn hash(r: Big<'_>) -> u64 {
+    row_hash(r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7)
+}
+
+fn params(r: &InsertRow) -> Vec<Value> {
+    use mysql_proto::ToValue;
+    vec![
+        r.id.to_value(),
+        r.b.to_value(),
+        r.s.as_str().to_value(),
+        r.d.to_value(),
+        r.dt.to_value(),
+        r.dc.to_value(),
+        r.t.to_value(),
+        r.n.to_value(),
+    ]
+}
+
+fn main() {
+    let a = Args::parse();
+    match a.runtime.as_str() {
+        "blocking" => blocking(&a).unwrap_or_else(|e| fail(e)),
+        "tokio" => {
+            let rt = if a.workload == "concurrent" {
+                tokio::runtime::Builder::new_multi_thread().enable_all().build()
+            } else {
+                tokio::runtime::Builder::new_current_thread().enable_all().build()
+            };
+            rt.unwrap().block_on(tokio_main(&a)).unwrap_or_else(|e| fail(e))
+        }
+        other => fail(format!("runtime {other:?}: blocking or tokio")),
+    }
+}
+
+fn blocking(a: &Args) -> mysql_proto::Result<()> {
+    use mysql_blocking::Conn;
+    let name = "ours-blocking";
+    let mut c = Conn::connect(a.url.as_str())?;
+    let w = a.workload.as_str();
+    match w {
+        "ping" => {
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for _ in 0..PING_N {
+                let v: Option<(i32,)> = c.query_first("SELECT 1")?;
+                sum += v.unwrap().0 as u64;
+            }
+            m.finish(name, w, PING_N, sum, None);
+        }
+        "point" => {
+            let st = c.prepare(POINT_SQL)?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for i in 0..POINT_N {
+                let mut r = c.exec(&st, (point_id(i),))?;
+                while let Some(row) = r.next_row()? {
+                    sum = sum.wrapping_add(hash(row.decode()?));
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "point_pipelined" => {
+            let st = c.prepare(POINT_SQL)?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for chunk in 0..POINT_N / PIPELINE {
+                let mut p = c.pipeline();
+                for i in 0..PIPELINE {
+                    p = p.exec(&st, (point_id(chunk * PIPELINE + i),));
+                }
+                for out in p.run()? {
+                    for row in &out?.results[0].rows {
+                        sum = sum.wrapping_add(hash(row.decode()?));
+                    }
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "big_text" | "big_bin" => {
+            let st = c.prepare(BIG_SQL)?;
+            let m = Meter::start();
+            let (mut sum, mut n) = (0u64, 0);
+            let mut r = if w == "big_text" { c.query(BIG_SQL)? } else { c.exec(&st, ())? };
+            while let Some(row) = r.next_row()? {
+                sum = sum.wrapping_add(hash(row.decode()?));
+                n += 1;
+            }
+            m.finish(name, w, n, sum, None);
+        }
+        "insert_batch" => {
+            c.query_drop("TRUNCATE TABLE ins")?;
+            let rows = insert_rows();
+            let st = c.prepare(INSERT_SQL)?;
+            let m = Meter::start();
+            c.exec_batch(&st, rows.iter().map(params))?;
+            let m2 = m;
+            let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL)?;
+            let k = check.unwrap();
+            m2.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+        }
+        "concurrent" => {
+            let conns: Vec<_> = (0..CONNS)
+                .map(|_| {
+                    let mut c = Conn::connect(a.url.as_str())?;
+                    let st = c.prepare(POINT_SQL)?;
+                    Ok(Arc::new(Mutex::new((c, st))))
+                })
+                .collect::<mysql_proto::Result<_>>()?;
+            let m = Meter::start();
+            let threads: Vec<_> = (0..TASKS)
+                .map(|t| {
+                    let slot = conns[t % CONNS].clone();
+                    std::thread::spawn(move || -> mysql_proto::Result<u64> {
+                        let mut sum = 0u64;
+                        for i in (t..POINT_N).step_by(TASKS) {
+                            let mut g = slot.lock().unwrap();
+                            let (c, st) = &mut *g;
+                            let st = st.clone();
+                            let mut r = c.exec(&st, (point_id(i),))?;
+                            while let Some(row) = r.next_row()? {
+                                sum = sum.wrapping_add(hash(row.decode()?));
+                            }
+                        }
+                        Ok(sum)
+                    })
+                })
+                .collect();
+            let mut sum = 0u64;
+            for t in threads {
+                sum = sum.wrapping_add(t.join().unwrap()?);
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "idle" => {
+            let before = rss_now_kb();
+            let m = Meter::start();
+            let conns: Vec<Conn> = (0..IDLE_CONNS)
+                .map(|_| Conn::connect(a.url.as_str()))
+                .collect::<mysql_proto::Result<_>>()?;
+            let per = (rss_now_kb() - before) as f64 / IDLE_CONNS as f64;
+            m.finish(name, w, conns.len(), 0, Some(per));
+        }
+        other => fail(format!("unknown workload {other}")),
+    }
+    Ok(())
+}
+
+async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
+    use mysql_tokio::Conn;
+    let name = "ours-tokio";
+    let mut c = Conn::connect(a.url.as_str()).await?;
+    let w = a.workload.as_str();
+    match w {
+        "ping" => {
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for _ in 0..PING_N {
+                let v: Option<(i32,)> = c.query_first("SELECT 1").await?;
+                sum += v.unwrap().0 as u64;
+            }
+            m.finish(name, w, PING_N, sum, None);
+        }
+        "point" => {
+            let st = c.prepare(POINT_SQL).await?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for i in 0..POINT_N {
+                let mut r = c.exec(&st, (point_id(i),)).await?;
+                while let Some(row) = r.next_row().await? {
+                    sum = sum.wrapping_add(hash(row.decode()?));
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "point_pipelined" => {
+            let st = c.prepare(POINT_SQL).await?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for chunk in 0..POINT_N / PIPELINE {
+                let mut p = c.pipeline();
+                for i in 0..PIPELINE {
+                    p = p.exec(&st, (point_id(chunk * PIPELINE + i),));
+                }
+                for out in p.run().await? {
+                    for row in &out?.results[0].rows {
+                        sum = sum.wrapping_add(hash(row.decode()?));
+                    }
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "big_text" | "big_bin" => {
+            let st = c.prepare(BIG_SQL).await?;
+            let m = Meter::start();
+            let (mut sum, mut n) = (0u64, 0);
+            let mut r = if w == "big_text" {
+                c.query(BIG_SQL).await?
+            } else {
+                c.exec(&st, ()).await?
+            };
+            while let Some(row) = r.next_row().await? {
+                sum = sum.wrapping_add(hash(row.decode()?));
+                n += 1;
+            }
+            m.finish(name, w, n, sum, None);
+        }
+        "insert_batch" => {
+            c.query_drop("TRUNCATE TABLE ins").await?;
+            let rows = insert_rows();
+            let st = c.prepare(INSERT_SQL).await?;
+            let m = Meter::start();
+            c.exec_batch(&st, rows.iter().map(params)).await?;
+            let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL).await?;
+            let k = check.unwrap();
+            m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+        }
+        "concurrent" => {
+            let mut conns = Vec::new();
+            for _ in 0..CONNS {
+                let mut c = Conn::connect(a.url.as_str()).await?;
+                let st = c.prepare(POINT_SQL).await?;
+                conns.push(Arc::new(tokio::sync::Mutex::new((c, st))));
+            }
+            let m = Meter::start();
+            let tasks: Vec<tokio::task::JoinHandle<mysql_proto::Result<u64>>> = (0..TASKS)
+                .map(|t| {
+                    let slot = conns[t % CONNS].clone();
+                    tokio::spawn(async move {
+                        let mut sum = 0u64;
+                        for i in (t..POINT_N).step_by(TASKS) {
+                            let mut g = slot.lock().await;
+                            let (c, st) = &mut *g;
+                            let st = st.clone();
+                            let mut r = c.exec(&st, (point_id(i),)).await?;
+                            while let Some(row) = r.next_row().await? {
+                                sum = sum.wrapping_add(hash(row.decode()?));
+                            }
+                        }
+                        mysql_proto::Result::Ok(sum)
+                    })
+                })
+                .collect();
+            let mut sum = 0u64;
+            for t in tasks {
+                sum = sum.wrapping_add(t.await.unwrap()?);
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "idle" => {
+            let before = rss_now_kb();
+            let m = Meter::start();
+            let mut conns = Vec::new();
+            for _ in 0..IDLE_CONNS {
+                conns.push(Conn::connect(a.url.as_str()).await?);
+            }
+            let per = (rss_now_kb() - before) as f64 / IDLE_CONNS as f64;
+            m.finish(name, w, conns.len(), 0, Some(per));
+        }
+        other => fail(format!("unknown workload {other}")),
+    }
+    Ok(())
+}
