@@ -162,15 +162,15 @@ pub fn cpu_times() -> (f64, f64) {
     (t(ru.ru_utime), t(ru.ru_stime))
 }
 
-/// Peak resident set of this process, KiB.
+/// Peak resident set of this process, KiB: `VmHWM` of /proc/self/status (`ru_maxrss` would
+/// carry the parent's peak across `execve`).
 pub fn max_rss_kb() -> i64 {
-    // SAFETY: as in cpu_times.
-    let ru = unsafe {
-        let mut ru: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
-        ru
-    };
-    ru.ru_maxrss
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Current resident set of this process, KiB (from /proc/self/statm).

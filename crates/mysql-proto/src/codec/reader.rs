@@ -19,26 +19,31 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes not read yet.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// Whether everything has been read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos == self.buf.len()
     }
 
     /// The current offset from the start of the payload.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
     /// The next byte without consuming it.
+    #[inline]
     pub fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }
 
     /// Takes `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.remaining() < n {
             return Err(short(n, self.remaining()));
@@ -49,6 +54,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes everything left (`string<EOF>`).
+    #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
         let s = &self.buf[self.pos..];
         self.pos = self.buf.len();
@@ -56,29 +62,34 @@ impl<'a> Reader<'a> {
     }
 
     /// `int<1>`.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
 
     /// `int<2>`, little-endian.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
 
     /// `int<3>`, little-endian.
+    #[inline]
     pub fn u24(&mut self) -> Result<u32> {
         let b = self.take(3)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], 0]))
     }
 
     /// `int<4>`, little-endian.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// `int<8>`, little-endian.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64> {
         let b = self.take(8)?;
         let mut a = [0u8; 8];
@@ -87,6 +98,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `int<lenenc>`. Fails on `0xFB` (NULL marker) and `0xFF` (ERR marker), which are not integers.
+    #[inline]
     pub fn lenenc_int(&mut self) -> Result<u64> {
         match self.u8()? {
             b @ 0..=0xfa => Ok(b as u64),
@@ -100,6 +112,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `string<lenenc>`: a length-encoded length, then that many bytes (checked against the payload).
+    #[inline]
     pub fn lenenc_bytes(&mut self) -> Result<&'a [u8]> {
         let n = self.lenenc_int()?;
         if n > self.remaining() as u64 {
@@ -149,6 +162,8 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn short(wanted: usize, left: usize) -> Error {
     Error::protocol(format!(
         "packet too short: needed {wanted} more bytes, {left} left"

@@ -6,28 +6,103 @@
 //! integers, 4 / 8 for FLOAT / DOUBLE, a length byte (0, 4, 7, 11) and fields for dates, a
 //! length byte (0, 8, 12) and fields for TIME, and a length-encoded string for everything else.
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::constants::ColumnType;
 use crate::error::{Error, Result};
 use crate::packets::Column;
 use crate::value::convert::RawValue;
 use crate::value::param::Value;
-use crate::value::temporal::{DateTime, Time};
 
 /// Checks that `payload` is a binary row for `columns`; fails with a protocol error otherwise.
+/// Only the lengths are walked (no value is decoded), so checking every row is cheap.
 pub fn check_binary_row(payload: &[u8], columns: &[Column]) -> Result<()> {
-    let mut values = BinaryValues::new(payload, columns)?;
-    for _ in 0..columns.len() {
-        values.next_value()?;
+    let bitmap_len = (columns.len() + 7 + 2) / 8;
+    if payload.first() != Some(&0x00) {
+        return Err(Error::protocol("binary row without its 0x00 header"));
     }
-    values.reader.finish("the last value of a binary row")
+    let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
+        return Err(Error::protocol("binary row shorter than its NULL bitmap"));
+    };
+    let mut pos = 1 + bitmap_len;
+    for (i, c) in columns.iter().enumerate() {
+        let bit = i + 2;
+        if bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
+            continue;
+        }
+        pos = pos.saturating_add(value_len(
+            &payload[pos.min(payload.len())..],
+            c.column_type,
+        )?);
+        if pos > payload.len() {
+            return Err(truncated(c));
+        }
+    }
+    if pos != payload.len() {
+        return Err(Error::protocol(format!(
+            "{} trailing bytes after the last value of a binary row",
+            payload.len() - pos
+        )));
+    }
+    Ok(())
+}
+
+/// The encoded length of a non-NULL value of type `t` at the start of `rest` (which may be too
+/// short: the caller checks the total).
+#[inline]
+fn value_len(rest: &[u8], t: ColumnType) -> Result<usize> {
+    use ColumnType::*;
+    Ok(match t {
+        Tiny => 1,
+        Short | Year => 2,
+        Long | Int24 | Float => 4,
+        LongLong | Double => 8,
+        Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => match rest.first() {
+            Some(&l @ (0 | 4 | 7 | 11)) => 1 + l as usize,
+            Some(l) => return Err(Error::protocol(format!("binary date of length {l}"))),
+            None => 1,
+        },
+        Time | Time2 => match rest.first() {
+            Some(&l @ (0 | 8 | 12)) => 1 + l as usize,
+            Some(l) => return Err(Error::protocol(format!("binary time of length {l}"))),
+            None => 1,
+        },
+        Null => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
+        _ => match rest.first() {
+            Some(&l @ 0..=0xfa) => 1 + l as usize,
+            Some(0xfc) if rest.len() >= 3 => 3 + u16::from_le_bytes([rest[1], rest[2]]) as usize,
+            Some(0xfd) if rest.len() >= 4 => {
+                4 + u32::from_le_bytes([rest[1], rest[2], rest[3], 0]) as usize
+            }
+            Some(0xfe) if rest.len() >= 9 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(&rest[1..9]);
+                // A length beyond the payload fails the caller's total check.
+                9usize.saturating_add(usize::try_from(u64::from_le_bytes(a)).unwrap_or(usize::MAX))
+            }
+            Some(0xfc..=0xfe) | None => 1 + rest.len(),
+            Some(b) => {
+                return Err(Error::protocol(format!(
+                    "invalid length-encoded integer prefix 0x{b:02x}"
+                )))
+            }
+        },
+    })
+}
+
+#[cold]
+fn truncated(c: &Column) -> Error {
+    Error::protocol(format!(
+        "binary row ends inside the value of column `{}`",
+        String::from_utf8_lossy(c.name_bytes())
+    ))
 }
 
 /// The values of a binary row, in column order. Built over a row that passed
 /// [`check_binary_row`]; on any other payload the iteration stops at the first malformed value.
 #[derive(Debug, Clone)]
 pub struct BinaryValues<'a> {
-    reader: Reader<'a>,
+    payload: &'a [u8],
+    pos: usize,
     bitmap: &'a [u8],
     columns: &'a [Column],
     index: usize,
@@ -36,46 +111,45 @@ pub struct BinaryValues<'a> {
 impl<'a> BinaryValues<'a> {
     /// Starts reading `payload`; fails when the header or NULL bitmap is missing.
     pub fn new(payload: &'a [u8], columns: &'a [Column]) -> Result<Self> {
-        let mut reader = Reader::new(payload);
-        if reader.u8()? != 0x00 {
+        let bitmap_len = (columns.len() + 7 + 2) / 8;
+        if payload.first() != Some(&0x00) {
             return Err(Error::protocol("binary row without its 0x00 header"));
         }
-        let bitmap = reader.take((columns.len() + 7 + 2) / 8)?;
+        let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
+            return Err(Error::protocol("binary row shorter than its NULL bitmap"));
+        };
         Ok(BinaryValues {
-            reader,
+            payload,
+            pos: 1 + bitmap_len,
             bitmap,
             columns,
             index: 0,
         })
-    }
-
-    fn next_value(&mut self) -> Result<RawValue<'a>> {
-        let i = self.index;
-        let column = self
-            .columns
-            .get(i)
-            .ok_or_else(|| Error::protocol("binary row has more values than columns"))?;
-        self.index += 1;
-        let bit = i + 2;
-        if self.bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
-            return Ok(RawValue::Null);
-        }
-        read_value(&mut self.reader, column)
     }
 }
 
 impl<'a> Iterator for BinaryValues<'a> {
     type Item = RawValue<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<RawValue<'a>> {
-        if self.index >= self.columns.len() {
-            return None;
+        let i = self.index;
+        let column = self.columns.get(i)?;
+        self.index = i + 1;
+        let bit = i + 2;
+        if self.bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
+            return Some(RawValue::Null);
         }
-        self.next_value().ok()
+        let (value, len) = decode_value(self.payload.get(self.pos..)?, column)?;
+        self.pos += len;
+        Some(value)
     }
 }
 
-fn read_value<'a>(r: &mut Reader<'a>, c: &Column) -> Result<RawValue<'a>> {
+/// Decodes the value at the start of `rest` for column `c`: the value and its encoded length,
+/// or `None` when `rest` does not hold a well-formed value of that type.
+#[inline]
+fn decode_value<'a>(rest: &'a [u8], c: &Column) -> Option<(RawValue<'a>, usize)> {
     use ColumnType::*;
     let unsigned = c.is_unsigned();
     let int = |v: i64, u: u64| {
@@ -85,73 +159,96 @@ fn read_value<'a>(r: &mut Reader<'a>, c: &Column) -> Result<RawValue<'a>> {
             RawValue::Int(v)
         }
     };
-    Ok(match c.column_type {
+    Some(match c.column_type {
         Tiny => {
-            let b = r.u8()?;
-            int(b as i8 as i64, b as u64)
+            let b = *rest.first()?;
+            (int(b as i8 as i64, b as u64), 1)
         }
         Short | Year => {
-            let b = r.u16()?;
-            int(b as i16 as i64, b as u64)
+            let b = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
+            (int(b as i16 as i64, b as u64), 2)
         }
         Long | Int24 => {
-            let b = r.u32()?;
-            int(b as i32 as i64, b as u64)
+            let b = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
+            (int(b as i32 as i64, b as u64), 4)
         }
         LongLong => {
-            let b = r.u64()?;
-            int(b as i64, b)
+            let b = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?);
+            (int(b as i64, b), 8)
         }
-        Float => RawValue::Float(f32::from_bits(r.u32()?)),
-        Double => RawValue::Double(f64::from_bits(r.u64()?)),
+        Float => {
+            let b = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
+            (RawValue::Float(f32::from_bits(b)), 4)
+        }
+        Double => {
+            let b = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?);
+            (RawValue::Double(f64::from_bits(b)), 8)
+        }
         Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => {
-            RawValue::DateTime(read_datetime(r)?)
+            let len = *rest.first()? as usize;
+            let f = rest.get(1..1 + len)?;
+            let mut v = crate::value::temporal::DateTime::default();
+            match len {
+                0 => {}
+                4 | 7 | 11 => {
+                    v.year = u16::from_le_bytes([f[0], f[1]]);
+                    v.month = f[2];
+                    v.day = f[3];
+                    if len >= 7 {
+                        v.hour = f[4];
+                        v.minute = f[5];
+                        v.second = f[6];
+                    }
+                    if len == 11 {
+                        v.micros = u32::from_le_bytes([f[7], f[8], f[9], f[10]]);
+                    }
+                }
+                _ => return None,
+            }
+            (RawValue::DateTime(v), 1 + len)
         }
-        Time | Time2 => RawValue::Time(read_time(r)?),
-        Null => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
-        _ => RawValue::Bytes(r.lenenc_bytes()?),
+        Time | Time2 => {
+            let len = *rest.first()? as usize;
+            let f = rest.get(1..1 + len)?;
+            let mut v = crate::value::temporal::Time::default();
+            match len {
+                0 => {}
+                8 | 12 => {
+                    v.negative = f[0] != 0;
+                    v.days = u32::from_le_bytes([f[1], f[2], f[3], f[4]]);
+                    v.hours = f[5];
+                    v.minutes = f[6];
+                    v.seconds = f[7];
+                    if len == 12 {
+                        v.micros = u32::from_le_bytes([f[8], f[9], f[10], f[11]]);
+                    }
+                }
+                _ => return None,
+            }
+            (RawValue::Time(v), 1 + len)
+        }
+        Null => return None,
+        _ => {
+            let (n, head): (usize, usize) = match *rest.first()? {
+                b @ 0..=0xfa => (b as usize, 1),
+                0xfc => (
+                    u16::from_le_bytes(rest.get(1..3)?.try_into().ok()?) as usize,
+                    3,
+                ),
+                0xfd => {
+                    let b = rest.get(1..4)?;
+                    (u32::from_le_bytes([b[0], b[1], b[2], 0]) as usize, 4)
+                }
+                0xfe => {
+                    let n = u64::from_le_bytes(rest.get(1..9)?.try_into().ok()?);
+                    (usize::try_from(n).ok()?, 9)
+                }
+                _ => return None,
+            };
+            let end = head.checked_add(n)?;
+            (RawValue::Bytes(rest.get(head..end)?), end)
+        }
     })
-}
-
-fn read_datetime(r: &mut Reader<'_>) -> Result<DateTime> {
-    let len = r.u8()?;
-    let mut v = DateTime::default();
-    if !matches!(len, 0 | 4 | 7 | 11) {
-        return Err(Error::protocol(format!("binary date of length {len}")));
-    }
-    if len >= 4 {
-        v.year = r.u16()?;
-        v.month = r.u8()?;
-        v.day = r.u8()?;
-    }
-    if len >= 7 {
-        v.hour = r.u8()?;
-        v.minute = r.u8()?;
-        v.second = r.u8()?;
-    }
-    if len == 11 {
-        v.micros = r.u32()?;
-    }
-    Ok(v)
-}
-
-fn read_time(r: &mut Reader<'_>) -> Result<Time> {
-    let len = r.u8()?;
-    let mut v = Time::default();
-    if !matches!(len, 0 | 8 | 12) {
-        return Err(Error::protocol(format!("binary time of length {len}")));
-    }
-    if len >= 8 {
-        v.negative = r.u8()? != 0;
-        v.days = r.u32()?;
-        v.hours = r.u8()?;
-        v.minutes = r.u8()?;
-        v.seconds = r.u8()?;
-    }
-    if len == 12 {
-        v.micros = r.u32()?;
-    }
-    Ok(v)
 }
 
 /// The type code and unsigned flag `COM_STMT_EXECUTE` declares for a parameter value.
@@ -232,5 +329,77 @@ pub fn encode_binary_row(values: &[Value], out: &mut Vec<u8>) {
     }
     for v in values {
         write_value(v, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The straightforward check: decode every value, then require the end of the payload.
+    fn check_by_decoding(payload: &[u8], columns: &[Column]) -> bool {
+        let Ok(mut values) = BinaryValues::new(payload, columns) else {
+            return false;
+        };
+        values.by_ref().count() == columns.len() && values.pos == payload.len()
+    }
+
+    #[test]
+    fn length_walk_agrees_with_decoding_on_random_rows() {
+        let types = [
+            ColumnType::Tiny,
+            ColumnType::Short,
+            ColumnType::Long,
+            ColumnType::LongLong,
+            ColumnType::Float,
+            ColumnType::Double,
+            ColumnType::DateTime,
+            ColumnType::Time,
+            ColumnType::VarString,
+            ColumnType::NewDecimal,
+            ColumnType::Null,
+            ColumnType::Year,
+        ];
+        let mut seed = 0x2545f4914f6cdd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..200_000 {
+            let n = 1 + (next() % 5) as usize;
+            let columns: Vec<Column> = (0..n)
+                .map(|_| Column::new("c", types[(next() % types.len() as u64) as usize], 63, 0))
+                .collect();
+            // Mostly plausible rows: header, bitmap, then values of small lengths.
+            let mut p = vec![0u8];
+            p.extend((0..(n + 9) / 8).map(|_| (next() & next() & 0xfc) as u8));
+            for _ in 0..next() % 24 {
+                let b = next() as u8;
+                p.push(match next() % 4 {
+                    0 => [0, 4, 7, 8, 11, 12][(b % 6) as usize],
+                    1 => b % 16,
+                    2 => 0xfa + b % 6,
+                    _ => b,
+                });
+            }
+            if next() % 8 == 0 {
+                p[0] = next() as u8;
+            }
+            let want = check_by_decoding(&p, &columns);
+            assert_eq!(
+                check_binary_row(&p, &columns).is_ok(),
+                want,
+                "{p:?} {columns:?}"
+            );
+            if want {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 1_000 && bad > 1_000, "{ok} valid, {bad} invalid rows");
     }
 }

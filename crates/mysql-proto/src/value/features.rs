@@ -290,15 +290,82 @@ mod rust_decimal_impl {
     impl<'a> FromValue<'a> for rust_decimal::Decimal {
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
             let b = text(v, c, "Decimal")?;
+            if let Some(d) = plain_decimal(&b) {
+                return Ok(d);
+            }
             let s = utf8(&b, c, "Decimal")?;
             rust_decimal::Decimal::from_str(s)
                 .or_else(|_| rust_decimal::Decimal::from_scientific(s))
                 .map_err(|e| bad(c, "Decimal", &e.to_string()))
         }
     }
+    /// The fast path for what the server sends for DECIMAL columns: `-?digits(.digits)?` with
+    /// at most 28 digits; `None` for anything else (left to the general parser).
+    fn plain_decimal(b: &[u8]) -> Option<rust_decimal::Decimal> {
+        let (negative, digits) = match b.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, b),
+        };
+        if digits.is_empty() || digits.len() > 29 {
+            return None;
+        }
+        let (mut mantissa, mut scale, mut dot, mut count) = (0i128, 0u32, false, 0);
+        for &d in digits {
+            match d {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + (d - b'0') as i128;
+                    scale += dot as u32;
+                    count += 1;
+                }
+                b'.' if !dot => dot = true,
+                _ => return None,
+            }
+        }
+        if count == 0 || count > 28 || (negative && mantissa == 0) {
+            return None;
+        }
+        let mantissa = if negative { -mantissa } else { mantissa };
+        rust_decimal::Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+    }
+
     impl ToValue for rust_decimal::Decimal {
         fn to_value(&self) -> Value {
             Value::Bytes(self.to_string().into_bytes())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn fast_path_agrees_with_the_general_parser() {
+            let mut cases: Vec<String> = [
+                "0", "-0.00", "0.00", "123.45", "-4999.93", "5.", ".5", "-", ".", "", "1.2.3",
+                "1e5", "+1", "99999999999999999999999999.99", "9999999999999999999999999999",
+                "79228162514264337593543950335", "0.0000000000000000000000000001", "00012.3400",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let mut x = 0x9e3779b97f4a7c15u64;
+            for _ in 0..20_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let int = x % 10u64.pow((x % 12) as u32 + 1);
+                let frac = (x >> 40) % 1000;
+                let sign = if x & 1 == 1 { "-" } else { "" };
+                cases.push(format!("{sign}{int}.{frac:0width$}", width = (x >> 20) as usize % 4));
+            }
+            for s in &cases {
+                let general = rust_decimal::Decimal::from_str(s).ok();
+                let fast = plain_decimal(s.as_bytes());
+                if let Some(f) = fast {
+                    let g = general.unwrap_or_else(|| panic!("{s}: fast {f}, general failed"));
+                    assert_eq!((f, f.to_string()), (g, g.to_string()), "{s}");
+                }
+            }
         }
     }
 }
