@@ -24,9 +24,9 @@ pub fn check_binary_row(payload: &[u8], columns: &[Column]) -> Result<()> {
         return Err(Error::protocol("binary row shorter than its NULL bitmap"));
     };
     let mut pos = 1 + bitmap_len;
+    let nulls = small_bitmap(bitmap);
     for (i, c) in columns.iter().enumerate() {
-        let bit = i + 2;
-        if bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
+        if is_null(nulls, bitmap, i) {
             continue;
         }
         pos = pos.saturating_add(value_len(
@@ -44,6 +44,29 @@ pub fn check_binary_row(payload: &[u8], columns: &[Column]) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A NULL bitmap of at most 8 bytes as an integer (bit `i + 2` for column `i`); 0 for longer
+/// bitmaps, which [`is_null`] reads byte by byte.
+#[inline]
+fn small_bitmap(bitmap: &[u8]) -> u64 {
+    if bitmap.len() > 8 {
+        return 0;
+    }
+    let mut b = [0u8; 8];
+    b[..bitmap.len()].copy_from_slice(bitmap);
+    u64::from_le_bytes(b)
+}
+
+/// Whether column `i` is NULL: from `nulls` (see [`small_bitmap`]) when the bitmap fits in it.
+#[inline]
+fn is_null(nulls: u64, bitmap: &[u8], i: usize) -> bool {
+    let bit = i + 2;
+    if bitmap.len() <= 8 {
+        nulls >> bit & 1 != 0
+    } else {
+        bitmap[bit / 8] & (1 << (bit % 8)) != 0
+    }
 }
 
 /// The encoded length of a non-NULL value of type `t` at the start of `rest` (which may be too
@@ -103,6 +126,8 @@ fn truncated(c: &Column) -> Error {
 pub struct BinaryValues<'a> {
     payload: &'a [u8],
     pos: usize,
+    /// The NULL bitmap as one integer when it fits (up to 62 columns), else 0 and `bitmap`.
+    nulls: u64,
     bitmap: &'a [u8],
     columns: &'a [Column],
     index: usize,
@@ -121,6 +146,7 @@ impl<'a> BinaryValues<'a> {
         Ok(BinaryValues {
             payload,
             pos: 1 + bitmap_len,
+            nulls: small_bitmap(bitmap),
             bitmap,
             columns,
             index: 0,
@@ -136,8 +162,7 @@ impl<'a> Iterator for BinaryValues<'a> {
         let i = self.index;
         let column = self.columns.get(i)?;
         self.index = i + 1;
-        let bit = i + 2;
-        if self.bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
+        if is_null(self.nulls, self.bitmap, i) {
             return Some(RawValue::Null);
         }
         let (value, len) = decode_value(self.payload.get(self.pos..)?, column)?;

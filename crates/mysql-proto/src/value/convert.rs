@@ -16,7 +16,7 @@
 use crate::error::{Error, Result};
 use crate::packets::Column;
 use crate::value::render::to_text;
-use crate::value::row::RowRef;
+use crate::value::row::{RowRef, Values};
 use crate::value::temporal::{DateTime, Time};
 use crate::ColumnType;
 
@@ -114,6 +114,27 @@ fn parse_int(b: &[u8]) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+/// Parses `-?[0-9]{1,18}` (fits i64 without overflow checks); `None` for anything else.
+#[inline]
+fn parse_small_int(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as i64;
+    }
+    Some(if neg { -v } else { v })
+}
+
 fn int_value(value: RawValue<'_>, column: &Column, rust: &str) -> Result<i128> {
     match value {
         RawValue::Int(i) => return Ok(i as i128),
@@ -136,7 +157,20 @@ fn int_value(value: RawValue<'_>, column: &Column, rust: &str) -> Result<i128> {
 macro_rules! int_impl {
     ($($t:ty),*) => {$(
         impl<'a> FromValue<'a> for $t {
+            #[inline]
             fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
+                // The common cases first: binary integers, short text integers.
+                let fast = match value {
+                    RawValue::Int(i) => <$t>::try_from(i).ok(),
+                    RawValue::UInt(u) => <$t>::try_from(u).ok(),
+                    RawValue::Text(b) if column.column_type != ColumnType::Bit => {
+                        parse_small_int(b).and_then(|i| <$t>::try_from(i).ok())
+                    }
+                    _ => None,
+                };
+                if let Some(v) = fast {
+                    return Ok(v);
+                }
                 let v = int_value(value, column, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| mismatch(column, value, stringify!($t), "out of range"))
             }
@@ -152,6 +186,7 @@ impl<'a> FromValue<'a> for bool {
 }
 
 impl<'a> FromValue<'a> for f64 {
+    #[inline]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         match value {
             RawValue::Double(d) => return Ok(d),
@@ -182,19 +217,28 @@ impl<'a> FromValue<'a> for f32 {
     }
 }
 
+/// `b` as `&str` when it is valid UTF-8 (SIMD-accelerated: string columns dominate row decoding).
+#[inline]
+pub(crate) fn utf8(b: &[u8]) -> Option<&str> {
+    // simdutf8 hands inputs under 64 bytes to the standard library, which is fastest there.
+    simdutf8::basic::from_utf8(b).ok()
+}
+
 impl<'a> FromValue<'a> for &'a str {
+    #[inline]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         let b = non_null(value, column, "&str")?;
-        std::str::from_utf8(b).map_err(|_| mismatch(column, value, "&str", "not valid UTF-8"))
+        utf8(b).ok_or_else(|| mismatch(column, value, "&str", "not valid UTF-8"))
     }
 }
 
 impl<'a> FromValue<'a> for String {
+    #[inline]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         let b = to_text(value, column).ok_or_else(|| null(column, "String"))?;
-        match std::str::from_utf8(&b) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(_) => Err(mismatch(column, value, "String", "not valid UTF-8")),
+        match utf8(&b) {
+            Some(s) => Ok(s.to_owned()),
+            None => Err(mismatch(column, value, "String", "not valid UTF-8")),
         }
     }
 }
@@ -234,6 +278,7 @@ impl<'a> FromValue<'a> for Time {
 }
 
 impl<'a, T: FromValue<'a>> FromValue<'a> for Option<T> {
+    #[inline]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         match value {
             RawValue::Null => Ok(None),
@@ -251,17 +296,34 @@ impl<'a> FromValue<'a> for RawValue<'a> {
 macro_rules! tuple_impl {
     ($n:expr; $($t:ident),+) => {
         impl<'a, $($t: FromValue<'a>),+> FromRow<'a> for ($($t,)+) {
+            #[inline]
             fn from_row(row: RowRef<'a>) -> Result<Self> {
                 if row.len() != $n {
                     return Err(Error::conversion(format!(
                         "row has {} columns but a tuple of {} was requested", row.len(), $n
                     )));
                 }
-                let mut values = row.values();
-                let mut columns = row.columns().iter();
+                // One loop per format, so that each value is read without dispatching on it.
+                match row.values() {
+                    Values::Binary(values) => tuple_from(values, row.columns()),
+                    Values::Text(fields) => {
+                        let values = fields.map(|f| f.map_or(RawValue::Null, RawValue::Text));
+                        tuple_from(values, row.columns())
+                    }
+                }
+            }
+        }
+
+        impl<'a, $($t: FromValue<'a>),+> TupleFrom<'a> for ($($t,)+) {
+            #[inline]
+            fn tuple_from(
+                mut values: impl Iterator<Item = RawValue<'a>>,
+                columns: &'a [Column],
+            ) -> Result<Self> {
+                let mut columns = columns.iter();
                 Ok(($({
                     let raw = values.next().unwrap_or(RawValue::Null);
-                    // Invariant: the row has exactly $n columns (checked above).
+                    // Invariant: the row has exactly $n columns (checked by from_row).
                     let column = columns.next().expect("column count checked");
                     $t::from_value(raw, column)?
                 },)+))
@@ -269,6 +331,24 @@ macro_rules! tuple_impl {
         }
     };
 }
+
+/// Builds a tuple from a row's values; one implementation per tuple size, used once per row
+/// format by [`FromRow`].
+trait TupleFrom<'a>: Sized {
+    fn tuple_from(
+        values: impl Iterator<Item = RawValue<'a>>,
+        columns: &'a [Column],
+    ) -> Result<Self>;
+}
+
+#[inline]
+fn tuple_from<'a, T: TupleFrom<'a>>(
+    values: impl Iterator<Item = RawValue<'a>>,
+    columns: &'a [Column],
+) -> Result<T> {
+    T::tuple_from(values, columns)
+}
+
 tuple_impl!(1; A);
 tuple_impl!(2; A, B);
 tuple_impl!(3; A, B, C);
