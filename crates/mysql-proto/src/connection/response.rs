@@ -38,7 +38,7 @@ use crate::constants::{CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_EXTENDED_TYPE_INFO};
 use crate::error::{Error, Result, ServerError};
 use crate::packets::text_row::check_text_row;
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
-use crate::value::binary::check_binary_row;
+use crate::value::binary::{check_binary_row_layout, layout};
 use crate::value::{Columns, RowFormat};
 
 use super::event::CommandId;
@@ -108,6 +108,8 @@ pub(crate) struct Responses {
     pub(crate) mariadb_capabilities: u32,
     pub(crate) max_columns: usize,
     pub(crate) columns: Option<Columns>,
+    /// The value layout of `columns` for checking binary rows (see `binary::layout`).
+    pub(crate) layout: Vec<u8>,
     pub(crate) building: Vec<Column>,
     pub(crate) params: Vec<Column>,
     pub(crate) prepare_ok: Option<PrepareOk>,
@@ -220,13 +222,13 @@ impl Responses {
                     return Ok(None);
                 }
                 head.state = Response::Rows;
-                self.columns = Some(Arc::from(std::mem::take(&mut self.building)));
+                self.set_columns();
                 Produced::ResultSetStart(id)
             }
             (Response::ColumnsEof, _) => {
                 EofPacket::parse(p)?;
                 head.state = Response::Rows;
-                self.columns = Some(Arc::from(std::mem::take(&mut self.building)));
+                self.set_columns();
                 Produced::ResultSetStart(id)
             }
             (Response::Rows, 0xfe) if p.len() < MAX_PAYLOAD => {
@@ -251,12 +253,19 @@ impl Responses {
                 };
                 match format {
                     RowFormat::Text => check_text_row(p, columns.len())?,
-                    RowFormat::Binary => check_binary_row(p, columns)?,
+                    RowFormat::Binary => check_binary_row_layout(p, &self.layout, columns)?,
                 }
                 Produced::Row(id, format)
             }
         };
         Ok(if discard { None } else { Some(produced) })
+    }
+
+    /// Ends the column definitions of a result set: they become the current columns.
+    fn set_columns(&mut self) {
+        let columns: Columns = Arc::from(std::mem::take(&mut self.building));
+        self.layout = layout(&columns);
+        self.columns = Some(columns);
     }
 
     fn extended_metadata(&self) -> bool {

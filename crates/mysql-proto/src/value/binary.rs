@@ -16,7 +16,37 @@ use crate::value::param::Value;
 /// Checks that `payload` is a binary row for `columns`; fails with a protocol error otherwise.
 /// Only the lengths are walked (no value is decoded), so checking every row is cheap.
 pub fn check_binary_row(payload: &[u8], columns: &[Column]) -> Result<()> {
-    let bitmap_len = (columns.len() + 7 + 2) / 8;
+    check_binary_row_layout(payload, &layout(columns), columns)
+}
+
+/// Value kinds of [`layout`]: 1, 2, 4 and 8 are fixed widths; these are the others.
+const KIND_DATE: u8 = 0x10;
+const KIND_TIME: u8 = 0x11;
+const KIND_LENENC: u8 = 0x12;
+const KIND_NULL: u8 = 0x13;
+
+/// How each column's values are encoded in binary rows, one byte per column: computed once per
+/// result set so that checking a row does not look at the column definitions.
+pub fn layout(columns: &[Column]) -> Vec<u8> {
+    use ColumnType::*;
+    columns
+        .iter()
+        .map(|c| match c.column_type {
+            Tiny => 1,
+            Short | Year => 2,
+            Long | Int24 | Float => 4,
+            LongLong | Double => 8,
+            Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => KIND_DATE,
+            Time | Time2 => KIND_TIME,
+            Null => KIND_NULL,
+            _ => KIND_LENENC,
+        })
+        .collect()
+}
+
+/// [`check_binary_row`] with the [`layout`] of `columns` computed beforehand.
+pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]) -> Result<()> {
+    let bitmap_len = (layout.len() + 7 + 2) / 8;
     if payload.first() != Some(&0x00) {
         return Err(Error::protocol("binary row without its 0x00 header"));
     }
@@ -25,16 +55,51 @@ pub fn check_binary_row(payload: &[u8], columns: &[Column]) -> Result<()> {
     };
     let mut pos = 1 + bitmap_len;
     let nulls = small_bitmap(bitmap);
-    for (i, c) in columns.iter().enumerate() {
+    for (i, &kind) in layout.iter().enumerate() {
         if is_null(nulls, bitmap, i) {
             continue;
         }
-        pos = pos.saturating_add(value_len(
-            &payload[pos.min(payload.len())..],
-            c.column_type,
-        )?);
+        let rest = payload.get(pos..).unwrap_or_default();
+        let len = match kind {
+            1 | 2 | 4 | 8 => kind as usize,
+            KIND_LENENC => match rest.first() {
+                Some(&l @ 0..=0xfa) => 1 + l as usize,
+                Some(0xfc) if rest.len() >= 3 => {
+                    3 + u16::from_le_bytes([rest[1], rest[2]]) as usize
+                }
+                Some(0xfd) if rest.len() >= 4 => {
+                    4 + u32::from_le_bytes([rest[1], rest[2], rest[3], 0]) as usize
+                }
+                Some(0xfe) if rest.len() >= 9 => {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(&rest[1..9]);
+                    // A length beyond the payload fails the total check below.
+                    9usize.saturating_add(
+                        usize::try_from(u64::from_le_bytes(a)).unwrap_or(usize::MAX),
+                    )
+                }
+                Some(0xfc..=0xfe) | None => 1 + rest.len(),
+                Some(b) => {
+                    return Err(Error::protocol(format!(
+                        "invalid length-encoded integer prefix 0x{b:02x}"
+                    )))
+                }
+            },
+            KIND_DATE => match rest.first() {
+                Some(&l @ (0 | 4 | 7 | 11)) => 1 + l as usize,
+                Some(l) => return Err(Error::protocol(format!("binary date of length {l}"))),
+                None => 1,
+            },
+            KIND_TIME => match rest.first() {
+                Some(&l @ (0 | 8 | 12)) => 1 + l as usize,
+                Some(l) => return Err(Error::protocol(format!("binary time of length {l}"))),
+                None => 1,
+            },
+            _ => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
+        };
+        pos = pos.saturating_add(len);
         if pos > payload.len() {
-            return Err(truncated(c));
+            return Err(truncated(&columns[i]));
         }
     }
     if pos != payload.len() {
@@ -67,49 +132,6 @@ fn is_null(nulls: u64, bitmap: &[u8], i: usize) -> bool {
     } else {
         bitmap[bit / 8] & (1 << (bit % 8)) != 0
     }
-}
-
-/// The encoded length of a non-NULL value of type `t` at the start of `rest` (which may be too
-/// short: the caller checks the total).
-#[inline]
-fn value_len(rest: &[u8], t: ColumnType) -> Result<usize> {
-    use ColumnType::*;
-    Ok(match t {
-        Tiny => 1,
-        Short | Year => 2,
-        Long | Int24 | Float => 4,
-        LongLong | Double => 8,
-        Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => match rest.first() {
-            Some(&l @ (0 | 4 | 7 | 11)) => 1 + l as usize,
-            Some(l) => return Err(Error::protocol(format!("binary date of length {l}"))),
-            None => 1,
-        },
-        Time | Time2 => match rest.first() {
-            Some(&l @ (0 | 8 | 12)) => 1 + l as usize,
-            Some(l) => return Err(Error::protocol(format!("binary time of length {l}"))),
-            None => 1,
-        },
-        Null => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
-        _ => match rest.first() {
-            Some(&l @ 0..=0xfa) => 1 + l as usize,
-            Some(0xfc) if rest.len() >= 3 => 3 + u16::from_le_bytes([rest[1], rest[2]]) as usize,
-            Some(0xfd) if rest.len() >= 4 => {
-                4 + u32::from_le_bytes([rest[1], rest[2], rest[3], 0]) as usize
-            }
-            Some(0xfe) if rest.len() >= 9 => {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(&rest[1..9]);
-                // A length beyond the payload fails the caller's total check.
-                9usize.saturating_add(usize::try_from(u64::from_le_bytes(a)).unwrap_or(usize::MAX))
-            }
-            Some(0xfc..=0xfe) | None => 1 + rest.len(),
-            Some(b) => {
-                return Err(Error::protocol(format!(
-                    "invalid length-encoded integer prefix 0x{b:02x}"
-                )))
-            }
-        },
-    })
 }
 
 #[cold]

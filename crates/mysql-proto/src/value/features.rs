@@ -303,36 +303,37 @@ mod rust_decimal_impl {
         }
     }
     /// The fast path for what the server sends for DECIMAL columns: `-?digits(.digits)?` with
-    /// at most 28 digits; `None` for anything else (left to the general parser).
+    /// at most 18 digits; `None` for anything else (left to the general parser).
+    #[inline]
     fn plain_decimal(b: &[u8]) -> Option<rust_decimal::Decimal> {
         let (negative, digits) = match b.split_first() {
             Some((b'-', rest)) => (true, rest),
             _ => (false, b),
         };
-        if digits.is_empty() || digits.len() > 29 {
+        if digits.is_empty() || digits.len() > 19 {
             return None;
         }
-        let (mut mantissa, mut scale, mut dot, mut count) = (0i128, 0u32, false, 0);
-        for &d in digits {
-            match d {
-                b'0'..=b'9' => {
-                    mantissa = mantissa * 10 + (d - b'0') as i128;
-                    scale += dot as u32;
-                    count += 1;
-                }
-                b'.' if !dot => dot = true,
-                _ => return None,
+        let (int, frac) = match digits.iter().position(|&d| d == b'.') {
+            Some(dot) => (&digits[..dot], &digits[dot + 1..]),
+            None => (digits, &digits[..0]),
+        };
+        if int.len() + frac.len() > 18 || int.len() + frac.len() == 0 {
+            return None;
+        }
+        let mut mantissa = 0i64;
+        for &d in int.iter().chain(frac) {
+            let d = d.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
             }
+            mantissa = mantissa * 10 + d as i64;
         }
-        if count == 0 || count > 28 || (negative && mantissa == 0) {
-            return None;
+        if negative && mantissa == 0 {
+            return None; // "-0.00": keep the general parser's sign handling
         }
         let mantissa = if negative { -mantissa } else { mantissa };
-        if count <= 18 {
-            // Invariant: 18 digits fit i64, and the scale is at most 18 <= 28.
-            return Some(rust_decimal::Decimal::new(mantissa as i64, scale));
-        }
-        rust_decimal::Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+        // Invariant: at most 18 digits fit i64, and the scale is at most 18 <= 28.
+        Some(rust_decimal::Decimal::new(mantissa, frac.len() as u32))
     }
 
     impl ToValue for rust_decimal::Decimal {
