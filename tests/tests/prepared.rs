@@ -2,7 +2,8 @@
 //! values of every type written through parameters and read back through both protocols.
 
 use integration_tests::client::{Adapter, Client};
-use integration_tests::{connect, for_every_adapter, table, url};
+use integration_tests::proxy::{Fault, FaultProxy};
+use integration_tests::{connect, for_every_adapter, port, table, url};
 use mysql_proto::{DateTime, ErrorKind, Time, Value};
 
 for_every_adapter!(
@@ -12,6 +13,7 @@ for_every_adapter!(
     explicit_prepare_and_errors,
     exec_batch_inserts_every_row,
     large_parameter_goes_as_long_data,
+    result_metadata_is_cached_and_refreshed_after_alter,
 );
 
 const TYPES: &str = "ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED, \
@@ -487,5 +489,54 @@ fn large_parameter_goes_as_long_data<A: Adapter>() {
             .unwrap();
         assert_eq!(got[0].0, big.len());
         assert!(got[0].1 == big);
+    })
+}
+
+/// MariaDB 10.6+ skips the column definitions of an execute whose result columns did not change
+/// (MARIADB_CLIENT_CACHE_METADATA): fewer bytes per execute, and after ALTER TABLE the new
+/// definitions come once and are used from then on.
+fn result_metadata_is_cached_and_refreshed_after_alter<A: Adapter>() {
+    A::block_on(async {
+        let proxy = FaultProxy::start(port(), Fault::None);
+        let mut c: A::Conn = connect(&proxy.url(&url())).await;
+        let t = table("meta");
+        c.query_drop(&format!(
+            "CREATE TEMPORARY TABLE {t} (id INT PRIMARY KEY, \
+             a_rather_long_column_name VARCHAR(10), another_long_column_name VARCHAR(10))"
+        ))
+        .await
+        .unwrap();
+        c.query_drop(&format!("INSERT INTO {t} VALUES (1, 'x', 'y')"))
+            .await
+            .unwrap();
+        let sql = format!("SELECT * FROM {t} WHERE id = ?");
+        let mut per_execute = Vec::new();
+        for _ in 0..5 {
+            let before = proxy.bytes_to_client();
+            let got: Vec<(i64, String, String)> =
+                c.exec_collect(&sql, vec![Value::Int(1)]).await.unwrap();
+            assert_eq!(got, vec![(1, "x".to_string(), "y".to_string())]);
+            per_execute.push(proxy.bytes_to_client() - before);
+        }
+        // The first run also prepares (the definitions come with PREPARE_OK, and the client
+        // keeps them); no execute after it carries the three definitions (~80 bytes each).
+        assert!(per_execute[0] > 300, "{per_execute:?}");
+        assert!(per_execute[1..].iter().all(|&n| n < 120), "{per_execute:?}");
+        c.query_drop(&format!("ALTER TABLE {t} ADD COLUMN b INT DEFAULT 7"))
+            .await
+            .unwrap();
+        for i in 0..3 {
+            let before = proxy.bytes_to_client();
+            let got: Vec<(i64, String, String, i64)> =
+                c.exec_collect(&sql, vec![Value::Int(1)]).await.unwrap();
+            assert_eq!(
+                got,
+                vec![(1, "x".to_string(), "y".to_string(), 7)],
+                "run {i}"
+            );
+            let n = proxy.bytes_to_client() - before;
+            // Sent again once after the change, then skipped again.
+            assert_eq!(n > 200, i == 0, "run {i}: {n} bytes");
+        }
     })
 }

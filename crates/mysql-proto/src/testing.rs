@@ -161,6 +161,83 @@ impl ServerScript {
         }
     }
 
+    /// Sets the capabilities the scripted packets are encoded for (as [`greeting`](Self::greeting)
+    /// does), for a script that continues a session started elsewhere.
+    pub fn set_capabilities(&mut self, capabilities: u32) {
+        self.capabilities = capabilities;
+    }
+
+    /// Appends a `COM_STMT_PREPARE` answer: PREPARE_OK for `statement_id`, then the parameter
+    /// and column definitions (VARCHAR), each list ended like [`result_set`](Self::result_set)
+    /// ends its definitions.
+    pub fn prepare_ok(&mut self, statement_id: u32, params: &[&str], columns: &[&str]) {
+        let mut p = Vec::new();
+        crate::packets::PrepareOk {
+            statement_id,
+            num_columns: columns.len() as u16,
+            num_params: params.len() as u16,
+            warnings: 0,
+        }
+        .encode(&mut p);
+        self.packet(&p);
+        let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
+        for list in [params, columns] {
+            for name in list {
+                p.clear();
+                column_spec(name).encode(&mut p);
+                self.packet(&p);
+            }
+            if !list.is_empty() && !deprecate_eof {
+                self.eof(0);
+            }
+        }
+    }
+
+    /// Appends the answer to a `COM_STMT_EXECUTE`: a binary result set of VARCHAR columns.
+    /// `metadata` is the MariaDB "metadata follows" byte of the column count packet (with
+    /// `MARIADB_CLIENT_CACHE_METADATA`): `None` leaves it out, `Some(false)` also leaves out the
+    /// column definitions.
+    pub fn binary_result_set(
+        &mut self,
+        names: &[&str],
+        rows: &[Vec<Option<&str>>],
+        metadata: Option<bool>,
+    ) {
+        let mut p = Vec::new();
+        crate::codec::Writer::new(&mut p).lenenc_int(names.len() as u64);
+        if let Some(follows) = metadata {
+            p.push(follows as u8);
+        }
+        self.packet(&p);
+        if metadata != Some(false) {
+            for name in names {
+                p.clear();
+                column_spec(name).encode(&mut p);
+                self.packet(&p);
+            }
+        }
+        let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
+        if !deprecate_eof {
+            self.eof(0);
+        }
+        for row in rows {
+            p.clear();
+            let values: Vec<crate::Value> = row
+                .iter()
+                .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
+                .collect();
+            crate::value::binary::encode_binary_row(&values, &mut p);
+            self.packet(&p);
+        }
+        if deprecate_eof {
+            p.clear();
+            OkPacket::default().encode(0xfe, self.capabilities, &mut p);
+            self.packet(&p);
+        } else {
+            self.eof(0);
+        }
+    }
+
     /// Appends an EOF packet.
     pub fn eof(&mut self, status: u16) {
         let mut p = Vec::new();

@@ -203,9 +203,11 @@ fn build_response(
     }
     let capabilities = wanted & server;
     // MariaDB's extended capabilities count only when the server cleared CLIENT_MYSQL; we ask
-    // for COM_STMT_BULK_EXECUTE (used by batches) and nothing else.
+    // for COM_STMT_BULK_EXECUTE (used by batches) and for result metadata to be sent only when
+    // it changed (MariaDB 10.6+: executes of a prepared statement skip the column definitions).
     let mariadb_capabilities = if server & CLIENT_MYSQL == 0 {
-        g.mariadb_capabilities & MARIADB_CLIENT_STMT_BULK_OPERATIONS
+        g.mariadb_capabilities
+            & (MARIADB_CLIENT_STMT_BULK_OPERATIONS | MARIADB_CLIENT_CACHE_METADATA)
     } else {
         0
     };

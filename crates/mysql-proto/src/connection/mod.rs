@@ -418,7 +418,9 @@ impl Connection {
         let start = framing::begin_packet(&mut self.tx);
         encode_execute(statement.id, params, &long, &mut self.tx);
         let seq = framing::finish_packet(&mut self.tx, start, 0);
-        Ok(self.push_in_flight(Expect::Results(RowFormat::Binary), seq))
+        let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
+        self.set_statement_of_last(statement.id);
+        Ok(id)
     }
 
     /// Queues `COM_STMT_EXECUTE` of the statement whose `COM_STMT_PREPARE` was queued just
@@ -443,6 +445,7 @@ impl Connection {
         encode_execute(LAST_PREPARED_STATEMENT, params, &[], &mut self.tx);
         let seq = framing::finish_packet(&mut self.tx, start, 0);
         let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
+        self.set_statement_of_last(LAST_PREPARED_STATEMENT);
         // Chains: the next command may execute the same statement with -1 again.
         self.last_was_prepare = true;
         Ok(id)
@@ -515,6 +518,7 @@ impl Connection {
         let mut body = [Command::StmtClose as u8, 0, 0, 0, 0];
         body[1..].copy_from_slice(&statement_id.to_le_bytes());
         framing::write_packet(&mut self.tx, 0, &body);
+        self.responses.forget_statement(statement_id);
         Ok(())
     }
 
@@ -566,6 +570,9 @@ impl Connection {
     pub fn reset_connection(&mut self) -> Result<CommandId> {
         let id = self.command(Command::ResetConnection, &[], Expect::OkOrErr)?;
         self.statements.clear();
+        if let Some(last) = self.responses.queue.back_mut() {
+            last.resets_statements = true;
+        }
         Ok(id)
     }
 
@@ -740,8 +747,18 @@ impl Connection {
             seq,
             state: Response::Start,
             discard: false,
+            statement: None,
+            had_result_set: false,
+            resets_statements: false,
         });
         id
+    }
+
+    /// Records which statement the command queued last executes (for cached metadata).
+    fn set_statement_of_last(&mut self, statement: u32) {
+        if let Some(last) = self.responses.queue.back_mut() {
+            last.statement = Some(statement);
+        }
     }
 
     fn release_current(&mut self) {

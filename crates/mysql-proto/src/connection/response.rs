@@ -30,11 +30,13 @@
 //! the connection and every queued command. A command marked *discarded* runs through the same
 //! table but its events are dropped, which is how a response abandoned by the caller is drained.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::codec::{framing, Reader, MAX_PAYLOAD};
-use crate::constants::{CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_EXTENDED_TYPE_INFO};
+use crate::constants::{
+    CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_CACHE_METADATA, MARIADB_CLIENT_EXTENDED_TYPE_INFO,
+};
 use crate::error::{Error, Result, ServerError};
 use crate::packets::text_row::check_text_row;
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
@@ -74,6 +76,14 @@ pub(crate) struct InFlight {
     pub(crate) seq: u8,
     pub(crate) state: Response,
     pub(crate) discard: bool,
+    /// For an execute: the statement id (`LAST_PREPARED` for "the one just prepared"), whose
+    /// cached columns stand in for metadata the server skips.
+    pub(crate) statement: Option<u32>,
+    /// Whether a result set of this command has started (only the first one's columns are
+    /// the statement's metadata; later ones come from stored procedures).
+    pub(crate) had_result_set: bool,
+    /// `COM_RESET_CONNECTION`: its OK drops every statement (and their cached metadata).
+    pub(crate) resets_statements: bool,
 }
 
 /// The event a packet produced, stored until the caller reads it.
@@ -116,6 +126,14 @@ pub(crate) struct Responses {
     pub(crate) prepared: Option<Statement>,
     pub(crate) ok: OkPacket,
     pub(crate) error: Option<ServerError>,
+    /// With `MARIADB_CLIENT_CACHE_METADATA`: the last columns the server sent for each
+    /// prepared statement (at prepare, or with an execute's result), used when it skips them.
+    pub(crate) statement_columns: HashMap<u32, Columns>,
+    /// The id of the statement whose prepare completed last (for executes of "the statement
+    /// just prepared").
+    pub(crate) last_prepared: Option<u32>,
+    /// Closed statements whose cached columns an in-flight execute may still need.
+    pub(crate) forget_later: Vec<u32>,
 }
 
 impl Responses {
@@ -124,6 +142,7 @@ impl Responses {
     pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
         let ext = self.extended_metadata();
+        let cache_metadata = self.cache_metadata();
         let Some(head) = self.queue.front_mut() else {
             return Err(Error::protocol(
                 "packet received while no command is in flight",
@@ -136,6 +155,10 @@ impl Responses {
         let produced = match (head.state, first) {
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 self.ok = OkPacket::parse(p, self.capabilities)?;
+                if head.resets_statements {
+                    self.statement_columns.clear();
+                    self.last_prepared = None;
+                }
                 self.end_result();
                 Produced::Ok(id)
             }
@@ -164,6 +187,7 @@ impl Responses {
             (Response::Start, _) if matches!(head.expect, Expect::Results(_)) => {
                 let mut r = Reader::new(p);
                 let n = r.lenenc_int()?;
+                let metadata_follows = !cache_metadata || r.u8()? != 0;
                 r.finish("the column count")?;
                 if n == 0 {
                     return Err(Error::protocol("result set with zero columns"));
@@ -173,6 +197,33 @@ impl Responses {
                         "result set has {n} columns, more than max_columns ({})",
                         self.max_columns
                     )));
+                }
+                if !metadata_follows {
+                    // The server skipped the metadata: the statement's columns are unchanged.
+                    let statement = match head.statement {
+                        Some(super::LAST_PREPARED_STATEMENT) => self.last_prepared,
+                        other => other,
+                    };
+                    let first = !head.had_result_set;
+                    let cached = statement
+                        .filter(|_| first)
+                        .and_then(|s| self.statement_columns.get(&s))
+                        .filter(|c| c.len() as u64 == n)
+                        .cloned()
+                        .ok_or_else(|| {
+                            Error::protocol(
+                                "server skipped result metadata the client does not have",
+                            )
+                        })?;
+                    head.had_result_set = true;
+                    if deprecate_eof {
+                        head.state = Response::Rows;
+                        self.use_columns(cached);
+                        return Ok((!discard).then_some(Produced::ResultSetStart(id)));
+                    }
+                    head.state = Response::ColumnsEof;
+                    self.building = cached.to_vec();
+                    return Ok(None);
                 }
                 head.state = Response::Columns { remaining: n };
                 self.building = Vec::with_capacity(n as usize);
@@ -261,11 +312,45 @@ impl Responses {
         Ok(if discard { None } else { Some(produced) })
     }
 
-    /// Ends the column definitions of a result set: they become the current columns.
+    /// Ends the column definitions of a result set: they become the current columns, and for
+    /// the first result set of an execute, the statement's cached metadata.
     fn set_columns(&mut self) {
         let columns: Columns = Arc::from(std::mem::take(&mut self.building));
+        let cache_metadata = self.cache_metadata();
+        if let Some(head) = self.queue.front_mut() {
+            if let (Some(statement), false) = (head.statement, head.had_result_set) {
+                let statement = match statement {
+                    super::LAST_PREPARED_STATEMENT => self.last_prepared,
+                    s => Some(s),
+                };
+                if let Some(s) = statement.filter(|_| cache_metadata) {
+                    self.statement_columns.insert(s, columns.clone());
+                }
+            }
+            head.had_result_set = true;
+        }
+        self.use_columns(columns);
+    }
+
+    /// Drops the cached columns of a closed statement, or, while an execute in flight may still
+    /// need them, once the queue no longer holds one.
+    pub(crate) fn forget_statement(&mut self, statement: u32) {
+        self.forget_later.push(statement);
+        let needed = self.queue.iter().any(|c| c.statement.is_some());
+        if !needed {
+            for s in self.forget_later.drain(..) {
+                self.statement_columns.remove(&s);
+            }
+        }
+    }
+
+    fn use_columns(&mut self, columns: Columns) {
         self.layout = layout(&columns);
         self.columns = Some(columns);
+    }
+
+    fn cache_metadata(&self) -> bool {
+        self.mariadb_capabilities & MARIADB_CLIENT_CACHE_METADATA != 0
     }
 
     fn extended_metadata(&self) -> bool {
@@ -316,10 +401,16 @@ impl Responses {
     fn finish_prepare(&mut self, id: CommandId, discard: bool) -> Option<Produced> {
         self.queue.pop_front();
         let ok = self.prepare_ok.take()?;
+        let columns: Columns = Arc::from(std::mem::take(&mut self.building));
+        if self.cache_metadata() {
+            self.statement_columns
+                .insert(ok.statement_id, columns.clone());
+        }
+        self.last_prepared = Some(ok.statement_id);
         self.prepared = Some(Statement {
             id: ok.statement_id,
             params: Arc::from(std::mem::take(&mut self.params)),
-            columns: Arc::from(std::mem::take(&mut self.building)),
+            columns,
         });
         (!discard).then_some(Produced::Prepared(id))
     }
