@@ -14,9 +14,6 @@ use mysql_proto::{
 use crate::result::QueryResult;
 use crate::stream::{self, Stream};
 
-/// Bytes asked of each socket read.
-const READ_HINT: usize = 64 << 10;
-
 /// A blocking connection to a MySQL or MariaDB server.
 #[derive(Debug)]
 pub struct Conn {
@@ -438,7 +435,10 @@ impl Conn {
 
     fn fill(&mut self) -> Result<()> {
         loop {
-            match self.stream.read(self.proto.recv_buf(READ_HINT)) {
+            match self
+                .stream
+                .read(self.proto.recv_buf(self.proto.read_hint()))
+            {
                 Ok(0) => {
                     self.proto.handle_eof();
                     return Ok(());

@@ -18,8 +18,6 @@ use mysql_proto::{
 use crate::result::QueryResult;
 use crate::runtime::{timeout, Runtime, Transport};
 
-/// Bytes asked of each socket read.
-const READ_HINT: usize = 64 << 10;
 /// How long a killed statement may take to deliver its late result before the connection is
 /// declared broken.
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(5);
@@ -536,7 +534,10 @@ impl<R: Runtime> Conn<R> {
             if let Some(e) = self.proto.fatal_error() {
                 return Poll::Ready(Err(e.clone()));
             }
-            match self.io.poll_read(cx, self.proto.recv_buf(READ_HINT)) {
+            match self
+                .io
+                .poll_read(cx, self.proto.recv_buf(self.proto.read_hint()))
+            {
                 Poll::Ready(Ok(0)) => self.proto.handle_eof(),
                 Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -87,6 +87,11 @@ pub const LONG_DATA_CHUNK: usize = 1 << 20;
 /// `max_allowed_packet` (16 MiB by default, 1 MiB at the least sensible setting).
 pub const BULK_CHUNK_BYTES: usize = 512 << 10;
 
+/// The first [`Connection::read_hint`]: small, so that idle connections stay small.
+const MIN_READ_HINT: usize = 8 << 10;
+/// The largest [`Connection::read_hint`], reached while reads keep filling the buffer.
+const MAX_READ_HINT: usize = 256 << 10;
+
 /// The receive buffer never grows past one whole frame plus this slack.
 const MAX_BUFFER: usize = MAX_PAYLOAD + 4 + (64 << 10);
 /// An empty receive buffer larger than this is shrunk back.
@@ -102,6 +107,10 @@ pub struct Connection {
     rx: Vec<u8>,
     rx_start: usize,
     rx_end: usize,
+    /// What [`read_hint`](Connection::read_hint) suggests: grows while reads fill the buffer.
+    read_hint: usize,
+    /// Size of the slice last lent by `recv_buf`.
+    lent: usize,
     eof: bool,
     deframer: Deframer,
     tx: Vec<u8>,
@@ -152,6 +161,8 @@ impl Connection {
             rx: Vec::new(),
             rx_start: 0,
             rx_end: 0,
+            read_hint: MIN_READ_HINT,
+            lent: 0,
             eof: false,
             deframer: Deframer::new(),
             tx: Vec::new(),
@@ -192,9 +203,18 @@ impl Connection {
         #[allow(clippy::unnecessary_unwrap)]
         if self.tls.is_some() {
             // Invariant: checked just above.
-            return self.tls.as_mut().expect("tls").recv_buf(hint);
+            let buf = self.tls.as_mut().expect("tls").recv_buf(hint);
+            self.lent = buf.len();
+            return buf;
         }
         self.plain_recv_buf(hint)
+    }
+
+    /// How many bytes to ask of the next socket read, for [`recv_buf`](Self::recv_buf): starts
+    /// at 8 KiB (an idle connection holds little memory) and doubles, up to 256 KiB, each time
+    /// a read fills the whole slice (a large result is streaming).
+    pub fn read_hint(&self) -> usize {
+        self.read_hint
     }
 
     /// The free tail of the plaintext receive buffer (see [`recv_buf`](Self::recv_buf)).
@@ -218,12 +238,16 @@ impl Connection {
                 self.rx.resize(grown.min(MAX_BUFFER).max(self.rx.len()), 0);
             }
         }
+        self.lent = self.rx.len() - self.rx_end;
         &mut self.rx[self.rx_end..]
     }
 
     /// Records that `n` bytes were written into the slice from [`recv_buf`](Self::recv_buf).
     /// `n` larger than that slice is clamped.
     pub fn handle_recv(&mut self, n: usize) {
+        if n >= self.lent && self.read_hint < MAX_READ_HINT {
+            self.read_hint *= 2;
+        }
         #[cfg(feature = "tls")]
         if self.tls.is_some() {
             // Decrypt into the plaintext buffer: drop consumed bytes first, then append (the
