@@ -53,62 +53,82 @@ pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]
     let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
         return Err(Error::protocol("binary row shorter than its NULL bitmap"));
     };
-    let mut pos = 1 + bitmap_len;
+    let end = payload.len();
     let nulls = small_bitmap(bitmap);
+    let mut pos = 1 + bitmap_len;
     for (i, &kind) in layout.iter().enumerate() {
         if is_null(nulls, bitmap, i) {
             continue;
         }
-        let rest = payload.get(pos..).unwrap_or_default();
-        let len = match kind {
-            1 | 2 | 4 | 8 => kind as usize,
-            KIND_LENENC => match rest.first() {
-                Some(&l @ 0..=0xfa) => 1 + l as usize,
-                Some(0xfc) if rest.len() >= 3 => {
-                    3 + u16::from_le_bytes([rest[1], rest[2]]) as usize
+        if kind <= 8 {
+            // Fixed width: the total is checked at the end (pos grows by at most 8 per column,
+            // so it cannot overflow).
+            pos += kind as usize;
+            continue;
+        }
+        let Some(&first) = payload.get(pos) else {
+            return Err(truncated(&columns[i]));
+        };
+        let len = match (kind, first) {
+            (KIND_LENENC, 0..=0xfa) => 1 + first as usize,
+            (KIND_LENENC, 0xfc..=0xfe) => {
+                let width = match first {
+                    0xfc => 2,
+                    0xfd => 3,
+                    _ => 8,
+                };
+                let Some(b) = payload.get(pos + 1..pos + 1 + width) else {
+                    return Err(truncated(&columns[i]));
+                };
+                let mut a = [0u8; 8];
+                a[..width].copy_from_slice(b);
+                let n = u64::from_le_bytes(a);
+                if n > (end - pos) as u64 {
+                    return Err(truncated(&columns[i]));
                 }
-                Some(0xfd) if rest.len() >= 4 => {
-                    4 + u32::from_le_bytes([rest[1], rest[2], rest[3], 0]) as usize
-                }
-                Some(0xfe) if rest.len() >= 9 => {
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(&rest[1..9]);
-                    // A length beyond the payload fails the total check below.
-                    9usize.saturating_add(
-                        usize::try_from(u64::from_le_bytes(a)).unwrap_or(usize::MAX),
-                    )
-                }
-                Some(0xfc..=0xfe) | None => 1 + rest.len(),
-                Some(b) => {
-                    return Err(Error::protocol(format!(
-                        "invalid length-encoded integer prefix 0x{b:02x}"
-                    )))
-                }
-            },
-            KIND_DATE => match rest.first() {
-                Some(&l @ (0 | 4 | 7 | 11)) => 1 + l as usize,
-                Some(l) => return Err(Error::protocol(format!("binary date of length {l}"))),
-                None => 1,
-            },
-            KIND_TIME => match rest.first() {
-                Some(&l @ (0 | 8 | 12)) => 1 + l as usize,
-                Some(l) => return Err(Error::protocol(format!("binary time of length {l}"))),
-                None => 1,
-            },
+                1 + width + n as usize
+            }
+            (KIND_LENENC, b) => {
+                return Err(Error::protocol(format!(
+                    "invalid length-encoded integer prefix 0x{b:02x}"
+                )))
+            }
+            (KIND_DATE, 0 | 4 | 7 | 11) | (KIND_TIME, 0 | 8 | 12) => 1 + first as usize,
+            (KIND_DATE, l) => return Err(Error::protocol(format!("binary date of length {l}"))),
+            (KIND_TIME, l) => return Err(Error::protocol(format!("binary time of length {l}"))),
             _ => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
         };
-        pos = pos.saturating_add(len);
-        if pos > payload.len() {
+        pos += len;
+        if pos > end {
             return Err(truncated(&columns[i]));
         }
     }
-    if pos != payload.len() {
-        return Err(Error::protocol(format!(
+    match pos.cmp(&end) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(Error::protocol(format!(
             "{} trailing bytes after the last value of a binary row",
-            payload.len() - pos
-        )));
+            end - pos
+        ))),
+        // Only fixed-width values can overrun here: name the column they end in.
+        std::cmp::Ordering::Greater => Err(overrun(payload, columns, bitmap)),
     }
-    Ok(())
+}
+
+/// The error for a row whose fixed-width values run past its end: walks it again to name the
+/// column (only on this error path).
+#[cold]
+fn overrun(payload: &[u8], columns: &[Column], bitmap: &[u8]) -> Error {
+    let values = BinaryValues {
+        payload,
+        pos: 1 + bitmap.len(),
+        nulls: small_bitmap(bitmap),
+        bitmap,
+        columns,
+        index: 0,
+    };
+    // The values decoded before the one that does not fit.
+    let ok = values.count();
+    truncated(&columns[ok.min(columns.len().saturating_sub(1))])
 }
 
 /// A NULL bitmap of at most 8 bytes as an integer (bit `i + 2` for column `i`); 0 for longer
