@@ -13,8 +13,9 @@ Writes report.md (medians and ratios) and results.json next to this script, and 
 two contestants disagree on a workload's checksum.
 
 --syscalls runs ping and point once per contestant under `strace -f -c` and reports syscalls per
-query. --callgrind W runs workload W of ours-blocking and connector-c under callgrind (a
-repeatable instruction count, client side) and prints the instructions per operation.
+query. --callgrind W1,W2 runs those workloads of every contestant under callgrind (a repeatable
+instruction count of the client process) and reports instructions per operation.
+--reps 0 with --callgrind or --syscalls runs only those.
 """
 import argparse
 import json
@@ -109,6 +110,7 @@ def per_op_us(r):
 def report(results, reps):
     lines = []
     workloads = [w for w in WORKLOADS if any(k[0] == w for k in results)]
+    medians = {}
     for w in workloads:
         rows = {c: results[(w, c)] for c in CONTESTANTS if (w, c) in results}
         if w == "idle":
@@ -119,22 +121,42 @@ def report(results, reps):
                 lines.append(f"| {c} | {statistics.median(r['extra'] for r in rs):.1f} |")
             continue
         ops = rows[next(iter(rows))][0]["ops"]
-        lines.append(f"\n### {w}: {ops} {'rows' if w.startswith('big') or w == 'insert_batch' else 'queries'}\n")
-        lines.append("| contestant | wall s | client CPU s (user+sys) | CPU µs/op | ops/s | peak RSS MiB "
-                     "| CPU vs ours-blocking | wall vs ours-blocking |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        unit = "rows" if w.startswith("big") or w == "insert_batch" else "queries"
+        lines.append(f"\n### {w}: {ops} {unit}\n")
+        lines.append("| contestant | wall s | ops/s | client CPU s (user+sys) | CPU µs/op | user µs/op "
+                     "| sys µs/op | peak RSS MiB | CPU vs ours-blocking |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         med = {}
         for c, rs in rows.items():
             wall = statistics.median(r["wall_s"] for r in rs)
             cpu = statistics.median(r["user_s"] + r["sys_s"] for r in rs)
+            user = statistics.median(r["user_s"] for r in rs)
+            sys_ = statistics.median(r["sys_s"] for r in rs)
             rss = statistics.median(r["maxrss_kb"] for r in rs) / 1024
-            med[c] = (wall, cpu, rss)
+            med[c] = (wall, cpu, rss, user, sys_)
+        medians[w] = med
         base = med.get("ours-blocking")
-        for c, (wall, cpu, rss) in med.items():
+        for c, (wall, cpu, rss, user, sys_) in med.items():
             ratio_cpu = f"{cpu / base[1]:.2f}x" if base else "-"
-            ratio_wall = f"{wall / base[0]:.2f}x" if base else "-"
-            lines.append(f"| {c} | {wall:.3f} | {cpu:.3f} | {cpu / ops * 1e6:.2f} | {ops / wall:,.0f} "
-                         f"| {rss:.1f} | {ratio_cpu} | {ratio_wall} |")
+            lines.append(f"| {c} | {wall:.3f} | {ops / wall:,.0f} | {cpu:.3f} | {cpu / ops * 1e6:.2f} "
+                         f"| {user / ops * 1e6:.2f} | {sys_ / ops * 1e6:.2f} | {rss:.1f} | {ratio_cpu} |")
+    # Ours against each peer: client CPU ratio (wall ratio); below 1 means ours is cheaper.
+    peers = [p for p in PEERS if any(p in m for m in medians.values())]
+    if peers and medians:
+        lines.append("\n### Ratios: ours / peer, client CPU (wall), medians; below 1.00 favours ours\n")
+        lines.append("| workload | ours | " + " | ".join(peers) + " |")
+        lines.append("|---|---|" + "---:|" * len(peers))
+        for w, med in medians.items():
+            for o in OURS:
+                if o not in med:
+                    continue
+                cells = []
+                for p in peers:
+                    if p in med:
+                        cells.append(f"{med[o][1] / med[p][1]:.2f} ({med[o][0] / med[p][0]:.2f})")
+                    else:
+                        cells.append("-")
+                lines.append(f"| {w} | {o} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -153,17 +175,25 @@ def syscalls(url):
     return "\n".join(lines)
 
 
-def callgrind(url, workload):
-    lines = [f"\n### callgrind instructions per op, `{workload}` (client only, whole process)\n",
-             "| contestant | instructions/op |", "|---|---:|"]
-    for c in ["ours-blocking", "connector-c"]:
-        with tempfile.TemporaryDirectory() as d:
-            out = os.path.join(d, "cg.out")
-            r = run_one(workload, c, url, prefix=["valgrind", "--tool=callgrind",
-                                                  f"--callgrind-out-file={out}"])
-            total = [l for l in open(out).read().splitlines() if l.startswith("summary:") or l.startswith("totals:")]
-            n = int(total[-1].split()[1])
-            lines.append(f"| {c} | {n / r['ops']:,.0f} |")
+def callgrind(url, workloads, contestants):
+    lines = [f"\n### callgrind: client instructions per op (whole process, incl. connect)\n",
+             "| workload | " + " | ".join(contestants) + " |",
+             "|---|" + "---:|" * len(contestants)]
+    for w in workloads:
+        cells = []
+        for c in contestants:
+            if not runs(w, c):
+                cells.append("-")
+                continue
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "cg.out")
+                r = run_one(w, c, url, prefix=["valgrind", "--tool=callgrind",
+                                               f"--callgrind-out-file={out}"])
+                total = [l for l in open(out).read().splitlines()
+                         if l.startswith("summary:") or l.startswith("totals:")]
+                cells.append(f"{int(total[-1].split()[1]) / r['ops']:,.0f}")
+            print(f"callgrind {w} {c}: {cells[-1]}", file=sys.stderr)
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -173,7 +203,8 @@ def main():
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--contestants", default=",".join(CONTESTANTS))
     ap.add_argument("--syscalls", action="store_true")
-    ap.add_argument("--callgrind", metavar="WORKLOAD")
+    ap.add_argument("--callgrind", metavar="WORKLOADS",
+                    help="comma-separated workloads to count instructions of (all contestants)")
     a = ap.parse_args()
     url = setup()
     workloads = a.workloads.split(",")
@@ -198,11 +229,12 @@ def main():
             f"{a.reps} repetitions, medians. Generated by `python3 benches/e2e/run.py "
             f"{' '.join(sys.argv[1:])}`.", ""]
     text += [f"- {k}: {val}" for k, val in v.items()]
-    text.append(report(results, a.reps))
+    if results:
+        text.append(report(results, a.reps))
     if a.syscalls:
         text.append(syscalls(url))
     if a.callgrind:
-        text.append(callgrind(url, a.callgrind))
+        text.append(callgrind(url, a.callgrind.split(","), contestants))
     out = "\n".join(text) + "\n"
     with open(os.path.join(HERE, "report.md"), "w") as f:
         f.write(out)
