@@ -410,7 +410,9 @@ impl Conn {
         loop {
             // advance() may queue output (handshake replies), so flush after it.
             let ready = self.proto.advance()?;
-            self.flush()?;
+            if self.proto.wants_write() {
+                self.flush()?;
+            }
             if ready {
                 return Ok(());
             }

@@ -63,7 +63,7 @@ impl<'c> QueryResult<'c> {
             return Ok(None);
         }
         self.conn.wait_event()?;
-        if let Some(Event::Row { .. }) = self.conn.proto.event() {
+        if self.conn.proto.has_row() {
             // Borrowed afresh so the borrow is returned unconditionally (see wait_event).
             return match self.conn.proto.event() {
                 Some(Event::Row { row, .. }) => Ok(Some(row)),

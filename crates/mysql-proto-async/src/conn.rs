@@ -525,8 +525,10 @@ impl<R: Runtime> Conn<R> {
         }
         loop {
             let ready = self.proto.advance()?;
-            if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
-                return Poll::Ready(Err(e));
+            if self.proto.wants_write() {
+                if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                    return Poll::Ready(Err(e));
+                }
             }
             if ready || (until_idle && self.proto.in_flight() == 0) {
                 return Poll::Ready(Ok(()));

@@ -63,7 +63,7 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
             return Ok(None);
         }
         self.conn.wait_event().await?;
-        if let Some(Event::Row { .. }) = self.conn.proto.event() {
+        if self.conn.proto.has_row() {
             // Borrowed afresh so the borrow is returned unconditionally.
             return match self.conn.proto.event() {
                 Some(Event::Row { row, .. }) => Ok(Some(row)),

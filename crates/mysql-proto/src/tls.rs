@@ -131,6 +131,11 @@ impl TlsSession {
         Ok((taken, &self.raw_out[self.raw_out_pos..]))
     }
 
+    /// Whether records wait to be sent (encrypted, or that rustls wants to write).
+    pub(crate) fn wants_write(&self) -> bool {
+        self.raw_out_pos < self.raw_out.len() || self.conn.wants_write()
+    }
+
     /// Drops `n` sent bytes.
     pub(crate) fn consume_send(&mut self, n: usize) {
         self.raw_out_pos = (self.raw_out_pos + n).min(self.raw_out.len());

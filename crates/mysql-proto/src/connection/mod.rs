@@ -383,6 +383,25 @@ impl Connection {
         })
     }
 
+    /// Whether the ready event is a [`Event::Row`]: a cheap test before borrowing it with
+    /// [`event`](Self::event) (adapters returning the row or going on with other events).
+    #[inline]
+    pub fn has_row(&self) -> bool {
+        matches!(self.current, Some(Current::Response(Produced::Row(..), _)))
+    }
+
+    /// Whether [`pending_send`](Self::pending_send) may have bytes to write: commands queued
+    /// and not yet written, or TLS records (handshake, alerts) to send. When `false`, a write
+    /// attempt can be skipped.
+    #[inline]
+    pub fn wants_write(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if self.tls.as_ref().is_some_and(|t| t.wants_write()) {
+            return true;
+        }
+        self.tx_pos < self.tx.len()
+    }
+
     /// [`advance`](Self::advance) and [`event`](Self::event) in one call: `Ok(None)` means
     /// "feed me bytes".
     pub fn poll_event(&mut self) -> Result<Option<Event<'_>>> {

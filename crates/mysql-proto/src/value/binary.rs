@@ -138,9 +138,11 @@ fn small_bitmap(bitmap: &[u8]) -> u64 {
     if bitmap.len() > 8 {
         return 0;
     }
-    let mut b = [0u8; 8];
-    b[..bitmap.len()].copy_from_slice(bitmap);
-    u64::from_le_bytes(b)
+    // A loop, not copy_from_slice: a variable-length copy would call memcpy for 1-2 bytes.
+    bitmap
+        .iter()
+        .enumerate()
+        .fold(0u64, |acc, (k, &b)| acc | (b as u64) << (8 * k))
 }
 
 /// Whether column `i` is NULL: from `nulls` (see [`small_bitmap`]) when the bitmap fits in it.
