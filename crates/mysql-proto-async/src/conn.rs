@@ -435,6 +435,14 @@ impl<R: Runtime> Conn<R> {
     /// Waits until the core has an event. When the query timer fires first, kills the running
     /// statement, skips its late result and fails with [`ErrorKind::Timeout`].
     pub(crate) async fn wait_event(&mut self) -> Result<()> {
+        // Fast path: the next event is already in the receive buffer (rows of a streaming
+        // result): no IO, no timer, no poll machinery.
+        if self.broken.is_none() && self.proto.advance()? {
+            if self.proto.wants_write() {
+                poll_fn(|cx| self.poll_flush(cx)).await?;
+            }
+            return Ok(());
+        }
         let r = poll_fn(|cx| {
             if let Some(t) = self.timer.as_mut() {
                 if t.as_mut().poll(cx).is_ready() {
