@@ -378,13 +378,8 @@ impl<R: Runtime> Conn<R> {
         if let Some(e) = &self.broken {
             return Err(e.clone());
         }
-        let abandoned: Vec<CommandId> = self
-            .proto
-            .in_flight_ids()
-            .filter(|id| !self.pending_checks.contains(id))
-            .collect();
-        for id in abandoned {
-            self.proto.discard(id);
+        if self.proto.in_flight() > 0 {
+            self.proto.discard_all_except(&self.pending_checks);
         }
         Ok(())
     }

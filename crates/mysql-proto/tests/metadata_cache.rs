@@ -148,3 +148,34 @@ fn text_queries_carry_the_flag_too() {
     // (rows left out: a text row needs the text encoding; the columns are the point here)
     assert_eq!(events(&mut conn, &s).unwrap(), ["columns a,b", "end"]);
 }
+
+#[test]
+fn a_repeated_query_reuses_its_column_definitions_and_a_changed_one_does_not() {
+    // (Without metadata caching: text results always carry their definitions.)
+    let mut conn = mysql_proto::testing::handshake_done();
+    let mut columns_of = |conn: &mut Connection, names: &[&str]| {
+        conn.query("SELECT ...").unwrap();
+        let mut s = script();
+        s.result_set(names, &[vec![Some(&b"1"[..]); names.len()]]);
+        feed(conn, s.bytes());
+        let mut got = None;
+        while let Some(ev) = conn.poll_event().unwrap() {
+            if let Event::ResultSetStart { columns, .. } = ev {
+                got = Some(columns.clone());
+            }
+        }
+        got.unwrap()
+    };
+    let a = columns_of(&mut conn, &["x", "y", "z"]);
+    let b = columns_of(&mut conn, &["x", "y", "z"]);
+    // The same definitions, byte for byte: the very same shared columns, nothing parsed.
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    // One differs (the second): a new set, right in every column.
+    let c = columns_of(&mut conn, &["x", "q", "z"]);
+    assert!(!std::sync::Arc::ptr_eq(&b, &c));
+    let names: Vec<String> = c.iter().map(|c| c.name().to_string()).collect();
+    assert_eq!(names, ["x", "q", "z"]);
+    // A different count: new set.
+    let d = columns_of(&mut conn, &["x", "q"]);
+    assert_eq!(d.len(), 2);
+}

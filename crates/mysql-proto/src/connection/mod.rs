@@ -445,10 +445,12 @@ impl Connection {
                 params.len()
             )));
         }
-        let mut long = vec![false; params.len()];
+        // Which parameters go as long data; empty (no allocation) when none does.
+        let mut long = Vec::new();
         for (i, p) in params.iter().enumerate() {
             if let Value::Bytes(b) = p {
                 if b.len() >= LONG_DATA_CHUNK {
+                    long.resize(params.len(), false);
                     long[i] = true;
                     for chunk in b.chunks(LONG_DATA_CHUNK) {
                         let start = framing::begin_packet(&mut self.tx);
@@ -644,10 +646,18 @@ impl Connection {
     /// [`discard`](Self::discard) for every command in flight: used by adapters that run one
     /// operation at a time, so that whatever an abandoned operation left owing is skipped.
     pub fn discard_all(&mut self) {
+        self.discard_all_except(&[]);
+    }
+
+    /// [`discard`](Self::discard) for every command in flight but those in `keep` (commands an
+    /// adapter sent ahead and still reads, e.g. a pipelined `START TRANSACTION`).
+    pub fn discard_all_except(&mut self, keep: &[CommandId]) {
         for c in self.responses.queue.iter_mut() {
-            c.discard = true;
+            if !keep.contains(&c.id) {
+                c.discard = true;
+            }
         }
-        if matches!(self.current, Some(Current::Response(..))) {
+        if matches!(&self.current, Some(Current::Response(p, _)) if !keep.contains(&p.id())) {
             self.release_current();
         }
     }

@@ -14,6 +14,7 @@
 //! | `Start` | ERR (0xFF) | `ServerError` | done |
 //! | `Start` | LOCAL INFILE (0xFB), query only | none: the request is declined with an empty packet | `Start` |
 //! | `Start` | column count (query, execute) | none | `Columns(n)` |
+//! | `Start` | column count with "metadata follows" 0 (execute, `MARIADB_CLIENT_CACHE_METADATA`) | `ResultSetStart` with the statement's cached columns | `Rows` (`ColumnsEof` without `DEPRECATE_EOF`) |
 //! | `Start` | PREPARE_OK (prepare) | `Prepared` if no parameters and no columns | `Params(n)` / `Columns(n)` |
 //! | `Params(n)` | parameter definition | none | `Params(n-1)`, then `ParamsEof` / the columns / `Prepared` |
 //! | `ParamsEof` | EOF | none, or `Prepared` when there are no columns | `Columns(n)` / done |
@@ -25,6 +26,12 @@
 //!
 //! For a prepare, the end of the column definitions produces `Prepared` instead of
 //! `ResultSetStart` and ends the command.
+//!
+//! With MariaDB's `MARIADB_CLIENT_CACHE_METADATA` (10.6+), every column count packet carries a
+//! "metadata follows" byte, and the server leaves out the column definitions of an execute whose
+//! result columns are those it sent last for that statement (at prepare or with an earlier
+//! execute). The machine keeps, per statement id, the columns last received, and uses them then;
+//! a skip for a statement it has no columns for is a protocol error.
 //!
 //! Any other packet, an empty packet, or a malformed one is a protocol error, which is fatal for
 //! the connection and every queued command. A command marked *discarded* runs through the same
@@ -40,7 +47,7 @@ use crate::constants::{
 use crate::error::{Error, Result, ServerError};
 use crate::packets::text_row::check_text_row;
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
-use crate::value::binary::{check_binary_row_layout, layout};
+use crate::value::binary::{check_binary_row_layout, layout_into};
 use crate::value::{Columns, RowFormat};
 
 use super::event::CommandId;
@@ -120,6 +127,11 @@ pub(crate) struct Responses {
     pub(crate) columns: Option<Columns>,
     /// The value layout of `columns` for checking binary rows (see `binary::layout`).
     pub(crate) layout: Vec<u8>,
+    /// While column definitions arrive: the index of the next one, and whether all so far are
+    /// byte for byte those of `columns` (the same query again), which are then reused as they
+    /// are, with no parsing or allocation.
+    pub(crate) column_index: usize,
+    pub(crate) reusing: bool,
     pub(crate) building: Vec<Column>,
     pub(crate) params: Vec<Column>,
     pub(crate) prepare_ok: Option<PrepareOk>,
@@ -222,11 +234,17 @@ impl Responses {
                         return Ok((!discard).then_some(Produced::ResultSetStart(id)));
                     }
                     head.state = Response::ColumnsEof;
+                    self.reusing = false;
                     self.building = cached.to_vec();
                     return Ok(None);
                 }
                 head.state = Response::Columns { remaining: n };
-                self.building = Vec::with_capacity(n as usize);
+                self.column_index = 0;
+                self.reusing = self.columns.as_ref().is_some_and(|c| c.len() as u64 == n);
+                self.building = Vec::new();
+                if !self.reusing {
+                    self.building.reserve(n as usize);
+                }
                 return Ok(None);
             }
             (Response::Start, b) => {
@@ -261,7 +279,24 @@ impl Responses {
                 return Ok(self.finish_prepare(id, discard));
             }
             (Response::Columns { remaining }, _) => {
-                self.building.push(Column::parse(p, ext)?);
+                let i = self.column_index;
+                self.column_index += 1;
+                let same = self.reusing
+                    && self
+                        .columns
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .is_some_and(|c| c.raw() == p);
+                if !same {
+                    if self.reusing {
+                        // The first difference: the earlier definitions were the same.
+                        self.reusing = false;
+                        if let Some(previous) = &self.columns {
+                            self.building.extend(previous[..i].iter().cloned());
+                        }
+                    }
+                    self.building.push(Column::parse(p, ext)?);
+                }
                 if remaining > 1 {
                     head.state = Response::Columns {
                         remaining: remaining - 1,
@@ -315,7 +350,11 @@ impl Responses {
     /// Ends the column definitions of a result set: they become the current columns, and for
     /// the first result set of an execute, the statement's cached metadata.
     fn set_columns(&mut self) {
-        let columns: Columns = Arc::from(std::mem::take(&mut self.building));
+        let columns: Columns = match (&self.columns, self.reusing) {
+            (Some(same), true) => same.clone(),
+            _ => Arc::from(std::mem::take(&mut self.building)),
+        };
+        self.reusing = false;
         let cache_metadata = self.cache_metadata();
         if let Some(head) = self.queue.front_mut() {
             if let (Some(statement), false) = (head.statement, head.had_result_set) {
@@ -345,7 +384,7 @@ impl Responses {
     }
 
     fn use_columns(&mut self, columns: Columns) {
-        self.layout = layout(&columns);
+        layout_into(&columns, &mut self.layout);
         self.columns = Some(columns);
     }
 

@@ -85,6 +85,11 @@ impl Column {
         })
     }
 
+    /// The column definition payload this column was parsed from.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
     /// Builds a column (used by the test server and by tests).
     pub fn new(name: &str, column_type: ColumnType, character_set: u16, flags: u16) -> Column {
         let mut payload = Vec::new();

@@ -28,20 +28,25 @@ const KIND_NULL: u8 = 0x13;
 /// How each column's values are encoded in binary rows, one byte per column: computed once per
 /// result set so that checking a row does not look at the column definitions.
 pub fn layout(columns: &[Column]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(columns.len());
+    layout_into(columns, &mut out);
+    out
+}
+
+/// [`layout`] into `out` (cleared first), reusing its allocation.
+pub fn layout_into(columns: &[Column], out: &mut Vec<u8>) {
     use ColumnType::*;
-    columns
-        .iter()
-        .map(|c| match c.column_type {
-            Tiny => 1,
-            Short | Year => 2,
-            Long | Int24 | Float => 4,
-            LongLong | Double => 8,
-            Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => KIND_DATE,
-            Time | Time2 => KIND_TIME,
-            Null => KIND_NULL,
-            _ => KIND_LENENC,
-        })
-        .collect()
+    out.clear();
+    out.extend(columns.iter().map(|c| match c.column_type {
+        Tiny => 1,
+        Short | Year => 2,
+        Long | Int24 | Float => 4,
+        LongLong | Double => 8,
+        Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => KIND_DATE,
+        Time | Time2 => KIND_TIME,
+        Null => KIND_NULL,
+        _ => KIND_LENENC,
+    }));
 }
 
 /// [`check_binary_row`] with the [`layout`] of `columns` computed beforehand.
