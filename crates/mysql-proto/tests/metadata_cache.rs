@@ -153,7 +153,7 @@ fn text_queries_carry_the_flag_too() {
 fn a_repeated_query_reuses_its_column_definitions_and_a_changed_one_does_not() {
     // (Without metadata caching: text results always carry their definitions.)
     let mut conn = mysql_proto::testing::handshake_done();
-    let mut columns_of = |conn: &mut Connection, names: &[&str]| {
+    let columns_of = |conn: &mut Connection, names: &[&str]| {
         conn.query("SELECT ...").unwrap();
         let mut s = script();
         s.result_set(names, &[vec![Some(&b"1"[..]); names.len()]]);
