@@ -90,7 +90,7 @@ where
     pub fn queue_next(&mut self, conn: &mut Connection) -> Result<Option<CommandId>> {
         if !self.bulk {
             return match self.params.next() {
-                Some(p) => conn.execute(&self.statement, &p.to_values()).map(Some),
+                Some(p) => conn.execute(&self.statement, &p.into_values()).map(Some),
                 None => Ok(None),
             };
         }
@@ -98,7 +98,7 @@ where
             self.rows.clear();
             self.pos = 0;
             let next = self.params.by_ref().take(BULK_ROWS);
-            self.rows.extend(next.map(|p| p.to_values()));
+            self.rows.extend(next.map(Params::into_values));
             if self.rows.is_empty() {
                 return Ok(None);
             }

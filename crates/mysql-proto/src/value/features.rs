@@ -338,13 +338,74 @@ mod rust_decimal_impl {
 
     impl ToValue for rust_decimal::Decimal {
         fn to_value(&self) -> Value {
-            Value::Bytes(self.to_string().into_bytes())
+            Value::Bytes(decimal_text(self))
         }
+    }
+
+    /// The text of `d` as `Display` writes it (`-12.30`, `0.05`, `7`), without the formatting
+    /// machinery: digits of the mantissa with the point placed by the scale.
+    fn decimal_text(d: &rust_decimal::Decimal) -> Vec<u8> {
+        let scale = d.scale() as usize;
+        let mantissa = d.mantissa();
+        let mut digits = [0u8; 40];
+        let mut n = mantissa.unsigned_abs();
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // At least one digit before the point.
+        while len <= scale {
+            digits[len] = b'0';
+            len += 1;
+        }
+        let mut out = Vec::with_capacity(len + 2);
+        if d.is_sign_negative() && mantissa != 0 {
+            out.push(b'-');
+        }
+        for i in (0..len).rev() {
+            out.push(digits[i]);
+            if i == scale && scale > 0 {
+                out.push(b'.');
+            }
+        }
+        out
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn parameter_text_is_the_display_text() {
+            let mut x = 0x2545f4914f6cdd1du64;
+            let mut cases = vec![
+                rust_decimal::Decimal::ZERO,
+                rust_decimal::Decimal::MAX,
+                rust_decimal::Decimal::MIN,
+                rust_decimal::Decimal::new(-5, 3),
+                rust_decimal::Decimal::new(0, 4),
+                rust_decimal::Decimal::new(-0, 2),
+            ];
+            for _ in 0..20_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let m = (x as i64) >> (x % 60);
+                cases.push(rust_decimal::Decimal::new(m, (x >> 58) as u32 % 20));
+            }
+            for d in cases {
+                assert_eq!(
+                    String::from_utf8(decimal_text(&d)).unwrap(),
+                    d.to_string(),
+                    "{d:?}"
+                );
+            }
+        }
 
         #[test]
         fn fast_path_agrees_with_the_general_parser() {

@@ -108,6 +108,15 @@ impl<T: ToValue + ?Sized> ToValue for &T {
 pub trait Params {
     /// The values, in parameter order.
     fn to_values(&self) -> Vec<Value>;
+
+    /// The values, consuming `self`: no copy for a `Vec<Value>` (used where the parameters are
+    /// owned, as the sets of a batch).
+    fn into_values(self) -> Vec<Value>
+    where
+        Self: Sized,
+    {
+        self.to_values()
+    }
 }
 
 impl Params for () {
@@ -123,6 +132,10 @@ impl Params for [Value] {
 impl Params for Vec<Value> {
     fn to_values(&self) -> Vec<Value> {
         self.clone()
+    }
+
+    fn into_values(self) -> Vec<Value> {
+        self
     }
 }
 impl<const N: usize> Params for [Value; N] {
