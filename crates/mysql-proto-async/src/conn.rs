@@ -216,7 +216,7 @@ impl<R: Runtime> Conn<R> {
     /// error when it must be all or nothing.
     ///
     /// ```no_run
-    /// # async fn f(conn: &mut mysql_proto_async::Conn<mysql_tokio::Tokio>) -> mysql_proto::Result<()> {
+    /// # async fn f<R: mysql_proto_async::Runtime>(conn: &mut mysql_proto_async::Conn<R>) -> mysql_proto::Result<()> {
     /// let rows = (0..10_000).map(|i| (i, format!("name {i}")));
     /// let n = conn.exec_batch("INSERT INTO t (id, name) VALUES (?, ?)", rows).await?;
     /// assert_eq!(n, 10_000);
