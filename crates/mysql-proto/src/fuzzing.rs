@@ -248,7 +248,12 @@ pub fn session(data: &[u8]) {
 /// following bytes as server input, after a scripted login.
 pub fn operations(data: &[u8]) {
     let mut s = ServerScript::new();
-    s.greeting(&mariadb_greeting());
+    let mut greeting = mariadb_greeting();
+    if data.first().is_some_and(|b| b & 0x80 != 0) {
+        // Result metadata caching: column counts carry a flag, executes may skip definitions.
+        greeting.mariadb_capabilities |= crate::constants::MARIADB_CLIENT_CACHE_METADATA;
+    }
+    s.greeting(&greeting);
     s.set_seq(2);
     s.ok(0, 0);
     let opts = Opts::builder()
@@ -263,7 +268,8 @@ pub fn operations(data: &[u8]) {
     while i + 1 < data.len() {
         let (op, arg) = (data[i], data[i + 1] as usize);
         i += 2;
-        let _ = match op % 8 {
+        let statement = crate::testing::prepared_statement(1, 1);
+        let _ = match op % 11 {
             0 => conn.query("SELECT 1").map(drop),
             1 => conn.ping().map(drop),
             2 => conn.prepare("SELECT ?").map(drop),
@@ -279,6 +285,14 @@ pub fn operations(data: &[u8]) {
                 let n = conn.pending_send().len();
                 conn.consume_send(n.min(arg * 16));
                 Ok(())
+            }
+            6 => conn
+                .execute(&statement, &[crate::Value::Int(arg as i64)])
+                .map(drop),
+            7 => conn.close_statement(1),
+            8 => {
+                let rows = vec![vec![crate::Value::Int(arg as i64)]; arg % 5 + 1];
+                conn.bulk_execute(&statement, &rows).map(drop)
             }
             _ => {
                 let end = (i + arg).min(data.len());
