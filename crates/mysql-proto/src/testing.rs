@@ -131,22 +131,43 @@ impl ServerScript {
     /// Appends a text result set whose end packet carries `status` (add
     /// `SERVER_MORE_RESULTS_EXISTS` to announce another result).
     pub fn result_set_with(&mut self, names: &[&str], rows: &[Vec<Option<&[u8]>>], status: u16) {
+        let rows = rows.iter().map(|row| {
+            let mut p = Vec::new();
+            encode_text_row(row.iter().copied(), &mut p);
+            p
+        });
+        self.result_set_packets(names, None, rows, status);
+    }
+
+    /// The packets of a result set: column count (with MariaDB's "metadata follows" byte when
+    /// `metadata` is given), definitions unless `Some(false)`, the EOF after them without
+    /// `CLIENT_DEPRECATE_EOF`, the row payloads, and the end packet carrying `status`.
+    fn result_set_packets(
+        &mut self,
+        names: &[&str],
+        metadata: Option<bool>,
+        rows: impl Iterator<Item = Vec<u8>>,
+        status: u16,
+    ) {
         let mut p = Vec::new();
         crate::codec::Writer::new(&mut p).lenenc_int(names.len() as u64);
+        if let Some(follows) = metadata {
+            p.push(follows as u8);
+        }
         self.packet(&p);
-        for name in names {
-            p.clear();
-            column_spec(name).encode(&mut p);
-            self.packet(&p);
+        if metadata != Some(false) {
+            for name in names {
+                p.clear();
+                column_spec(name).encode(&mut p);
+                self.packet(&p);
+            }
         }
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
         if !deprecate_eof {
             self.eof(status & !StatusFlags::SERVER_MORE_RESULTS_EXISTS);
         }
         for row in rows {
-            p.clear();
-            encode_text_row(row.iter().copied(), &mut p);
-            self.packet(&p);
+            self.packet(&row);
         }
         if deprecate_eof {
             p.clear();
@@ -203,39 +224,16 @@ impl ServerScript {
         rows: &[Vec<Option<&str>>],
         metadata: Option<bool>,
     ) {
-        let mut p = Vec::new();
-        crate::codec::Writer::new(&mut p).lenenc_int(names.len() as u64);
-        if let Some(follows) = metadata {
-            p.push(follows as u8);
-        }
-        self.packet(&p);
-        if metadata != Some(false) {
-            for name in names {
-                p.clear();
-                column_spec(name).encode(&mut p);
-                self.packet(&p);
-            }
-        }
-        let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
-        if !deprecate_eof {
-            self.eof(0);
-        }
-        for row in rows {
-            p.clear();
+        let rows = rows.iter().map(|row| {
             let values: Vec<crate::Value> = row
                 .iter()
                 .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
                 .collect();
+            let mut p = Vec::new();
             crate::value::binary::encode_binary_row(&values, &mut p);
-            self.packet(&p);
-        }
-        if deprecate_eof {
-            p.clear();
-            OkPacket::default().encode(0xfe, self.capabilities, &mut p);
-            self.packet(&p);
-        } else {
-            self.eof(0);
-        }
+            p
+        });
+        self.result_set_packets(names, metadata, rows, 0);
     }
 
     /// Appends an EOF packet.
