@@ -15,12 +15,14 @@ two contestants disagree on a workload's checksum.
 --syscalls runs ping and point once per contestant under `strace -f -c` and reports syscalls per
 query. --callgrind W1,W2 runs those workloads of every contestant under callgrind (a repeatable
 instruction count of the client process) and reports instructions per operation.
---reps 0 with --callgrind or --syscalls runs only those.
+--reps 0 with --callgrind or --syscalls runs only those. Needs libmariadb-dev (installed with
+apt-get when missing), valgrind for --callgrind, strace for --syscalls.
 """
 import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,6 +75,13 @@ def setup():
         print("loading fixtures.sql ...", file=sys.stderr)
         with open(os.path.join(HERE, "fixtures.sql")) as f:
             subprocess.run(client, stdin=f, check=True, capture_output=True)
+    if shutil.which("mariadb_config") is None:
+        # Connector/C's headers and library (the C contestant), like the test server's packages.
+        print("installing libmariadb-dev ...", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-q", "libmariadb-dev"], check=False,
+                       capture_output=True)
+        if shutil.which("mariadb_config") is None:
+            raise SystemExit("needs MariaDB Connector/C: apt-get install -y libmariadb-dev")
     print("building contestants ...", file=sys.stderr)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HERE, check=True)
     cflags = sh(["mariadb_config", "--cflags", "--libs"]).split()
