@@ -3,7 +3,7 @@
 //! [`check_text_row`] validates a row once when it arrives, so that reading its fields later
 //! can never fail on structure; [`TextFields`] walks the fields.
 
-use crate::codec::{Reader, Writer};
+use crate::codec::Writer;
 use crate::error::{Error, Result};
 
 /// The NULL marker of the text protocol.
@@ -12,45 +12,88 @@ pub const NULL_MARKER: u8 = 0xfb;
 /// Checks that `payload` holds exactly `columns` fields, each NULL or a length-encoded string
 /// that fits in the payload. Fails with a protocol error otherwise.
 pub fn check_text_row(payload: &[u8], columns: usize) -> Result<()> {
-    let mut r = Reader::new(payload);
+    let mut pos = 0;
     for i in 0..columns {
-        if r.peek() == Some(NULL_MARKER) {
-            r.u8()?;
-        } else {
-            r.lenenc_bytes()
-                .map_err(|e| Error::protocol(format!("text row, field {i}: {}", e.message())))?;
+        match field_at(payload, pos) {
+            Ok((_, next)) => pos = next,
+            Err(why) => return Err(Error::protocol(format!("text row, field {i}: {why}"))),
         }
     }
-    r.finish("the last field of a text row")
+    if pos != payload.len() {
+        return Err(Error::protocol(format!(
+            "{} trailing bytes after the last field of a text row",
+            payload.len() - pos
+        )));
+    }
+    Ok(())
 }
+
+/// The field starting at `pos`: its value range (`None` for NULL) and where the next field
+/// starts; or why it is malformed.
+#[inline]
+fn field_at(p: &[u8], pos: usize) -> std::result::Result<(Option<(usize, usize)>, usize), String> {
+    let Some(&first) = p.get(pos) else {
+        return Err("the row ends before this field".into());
+    };
+    let (len, head) = match first {
+        0..=0xfa => (first as u64, 1),
+        NULL_MARKER_BYTE => return Ok((None, pos + 1)),
+        0xfc..=0xfe => {
+            let width = match first {
+                0xfc => 2,
+                0xfd => 3,
+                _ => 8,
+            };
+            let Some(b) = p.get(pos + 1..pos + 1 + width) else {
+                return Err("length-encoded length cut short".into());
+            };
+            let mut a = [0u8; 8];
+            a[..width].copy_from_slice(b);
+            (u64::from_le_bytes(a), 1 + width)
+        }
+        b => return Err(format!("invalid length-encoded integer prefix 0x{b:02x}")),
+    };
+    let start = pos + head;
+    let left = (p.len() - start) as u64;
+    if len > left {
+        return Err(format!(
+            "length-encoded string of {len} bytes but only {left} left in the packet"
+        ));
+    }
+    let end = start + len as usize;
+    Ok((Some((start, end)), end))
+}
+
+/// [`NULL_MARKER`] as a pattern.
+const NULL_MARKER_BYTE: u8 = NULL_MARKER;
 
 /// An iterator over the fields of a row checked by [`check_text_row`]: `None` for NULL.
 #[derive(Debug, Clone)]
 pub struct TextFields<'a> {
-    reader: Reader<'a>,
+    payload: &'a [u8],
+    pos: usize,
 }
 
 impl<'a> TextFields<'a> {
     /// Walks the fields of `payload`, which must have passed [`check_text_row`].
     pub fn new(payload: &'a [u8]) -> Self {
-        TextFields {
-            reader: Reader::new(payload),
-        }
+        TextFields { payload, pos: 0 }
     }
 }
 
 impl<'a> Iterator for TextFields<'a> {
     type Item = Option<&'a [u8]>;
 
+    /// The next field; `None` at the end of the row (or at a malformed field, which a checked
+    /// row does not have).
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        match self.reader.peek()? {
-            NULL_MARKER => {
-                self.reader.u8().ok()?;
-                Some(None)
-            }
-            _ => self.reader.lenenc_bytes().ok().map(Some),
+        if self.pos >= self.payload.len() {
+            return None;
         }
+        let (range, next) = field_at(self.payload, self.pos).ok()?;
+        self.pos = next;
+        Some(range.map(|(start, end)| &self.payload[start..end]))
     }
 }
 
