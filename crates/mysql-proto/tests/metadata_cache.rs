@@ -123,6 +123,13 @@ fn a_statement_closed_while_its_execute_is_in_flight_still_resolves() {
         events(&mut conn, &s).unwrap(),
         ["columns a,b", "row (\"v\", None)", "end"]
     );
+    // Once that execute is answered the closed statement's columns are dropped: a server
+    // skipping them now is answered with a protocol error, not stale columns.
+    conn.execute(&st, &[Value::Int(2)]).unwrap();
+    let mut s = script();
+    s.binary_result_set(&["a", "b"], &[vec![Some("v"), None]], Some(false));
+    let e = events(&mut conn, &s).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
 }
 
 #[test]

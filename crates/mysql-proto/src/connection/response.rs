@@ -177,7 +177,7 @@ impl Responses {
             }
             (Response::Start | Response::Rows, 0xff) => {
                 self.error = Some(parse_err(p)?);
-                self.queue.pop_front();
+                self.pop_command();
                 Produced::ServerError(id)
             }
             (Response::Start, 0x00) if head.expect == Expect::Prepare => {
@@ -373,15 +373,24 @@ impl Responses {
     }
 
     /// Drops the cached columns of a closed statement, or, while an execute in flight may still
-    /// need them, once the queue no longer holds one.
+    /// need them, once no execute is in flight.
     pub(crate) fn forget_statement(&mut self, statement: u32) {
         self.forget_later.push(statement);
-        let needed = self.queue.iter().any(|c| c.statement.is_some());
-        if !needed {
+        self.purge_forgotten();
+    }
+
+    fn purge_forgotten(&mut self) {
+        if !self.forget_later.is_empty() && !self.queue.iter().any(|c| c.statement.is_some()) {
             for s in self.forget_later.drain(..) {
                 self.statement_columns.remove(&s);
             }
         }
+    }
+
+    /// Ends the command at the head of the queue.
+    fn pop_command(&mut self) {
+        self.queue.pop_front();
+        self.purge_forgotten();
     }
 
     fn use_columns(&mut self, columns: Columns) {
@@ -439,7 +448,7 @@ impl Responses {
     }
 
     fn finish_prepare(&mut self, id: CommandId, discard: bool) -> Option<Produced> {
-        self.queue.pop_front();
+        self.pop_command();
         let ok = self.prepare_ok.take()?;
         let columns: Columns = Arc::from(std::mem::take(&mut self.building));
         if self.cache_metadata() {
@@ -462,7 +471,7 @@ impl Responses {
                 head.state = Response::Start;
             }
         } else {
-            self.queue.pop_front();
+            self.pop_command();
         }
     }
 }
