@@ -72,22 +72,27 @@ impl fmt::Display for ServerError {
 ///
 /// Cheap to clone (the core keeps a copy of a fatal error and returns it again on every later call).
 #[derive(Clone)]
-pub struct Error {
+pub struct Error(Arc<Inner>);
+
+/// What an [`Error`] holds, behind one pointer: `Result<T, Error>` stays the size of `T` plus
+/// a word, which keeps the hot paths (every decoded value returns a `Result`) lean.
+struct Inner {
     kind: ErrorKind,
     message: String,
-    server: Option<Box<ServerError>>,
+    server: Option<ServerError>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
     /// Builds an error of `kind` with a message.
+    #[cold]
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Arc::new(Inner {
             kind,
             message: message.into(),
             server: None,
             source: None,
-        }
+        }))
     }
 
     /// A protocol violation by the peer.
@@ -118,12 +123,12 @@ impl Error {
     /// A server ERR packet answering a command (`kind` is [`ErrorKind::Server`]) or the
     /// handshake (`kind` is [`ErrorKind::Auth`]).
     pub fn from_server(kind: ErrorKind, server: ServerError) -> Self {
-        Error {
+        Error(Arc::new(Inner {
             kind,
             message: server.message.clone(),
-            server: Some(Box::new(server)),
+            server: Some(server),
             source: None,
-        }
+        }))
     }
 
     /// A transport error, wrapping its cause (used by adapters).
@@ -132,33 +137,33 @@ impl Error {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => ErrorKind::Timeout,
             _ => ErrorKind::Io,
         };
-        Error {
+        Error(Arc::new(Inner {
             kind,
             message: source.to_string(),
             server: None,
             source: Some(Arc::new(source)),
-        }
+        }))
     }
 
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The human-readable message (without the kind prefix).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The server's ERR packet, when the server reported this error.
     pub fn server(&self) -> Option<&ServerError> {
-        self.server.as_deref()
+        self.0.server.as_ref()
     }
 
     /// Whether the connection that returned this error can no longer be used.
     pub fn is_fatal(&self) -> bool {
         !matches!(
-            self.kind,
+            self.0.kind,
             ErrorKind::Server | ErrorKind::Misuse | ErrorKind::Conversion
         )
     }
@@ -167,8 +172,9 @@ impl Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.kind).field("message", &self.message);
-        if let Some(s) = &self.server {
+        d.field("kind", &self.0.kind)
+            .field("message", &self.0.message);
+        if let Some(s) = &self.0.server {
             d.field("code", &s.code).field("sql_state", &s.sql_state);
         }
         d.finish()
@@ -177,10 +183,10 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.server {
+        match &self.0.server {
             Some(s) => write!(f, "{s}"),
             None => {
-                let what = match self.kind {
+                let what = match self.0.kind {
                     ErrorKind::Server => "server error",
                     ErrorKind::Auth => "authentication failed",
                     ErrorKind::Protocol => "protocol violation",
@@ -193,7 +199,7 @@ impl fmt::Display for Error {
                     ErrorKind::Timeout => "timed out",
                     ErrorKind::Tls => "TLS error",
                 };
-                write!(f, "{what}: {}", self.message)
+                write!(f, "{what}: {}", self.0.message)
             }
         }
     }
@@ -201,7 +207,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
     }
