@@ -37,7 +37,7 @@ fn field_at(p: &[u8], pos: usize) -> std::result::Result<(Option<(usize, usize)>
     };
     let (len, head) = match first {
         0..=0xfa => (first as u64, 1),
-        NULL_MARKER_BYTE => return Ok((None, pos + 1)),
+        NULL_MARKER => return Ok((None, pos + 1)),
         0xfc..=0xfe => {
             let width = match first {
                 0xfc => 2,
@@ -63,9 +63,6 @@ fn field_at(p: &[u8], pos: usize) -> std::result::Result<(Option<(usize, usize)>
     let end = start + len as usize;
     Ok((Some((start, end)), end))
 }
-
-/// [`NULL_MARKER`] as a pattern.
-const NULL_MARKER_BYTE: u8 = NULL_MARKER;
 
 /// An iterator over the fields of a row checked by [`check_text_row`]: `None` for NULL.
 #[derive(Debug, Clone)]
