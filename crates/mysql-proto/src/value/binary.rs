@@ -206,7 +206,7 @@ impl<'a> BinaryValues<'a> {
 impl<'a> Iterator for BinaryValues<'a> {
     type Item = RawValue<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<RawValue<'a>> {
         let i = self.index;
         let column = self.columns.get(i)?;
@@ -222,7 +222,7 @@ impl<'a> Iterator for BinaryValues<'a> {
 
 /// Decodes the value at the start of `rest` for column `c`: the value and its encoded length,
 /// or `None` when `rest` does not hold a well-formed value of that type.
-#[inline]
+#[inline(always)]
 fn decode_value<'a>(rest: &'a [u8], c: &Column) -> Option<(RawValue<'a>, usize)> {
     use ColumnType::*;
     let unsigned = c.is_unsigned();

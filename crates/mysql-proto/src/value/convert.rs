@@ -196,8 +196,7 @@ impl<'a> FromValue<'a> for f64 {
             _ => {}
         }
         let b = non_null(value, column, "f64")?;
-        std::str::from_utf8(b)
-            .ok()
+        utf8(b)
             .and_then(|s| s.parse::<f64>().ok())
             .ok_or_else(|| mismatch(column, value, "f64", "not a number"))
     }
@@ -217,11 +216,11 @@ impl<'a> FromValue<'a> for f32 {
     }
 }
 
-/// `b` as `&str` when it is valid UTF-8 (SIMD-accelerated: string columns dominate row decoding).
+/// `b` as `&str` when it is valid UTF-8 (see [`crate::value::utf8`]: string columns dominate
+/// row decoding).
 #[inline]
 pub(crate) fn utf8(b: &[u8]) -> Option<&str> {
-    // simdutf8 hands inputs under 64 bytes to the standard library, which is fastest there.
-    simdutf8::basic::from_utf8(b).ok()
+    crate::value::utf8::str_from_utf8(b)
 }
 
 impl<'a> FromValue<'a> for &'a str {

@@ -9,6 +9,7 @@ pub mod param;
 pub mod render;
 pub mod row;
 pub mod temporal;
+pub(crate) mod utf8;
 
 pub use convert::{FromRow, FromValue, RawValue};
 pub use param::{Params, ToValue, Value};
