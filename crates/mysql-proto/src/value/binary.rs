@@ -58,64 +58,134 @@ pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]
     let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
         return Err(Error::protocol("binary row shorter than its NULL bitmap"));
     };
-    let end = payload.len();
-    let nulls = small_bitmap(bitmap);
-    let mut pos = 1 + bitmap_len;
+    // One loop per bitmap width, so the common one (up to 62 columns) shifts a register.
+    let end = if bitmap.len() <= 8 {
+        walk_lengths(
+            payload,
+            1 + bitmap_len,
+            layout,
+            columns,
+            SmallNulls(small_bitmap(bitmap) >> 2),
+        )?
+    } else {
+        walk_lengths(
+            payload,
+            1 + bitmap_len,
+            layout,
+            columns,
+            LargeNulls { bitmap, bit: 2 },
+        )?
+    };
+    match end.cmp(&payload.len()) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(Error::protocol(format!(
+            "{} trailing bytes after the last value of a binary row",
+            payload.len() - end
+        ))),
+        // Only fixed-width values can overrun here: name the column they end in.
+        std::cmp::Ordering::Greater => Err(overrun(payload, columns, bitmap)),
+    }
+}
+
+/// The NULL flags of a row's columns, in column order.
+trait NullFlags {
+    /// Whether the next column is NULL.
+    fn next_is_null(&mut self) -> bool;
+}
+
+/// A NULL bitmap of at most 8 bytes, shifted so that bit 0 is the next column.
+struct SmallNulls(u64);
+
+impl NullFlags for SmallNulls {
+    #[inline(always)]
+    fn next_is_null(&mut self) -> bool {
+        let null = self.0 & 1 != 0;
+        self.0 >>= 1;
+        null
+    }
+}
+
+/// A longer NULL bitmap, read bit by bit.
+struct LargeNulls<'a> {
+    bitmap: &'a [u8],
+    bit: usize,
+}
+
+impl NullFlags for LargeNulls<'_> {
+    #[inline(always)]
+    fn next_is_null(&mut self) -> bool {
+        let bit = self.bit;
+        self.bit += 1;
+        self.bitmap
+            .get(bit / 8)
+            .is_some_and(|b| b & (1 << (bit % 8)) != 0)
+    }
+}
+
+/// Walks the value lengths of a row from `pos` (just after the NULL bitmap); returns where the
+/// values end, which the caller compares with the payload's length. `pos` may run past the end
+/// on the way (by at most 256 bytes a column, so it cannot overflow): a value that starts past
+/// the end fails, and one that ends past it is caught by the caller's comparison.
+#[inline(always)]
+fn walk_lengths(
+    payload: &[u8],
+    mut pos: usize,
+    layout: &[u8],
+    columns: &[Column],
+    mut nulls: impl NullFlags,
+) -> Result<usize> {
     for (i, &kind) in layout.iter().enumerate() {
-        if is_null(nulls, bitmap, i) {
+        if nulls.next_is_null() {
             continue;
         }
         if kind <= 8 {
-            // Fixed width: the total is checked at the end (pos grows by at most 8 per column,
-            // so it cannot overflow).
             pos += kind as usize;
             continue;
         }
         let Some(&first) = payload.get(pos) else {
             return Err(truncated(&columns[i]));
         };
-        let len = match (kind, first) {
-            (KIND_LENENC, 0..=0xfa) => 1 + first as usize,
-            (KIND_LENENC, 0xfc..=0xfe) => {
-                let width = match first {
-                    0xfc => 2,
-                    0xfd => 3,
-                    _ => 8,
-                };
-                let Some(b) = payload.get(pos + 1..pos + 1 + width) else {
-                    return Err(truncated(&columns[i]));
-                };
-                let mut a = [0u8; 8];
-                a[..width].copy_from_slice(b);
-                let n = u64::from_le_bytes(a);
-                if n > (end - pos) as u64 {
-                    return Err(truncated(&columns[i]));
-                }
-                1 + width + n as usize
-            }
-            (KIND_LENENC, b) => {
-                return Err(Error::protocol(format!(
-                    "invalid length-encoded integer prefix 0x{b:02x}"
-                )))
-            }
-            (KIND_DATE, 0 | 4 | 7 | 11) | (KIND_TIME, 0 | 8 | 12) => 1 + first as usize,
-            (KIND_DATE, l) => return Err(Error::protocol(format!("binary date of length {l}"))),
-            (KIND_TIME, l) => return Err(Error::protocol(format!("binary time of length {l}"))),
-            _ => return Err(Error::protocol("non-NULL value in a NULL-typed column")),
+        // The common cases inline: short strings, dates and times of a valid length.
+        let len = match kind {
+            KIND_LENENC if first <= 0xfa => 1 + first as usize,
+            KIND_DATE if matches!(first, 0 | 4 | 7 | 11) => 1 + first as usize,
+            KIND_TIME if matches!(first, 0 | 8 | 12) => 1 + first as usize,
+            _ => long_value_len(payload, pos, kind, &columns[i])?,
         };
         pos += len;
-        if pos > end {
-            return Err(truncated(&columns[i]));
-        }
     }
-    match pos.cmp(&end) {
-        std::cmp::Ordering::Equal => Ok(()),
-        std::cmp::Ordering::Less => Err(Error::protocol(format!(
-            "{} trailing bytes after the last value of a binary row",
-            end - pos
+    Ok(pos)
+}
+
+/// The encoded length of a value [`walk_lengths`] does not size inline: a string of 251 bytes
+/// or more (its length fits in the payload), or an error.
+#[inline(never)]
+fn long_value_len(payload: &[u8], pos: usize, kind: u8, column: &Column) -> Result<usize> {
+    let first = payload[pos];
+    match (kind, first) {
+        (KIND_LENENC, 0xfc..=0xfe) => {
+            let width = match first {
+                0xfc => 2,
+                0xfd => 3,
+                _ => 8,
+            };
+            let Some(b) = payload.get(pos + 1..pos + 1 + width) else {
+                return Err(truncated(column));
+            };
+            let mut a = [0u8; 8];
+            a[..width].copy_from_slice(b);
+            let n = u64::from_le_bytes(a);
+            if n > (payload.len() - pos - 1 - width) as u64 {
+                return Err(truncated(column));
+            }
+            Ok(1 + width + n as usize)
+        }
+        (KIND_LENENC, b) => Err(Error::protocol(format!(
+            "invalid length-encoded integer prefix 0x{b:02x}"
         ))),
-        // Only fixed-width values can overrun here: name the column they end in.
-        std::cmp::Ordering::Greater => Err(overrun(payload, columns, bitmap)),
+        (KIND_DATE, l) => Err(Error::protocol(format!("binary date of length {l}"))),
+        (KIND_TIME, l) => Err(Error::protocol(format!("binary time of length {l}"))),
+        _ => Err(Error::protocol("non-NULL value in a NULL-typed column")),
     }
 }
 

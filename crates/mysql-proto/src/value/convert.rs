@@ -57,6 +57,7 @@ pub trait FromRow<'a>: Sized {
     fn from_row(row: RowRef<'a>) -> Result<Self>;
 }
 
+#[cold]
 fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Error {
     let shown = match to_text(value, column) {
         None => "NULL".to_string(),
@@ -76,14 +77,25 @@ fn mismatch(column: &Column, value: RawValue<'_>, rust: &str, why: &str) -> Erro
 }
 
 /// The bytes of a text or string value; NULL and other binary values are errors.
+#[inline(always)]
 fn non_null<'a>(value: RawValue<'a>, column: &Column, rust: &str) -> Result<&'a [u8]> {
     match value {
         RawValue::Text(b) | RawValue::Bytes(b) => Ok(b),
-        RawValue::Null => Err(null(column, rust)),
-        _ => Err(mismatch(column, value, rust, "not a string value")),
+        _ => Err(not_bytes(value, column, rust)),
     }
 }
 
+/// The error of [`non_null`] (out of line: conversions inline only their success path).
+#[cold]
+#[inline(never)]
+fn not_bytes(value: RawValue<'_>, column: &Column, rust: &str) -> Error {
+    match value {
+        RawValue::Null => null(column, rust),
+        _ => mismatch(column, value, rust, "not a string value"),
+    }
+}
+
+#[cold]
 fn null(column: &Column, rust: &str) -> Error {
     mismatch(
         column,
@@ -157,9 +169,9 @@ fn int_value(value: RawValue<'_>, column: &Column, rust: &str) -> Result<i128> {
 macro_rules! int_impl {
     ($($t:ty),*) => {$(
         impl<'a> FromValue<'a> for $t {
-            #[inline]
+            #[inline(always)]
             fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
-                // The common cases first: binary integers, short text integers.
+                // The common cases inline: binary integers, short text integers.
                 let fast = match value {
                     RawValue::Int(i) => <$t>::try_from(i).ok(),
                     RawValue::UInt(u) => <$t>::try_from(u).ok(),
@@ -168,14 +180,21 @@ macro_rules! int_impl {
                     }
                     _ => None,
                 };
-                if let Some(v) = fast {
-                    return Ok(v);
+                match fast {
+                    Some(v) => Ok(v),
+                    None => int_slow(value, column, stringify!($t)),
                 }
-                let v = int_value(value, column, stringify!($t))?;
-                <$t>::try_from(v).map_err(|_| mismatch(column, value, stringify!($t), "out of range"))
             }
         }
     )*};
+}
+
+/// Integer conversions the fast path of `FromValue for` integers does not take: wide and BIT
+/// values, and the errors.
+#[inline(never)]
+fn int_slow<T: TryFrom<i128>>(value: RawValue<'_>, column: &Column, rust: &str) -> Result<T> {
+    let v = int_value(value, column, rust)?;
+    T::try_from(v).map_err(|_| mismatch(column, value, rust, "out of range"))
 }
 int_impl!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize);
 

@@ -320,13 +320,16 @@ mod rust_decimal_impl {
         if int.len() + frac.len() > 18 || int.len() + frac.len() == 0 {
             return None;
         }
+        // Two plain loops (a chained iterator costs about twice as many instructions).
         let mut mantissa = 0i64;
-        for &d in int.iter().chain(frac) {
-            let d = d.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
+        for part in [int, frac] {
+            for &d in part {
+                let d = d.wrapping_sub(b'0');
+                if d > 9 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + d as i64;
             }
-            mantissa = mantissa * 10 + d as i64;
         }
         if negative && mantissa == 0 {
             return None; // "-0.00": keep the general parser's sign handling
