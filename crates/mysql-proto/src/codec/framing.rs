@@ -126,6 +126,7 @@ impl Deframer {
     /// must carry; it is advanced past every frame taken. Payloads over `max_packet` bytes fail
     /// with [`ErrorKind::Limit`](crate::ErrorKind::Limit); a wrong sequence id fails with
     /// [`ErrorKind::Protocol`](crate::ErrorKind::Protocol).
+    #[inline]
     pub fn next(&mut self, input: &[u8], seq: &mut u8, max_packet: usize) -> Result<Deframed> {
         let mut pos = 0;
         loop {

@@ -152,7 +152,23 @@ pub(crate) struct Responses {
 impl Responses {
     /// Handles one packet for the command at the head of the queue (the caller checked there
     /// is one). Returns the event produced, if any.
+    #[inline]
     pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
+        // The packet nearly every packet is: a row of a streaming result set (a row never starts
+        // with 0xFE or 0xFF: those are EOF/OK (or a row of 16 MiB and more) and ERR).
+        if let (Some(head), Some(&first)) = (self.queue.front(), p.first()) {
+            if head.state == Response::Rows && first < 0xfe {
+                let (id, discard, expect) = (head.id, head.discard, head.expect);
+                let produced = self.row(p, id, expect)?;
+                return Ok(if discard { None } else { Some(produced) });
+            }
+        }
+        self.on_other_packet(p, tx)
+    }
+
+    /// [`on_packet`](Self::on_packet) for every packet but the common row.
+    #[inline(never)]
+    fn on_other_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
         let ext = self.extended_metadata();
         let cache_metadata = self.cache_metadata();
@@ -333,19 +349,27 @@ impl Responses {
                 Produced::ResultSetEnd(id)
             }
             (Response::Rows, _) => {
-                let columns = self.columns.as_deref().unwrap_or(&[]);
-                let format = match head.expect {
-                    Expect::Results(f) => f,
-                    _ => RowFormat::Text,
-                };
-                match format {
-                    RowFormat::Text => check_text_row(p, columns.len())?,
-                    RowFormat::Binary => check_binary_row_layout(p, &self.layout, columns)?,
-                }
-                Produced::Row(id, format)
+                let expect = head.expect;
+                self.row(p, id, expect)?
             }
         };
         Ok(if discard { None } else { Some(produced) })
+    }
+
+    /// A row of the current result set: checked against its columns so that reading its
+    /// values later cannot fail on structure.
+    #[inline(always)]
+    fn row(&self, p: &[u8], id: CommandId, expect: Expect) -> Result<Produced> {
+        let columns = self.columns.as_deref().unwrap_or(&[]);
+        let format = match expect {
+            Expect::Results(f) => f,
+            _ => RowFormat::Text,
+        };
+        match format {
+            RowFormat::Text => check_text_row(p, columns.len())?,
+            RowFormat::Binary => check_binary_row_layout(p, &self.layout, columns)?,
+        }
+        Ok(Produced::Row(id, format))
     }
 
     /// Ends the column definitions of a result set: they become the current columns, and for

@@ -19,6 +19,7 @@ use crate::packets::Column;
 use crate::value::{DateTime, FromValue, RawValue, Time, ToValue, Value};
 
 #[allow(dead_code)]
+#[cold]
 fn bad(column: &Column, rust: &str, why: &str) -> Error {
     Error::conversion(format!(
         "column `{}` ({}) cannot be read as {rust}: {why}",
@@ -58,17 +59,37 @@ mod chrono_impl {
         }
     }
     impl<'a> FromValue<'a> for NaiveDateTime {
+        #[inline]
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
-            let d = DateTime::from_value(v, c)?;
-            let t = NaiveTime::from_hms_micro_opt(
-                d.hour as u32,
-                d.minute as u32,
-                d.second as u32,
-                d.micros,
-            )
-            .ok_or_else(|| bad(c, "NaiveDateTime", "invalid time of day"))?;
-            Ok(date(d, c)?.and_time(t))
+            // Inline: a valid binary or text datetime; out of line: the rest and the errors.
+            let d = match v {
+                RawValue::DateTime(d) => Some(d),
+                RawValue::Text(b) => DateTime::parse(b),
+                _ => None,
+            };
+            let valid = d.and_then(|d| {
+                NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)?
+                    .and_hms_micro_opt(d.hour as u32, d.minute as u32, d.second as u32, d.micros)
+            });
+            match valid {
+                Some(v) => Ok(v),
+                None => naive_date_time(v, c),
+            }
         }
+    }
+
+    /// [`NaiveDateTime`]'s conversion of values its inline path does not take.
+    #[inline(never)]
+    fn naive_date_time(v: RawValue<'_>, c: &Column) -> Result<NaiveDateTime> {
+        let d = DateTime::from_value(v, c)?;
+        let t = NaiveTime::from_hms_micro_opt(
+            d.hour as u32,
+            d.minute as u32,
+            d.second as u32,
+            d.micros,
+        )
+        .ok_or_else(|| bad(c, "NaiveDateTime", "invalid time of day"))?;
+        Ok(date(d, c)?.and_time(t))
     }
     impl<'a> FromValue<'a> for NaiveTime {
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
@@ -295,12 +316,18 @@ mod rust_decimal_impl {
                     return Ok(d);
                 }
             }
-            let b = text(v, c, "Decimal")?;
-            let s = utf8(&b, c, "Decimal")?;
-            rust_decimal::Decimal::from_str(s)
-                .or_else(|_| rust_decimal::Decimal::from_scientific(s))
-                .map_err(|e| bad(c, "Decimal", &e.to_string()))
+            decimal(v, c)
         }
+    }
+
+    /// [`rust_decimal::Decimal`]'s conversion of values its inline path does not take.
+    #[inline(never)]
+    fn decimal(v: RawValue<'_>, c: &Column) -> Result<rust_decimal::Decimal> {
+        let b = text(v, c, "Decimal")?;
+        let s = utf8(&b, c, "Decimal")?;
+        rust_decimal::Decimal::from_str(s)
+            .or_else(|_| rust_decimal::Decimal::from_scientific(s))
+            .map_err(|e| bad(c, "Decimal", &e.to_string()))
     }
     /// The fast path for what the server sends for DECIMAL columns: `-?digits(.digits)?` with
     /// at most 18 digits; `None` for anything else (left to the general parser).
