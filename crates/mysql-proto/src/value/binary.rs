@@ -193,21 +193,13 @@ fn long_value_len(payload: &[u8], pos: usize, kind: u8, column: &Column) -> Resu
 /// column (only on this error path).
 #[cold]
 fn overrun(payload: &[u8], columns: &[Column], bitmap: &[u8]) -> Error {
-    let values = BinaryValues {
-        payload,
-        pos: 1 + bitmap.len(),
-        nulls: small_bitmap(bitmap),
-        bitmap,
-        columns,
-        index: 0,
-    };
     // The values decoded before the one that does not fit.
-    let ok = values.count();
+    let ok = BinaryValues::after_bitmap(payload, bitmap, columns).count();
     truncated(&columns[ok.min(columns.len().saturating_sub(1))])
 }
 
 /// A NULL bitmap of at most 8 bytes as an integer (bit `i + 2` for column `i`); 0 for longer
-/// bitmaps, which [`is_null`] reads byte by byte.
+/// bitmaps, which are read bit by bit.
 #[inline]
 fn small_bitmap(bitmap: &[u8]) -> u64 {
     if bitmap.len() > 8 {
@@ -220,15 +212,12 @@ fn small_bitmap(bitmap: &[u8]) -> u64 {
         .fold(0u64, |acc, (k, &b)| acc | (b as u64) << (8 * k))
 }
 
-/// Whether column `i` is NULL: from `nulls` (see [`small_bitmap`]) when the bitmap fits in it.
-#[inline]
-fn is_null(nulls: u64, bitmap: &[u8], i: usize) -> bool {
-    let bit = i + 2;
-    if bitmap.len() <= 8 {
-        nulls >> bit & 1 != 0
-    } else {
-        bitmap[bit / 8] & (1 << (bit % 8)) != 0
-    }
+/// Bit `bit` of a NULL bitmap (false past its end).
+#[inline(always)]
+fn bitmap_bit(bitmap: &[u8], bit: usize) -> bool {
+    bitmap
+        .get(bit / 8)
+        .is_some_and(|b| b & (1 << (bit % 8)) != 0)
 }
 
 #[cold]
@@ -245,10 +234,12 @@ fn truncated(c: &Column) -> Error {
 pub struct BinaryValues<'a> {
     payload: &'a [u8],
     pos: usize,
-    /// The NULL bitmap as one integer when it fits (up to 62 columns), else 0 and `bitmap`.
+    /// With a NULL bitmap of at most 8 bytes (62 columns): the NULL flags of the columns not
+    /// read yet, the next one in bit 0.
     nulls: u64,
-    bitmap: &'a [u8],
-    columns: &'a [Column],
+    /// A longer NULL bitmap, read bit by bit (empty otherwise).
+    large_bitmap: &'a [u8],
+    columns: std::slice::Iter<'a, Column>,
     index: usize,
 }
 
@@ -262,14 +253,20 @@ impl<'a> BinaryValues<'a> {
         let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
             return Err(Error::protocol("binary row shorter than its NULL bitmap"));
         };
-        Ok(BinaryValues {
+        Ok(Self::after_bitmap(payload, bitmap, columns))
+    }
+
+    /// The values of a row whose header and `bitmap` (at `payload[1..]`) were checked.
+    fn after_bitmap(payload: &'a [u8], bitmap: &'a [u8], columns: &'a [Column]) -> Self {
+        let small = bitmap.len() <= 8;
+        BinaryValues {
             payload,
-            pos: 1 + bitmap_len,
-            nulls: small_bitmap(bitmap),
-            bitmap,
-            columns,
+            pos: 1 + bitmap.len(),
+            nulls: if small { small_bitmap(bitmap) >> 2 } else { 0 },
+            large_bitmap: if small { &[] } else { bitmap },
+            columns: columns.iter(),
             index: 0,
-        })
+        }
     }
 }
 
@@ -278,10 +275,16 @@ impl<'a> Iterator for BinaryValues<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<RawValue<'a>> {
-        let i = self.index;
-        let column = self.columns.get(i)?;
-        self.index = i + 1;
-        if is_null(self.nulls, self.bitmap, i) {
+        let column = self.columns.next()?;
+        let null = if self.large_bitmap.is_empty() {
+            let null = self.nulls & 1 != 0;
+            self.nulls >>= 1;
+            null
+        } else {
+            self.index += 1;
+            bitmap_bit(self.large_bitmap, self.index + 1)
+        };
+        if null {
             return Some(RawValue::Null);
         }
         let (value, len) = decode_value(self.payload.get(self.pos..)?, column)?;
@@ -486,6 +489,41 @@ mod tests {
             return false;
         };
         values.by_ref().count() == columns.len() && values.pos == payload.len()
+    }
+
+    #[test]
+    fn wide_rows_keep_their_nulls_in_place() {
+        // 8-byte bitmaps (up to 62 columns) are read from a register, longer ones bit by bit.
+        for n in [1, 6, 7, 61, 62, 63, 64, 70, 200] {
+            let columns: Vec<Column> = (0..n)
+                .map(|_| Column::new("c", ColumnType::LongLong, 63, 0))
+                .collect();
+            let values: Vec<Value> = (0..n)
+                .map(|i| {
+                    if i % 3 == 1 || i == n - 1 {
+                        Value::Null
+                    } else {
+                        Value::Int(i as i64)
+                    }
+                })
+                .collect();
+            let mut row = Vec::new();
+            encode_binary_row(&values, &mut row);
+            check_binary_row(&row, &columns).unwrap();
+            let decoded: Vec<RawValue<'_>> = BinaryValues::new(&row, &columns).unwrap().collect();
+            let want: Vec<RawValue<'_>> = values
+                .iter()
+                .map(|v| match v {
+                    Value::Int(i) => RawValue::Int(*i),
+                    _ => RawValue::Null,
+                })
+                .collect();
+            assert_eq!(decoded, want, "{n} columns");
+            // One byte short or long: a protocol error, never a panic.
+            assert!(check_binary_row(&row[..row.len() - 1], &columns).is_err());
+            row.push(0);
+            assert!(check_binary_row(&row, &columns).is_err());
+        }
     }
 
     #[test]
