@@ -11,21 +11,45 @@ pub const NULL_MARKER: u8 = 0xfb;
 
 /// Checks that `payload` holds exactly `columns` fields, each NULL or a length-encoded string
 /// that fits in the payload. Fails with a protocol error otherwise.
+#[inline]
 pub fn check_text_row(payload: &[u8], columns: usize) -> Result<()> {
+    // Fields under 251 bytes and NULLs are sized inline; a short field may run past the end on
+    // the way (by at most 251 bytes, so `pos` cannot overflow), which the next field or the
+    // final comparison catches. Any failure is explained by the exact walk, out of line.
+    let mut pos = 0;
+    for _ in 0..columns {
+        match payload.get(pos) {
+            Some(&b) if b < NULL_MARKER => pos += 1 + b as usize,
+            Some(&NULL_MARKER) => pos += 1,
+            _ => match field_at(payload, pos) {
+                Ok((_, next)) => pos = next,
+                Err(_) => return Err(explain_text_row(payload, columns)),
+            },
+        }
+    }
+    if pos == payload.len() {
+        Ok(())
+    } else {
+        Err(explain_text_row(payload, columns))
+    }
+}
+
+/// The error of a text row that [`check_text_row`] rejected: the first malformed field, or the
+/// trailing bytes.
+#[cold]
+#[inline(never)]
+fn explain_text_row(payload: &[u8], columns: usize) -> Error {
     let mut pos = 0;
     for i in 0..columns {
         match field_at(payload, pos) {
             Ok((_, next)) => pos = next,
-            Err(why) => return Err(Error::protocol(format!("text row, field {i}: {why}"))),
+            Err(why) => return Error::protocol(format!("text row, field {i}: {why}")),
         }
     }
-    if pos != payload.len() {
-        return Err(Error::protocol(format!(
-            "{} trailing bytes after the last field of a text row",
-            payload.len() - pos
-        )));
-    }
-    Ok(())
+    Error::protocol(format!(
+        "{} trailing bytes after the last field of a text row",
+        payload.len().saturating_sub(pos)
+    ))
 }
 
 /// The field starting at `pos`: its value range (`None` for NULL) and where the next field
@@ -78,19 +102,35 @@ impl<'a> TextFields<'a> {
     }
 }
 
+impl<'a> TextFields<'a> {
+    /// [`Iterator::next`] for a field of 251 bytes or more (or a malformed one).
+    #[inline(never)]
+    fn long_field(&mut self) -> Option<Option<&'a [u8]>> {
+        let (range, next) = field_at(self.payload, self.pos).ok()?;
+        self.pos = next;
+        Some(range.map(|(start, end)| &self.payload[start..end]))
+    }
+}
+
 impl<'a> Iterator for TextFields<'a> {
     type Item = Option<&'a [u8]>;
 
     /// The next field; `None` at the end of the row (or at a malformed field, which a checked
     /// row does not have).
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.pos >= self.payload.len() {
-            return None;
+        let first = *self.payload.get(self.pos)?;
+        if first < NULL_MARKER {
+            let start = self.pos + 1;
+            let field = self.payload.get(start..start + first as usize)?;
+            self.pos = start + first as usize;
+            return Some(Some(field));
         }
-        let (range, next) = field_at(self.payload, self.pos).ok()?;
-        self.pos = next;
-        Some(range.map(|(start, end)| &self.payload[start..end]))
+        if first == NULL_MARKER {
+            self.pos += 1;
+            return Some(None);
+        }
+        self.long_field()
     }
 }
 

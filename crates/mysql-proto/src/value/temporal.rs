@@ -84,34 +84,42 @@ impl DateTime {
     /// `YYYY-MM-DD[ HH:MM:SS[.f{1,6}]]` with exactly these widths; `None` for anything else.
     #[inline]
     fn parse_canonical(s: &[u8]) -> Option<DateTime> {
-        fn num(s: &[u8]) -> Option<u32> {
-            s.iter().try_fold(0u32, |acc, &b| {
-                let d = b.wrapping_sub(b'0');
-                (d <= 9).then_some(acc * 10 + d as u32)
-            })
+        if !matches!(s.len(), 10 | 19 | 21..=26) {
+            return None;
         }
-        if !matches!(s.len(), 10 | 19 | 21..=26) || s[4] != b'-' || s[7] != b'-' {
+        // Fixed positions of a fixed-size array: no bounds checks, a few instructions a digit.
+        let date: &[u8; 10] = s[..10].try_into().ok()?;
+        if date[4] != b'-' || date[7] != b'-' {
             return None;
         }
         let mut v = DateTime {
-            year: num(&s[0..4])? as u16,
-            month: num(&s[5..7])? as u8,
-            day: num(&s[8..10])? as u8,
+            year: (digits2(date, 0)? * 100 + digits2(date, 2)?) as u16,
+            month: digits2(date, 5)? as u8,
+            day: digits2(date, 8)? as u8,
             ..DateTime::default()
         };
         if s.len() > 10 {
-            if s[10] != b' ' || s[13] != b':' || s[16] != b':' {
+            let time: &[u8; 9] = s[10..19].try_into().ok()?;
+            if time[0] != b' ' || time[3] != b':' || time[6] != b':' {
                 return None;
             }
-            v.hour = num(&s[11..13])? as u8;
-            v.minute = num(&s[14..16])? as u8;
-            v.second = num(&s[17..19])? as u8;
+            v.hour = digits2(time, 1)? as u8;
+            v.minute = digits2(time, 4)? as u8;
+            v.second = digits2(time, 7)? as u8;
             if s.len() > 19 {
                 if s[19] != b'.' {
                     return None;
                 }
                 let frac = &s[20..];
-                v.micros = num(frac)? * 10u32.pow(6 - frac.len() as u32);
+                let mut micros = 0u32;
+                for &b in frac {
+                    let d = b.wrapping_sub(b'0');
+                    if d > 9 {
+                        return None;
+                    }
+                    micros = micros * 10 + d as u32;
+                }
+                v.micros = micros * 10u32.pow(6 - frac.len() as u32);
             }
         }
         (v.month <= 12 && v.day <= 31 && v.hour < 24 && v.minute < 60 && v.second < 60).then_some(v)
@@ -130,6 +138,14 @@ impl DateTime {
         }
         s
     }
+}
+
+/// The two ASCII digits at `at` of `s` as a number; `None` when either is not a digit.
+#[inline(always)]
+fn digits2<const N: usize>(s: &[u8; N], at: usize) -> Option<u32> {
+    let hi = s[at].wrapping_sub(b'0');
+    let lo = s[at + 1].wrapping_sub(b'0');
+    (hi <= 9 && lo <= 9).then_some(hi as u32 * 10 + lo as u32)
 }
 
 impl Time {
