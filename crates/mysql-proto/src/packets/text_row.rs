@@ -144,3 +144,59 @@ pub fn encode_text_row<'v>(values: impl IntoIterator<Item = Option<&'v [u8]>>, o
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(fields: &[Option<&[u8]>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_text_row(fields.iter().copied(), &mut out);
+        out
+    }
+
+    #[test]
+    fn short_long_and_null_fields_check_and_iterate() {
+        let long = vec![b'x'; 300];
+        let p = row(&[Some(b"7"), None, Some(&long), Some(b""), None]);
+        check_text_row(&p, 5).unwrap();
+        let fields: Vec<_> = TextFields::new(&p).collect();
+        assert_eq!(
+            fields,
+            [Some(&b"7"[..]), None, Some(&long[..]), Some(&b""[..]), None]
+        );
+    }
+
+    #[test]
+    fn malformed_rows_name_the_field() {
+        let p = row(&[Some(b"ab"), Some(b"cdefg")]);
+        let message = |p: &[u8], n| check_text_row(p, n).unwrap_err().message().to_string();
+        assert_eq!(
+            message(&p[..p.len() - 3], 2),
+            "text row, field 1: length-encoded string of 5 bytes but only 2 left in the packet"
+        );
+        assert_eq!(
+            message(&p, 3),
+            "text row, field 2: the row ends before this field"
+        );
+        assert_eq!(
+            message(&p, 1),
+            "6 trailing bytes after the last field of a text row"
+        );
+        assert_eq!(
+            message(&[0xff], 1),
+            "text row, field 0: invalid length-encoded integer prefix 0xff"
+        );
+        assert_eq!(
+            message(&[0xfc, 0x10], 1),
+            "text row, field 0: length-encoded length cut short"
+        );
+        // Every cut of a valid row is an error, never a panic.
+        let long = vec![b'y'; 70_000];
+        let p = row(&[Some(b"1"), None, Some(&long), Some(b"end")]);
+        check_text_row(&p, 4).unwrap();
+        for cut in 0..p.len() {
+            assert!(check_text_row(&p[..cut], 4).is_err(), "cut at {cut}");
+        }
+    }
+}
