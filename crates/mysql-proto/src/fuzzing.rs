@@ -210,6 +210,7 @@ fn rows_of(data: &[u8], text: bool, binary: bool) {
         let _: Vec<_> = row.text_values().collect();
         let _ = row.get::<i64>(0);
         let _ = row.get::<String>(0);
+        strings_agree_with_std(row);
     }
     if binary && crate::value::binary::check_binary_row(payload, &columns).is_ok() {
         let row = RowRef::with_format(payload, &columns, RowFormat::Binary);
@@ -218,6 +219,17 @@ fn rows_of(data: &[u8], text: bool, binary: bool) {
         let _: Vec<_> = row.text_values().collect();
         let _ = row.get::<f64>(0);
         let _ = row.get::<crate::DateTime>(0);
+        strings_agree_with_std(row);
+    }
+}
+
+/// Every string value read as `&str` is exactly what `std::str::from_utf8` makes of its bytes
+/// (the check of the core's one `unsafe`, `value::utf8::str_from_utf8`, under the fuzzers).
+fn strings_agree_with_std(row: RowRef<'_>) {
+    for i in 0..row.len() {
+        if let Ok(crate::RawValue::Text(b) | crate::RawValue::Bytes(b)) = row.raw(i) {
+            assert_eq!(row.get::<&str>(i).ok(), std::str::from_utf8(b).ok());
+        }
     }
 }
 
