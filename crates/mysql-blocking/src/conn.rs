@@ -139,16 +139,14 @@ impl Conn {
         params: impl Params,
     ) -> Result<QueryResult<'_>> {
         let st = self.statement(statement.as_statement())?;
-        let params = params.to_values();
-        let id = self.send(|c| c.execute(&st, &params))?;
+        let id = self.send(|c| c.execute_params(&st, &params))?;
         QueryResult::start(self, id)
     }
 
     /// Executes and discards the results; fails with the first server error.
     pub fn exec_drop(&mut self, statement: impl AsStatement, params: impl Params) -> Result<()> {
         let st = self.statement(statement.as_statement())?;
-        let params = params.to_values();
-        let id = self.send(|c| c.execute(&st, &params))?;
+        let id = self.send(|c| c.execute_params(&st, &params))?;
         self.finish(id)
     }
 

@@ -156,8 +156,7 @@ impl<R: Runtime> Conn<R> {
         params: impl Params,
     ) -> Result<QueryResult<'_, R>> {
         let st = self.statement(statement.as_statement()).await?;
-        let params = params.to_values();
-        let id = self.send(|c| c.execute(&st, &params))?;
+        let id = self.send(|c| c.execute_params(&st, &params))?;
         self.finish_checks(id).await?;
         QueryResult::start(self, id).await
     }
@@ -169,8 +168,7 @@ impl<R: Runtime> Conn<R> {
         params: impl Params,
     ) -> Result<()> {
         let st = self.statement(statement.as_statement()).await?;
-        let params = params.to_values();
-        let id = self.send(|c| c.execute(&st, &params))?;
+        let id = self.send(|c| c.execute_params(&st, &params))?;
         self.finish_checks(id).await?;
         self.finish(id).await
     }

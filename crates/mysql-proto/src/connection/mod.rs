@@ -68,7 +68,7 @@ use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
 use crate::packets::stmt::{encode_bulk_execute, encode_execute, encode_send_long_data};
-use crate::value::{RowFormat, RowRef, Value};
+use crate::value::{Params, RowFormat, RowRef, Value};
 use crate::Opts;
 
 pub use event::{CommandId, Event, ServerInfo};
@@ -119,6 +119,8 @@ pub struct Connection {
     eof: bool,
     deframer: Deframer,
     tx: Vec<u8>,
+    /// Reused by [`Connection::execute_params`] (empty between calls).
+    param_values: Vec<Value>,
     tx_pos: usize,
     current: Option<Current>,
     release: usize,
@@ -171,6 +173,7 @@ impl Connection {
             eof: false,
             deframer: Deframer::new(),
             tx: Vec::new(),
+            param_values: Vec::new(),
             tx_pos: 0,
             current: None,
             release: 0,
@@ -481,6 +484,29 @@ impl Connection {
         Ok(id)
     }
 
+    /// [`execute`](Self::execute) with the parameters as any [`Params`] (a tuple of Rust
+    /// values, a slice of [`Value`]s, `()`), converted into a buffer the connection keeps: an
+    /// execute then allocates nothing for its parameters. Fails as [`execute`](Self::execute).
+    ///
+    /// ```
+    /// # use mysql_proto::{Connection, Opts, Statement};
+    /// # fn demo(conn: &mut Connection, statement: &Statement) -> mysql_proto::Result<()> {
+    /// let id = conn.execute_params(statement, &(42, "answer"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn execute_params<P: Params + ?Sized>(
+        &mut self,
+        statement: &Statement,
+        params: &P,
+    ) -> Result<CommandId> {
+        let mut values = std::mem::take(&mut self.param_values);
+        params.write_values(&mut values);
+        let queued = self.execute(statement, &values);
+        values.clear();
+        self.param_values = values;
+        queued
+    }
+
     /// Queues `COM_STMT_EXECUTE` of the statement whose `COM_STMT_PREPARE` was queued just
     /// before, without waiting for its id (MariaDB's statement id `0xFFFFFFFF`), so prepare and
     /// execute share one round trip. Fails with [`ErrorKind::Unsupported`] on MySQL servers and
@@ -490,7 +516,8 @@ impl Connection {
         self.check_ready()?;
         if !self.server_info().is_some_and(|i| i.is_mariadb) {
             return Err(Error::unsupported(
-                "executing a statement whose prepare is in flight needs MariaDB;                  on MySQL wait for Event::Prepared and use execute()",
+                "executing a statement whose prepare is in flight needs MariaDB; \
+                 on MySQL wait for Event::Prepared and use execute()",
             ));
         }
         if !self.last_was_prepare {

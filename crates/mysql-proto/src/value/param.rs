@@ -117,16 +117,29 @@ pub trait Params {
     {
         self.to_values()
     }
+
+    /// Appends the values to `out`, in parameter order: what [`to_values`](Self::to_values)
+    /// returns, without a vector of its own (used by
+    /// [`Connection::execute_params`](crate::Connection::execute_params), which reuses `out`).
+    fn write_values(&self, out: &mut Vec<Value>) {
+        out.extend(self.to_values());
+    }
 }
 
 impl Params for () {
     fn to_values(&self) -> Vec<Value> {
         Vec::new()
     }
+
+    fn write_values(&self, _out: &mut Vec<Value>) {}
 }
 impl Params for [Value] {
     fn to_values(&self) -> Vec<Value> {
         self.to_vec()
+    }
+
+    fn write_values(&self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self);
     }
 }
 impl Params for Vec<Value> {
@@ -137,15 +150,27 @@ impl Params for Vec<Value> {
     fn into_values(self) -> Vec<Value> {
         self
     }
+
+    fn write_values(&self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self);
+    }
 }
 impl<const N: usize> Params for [Value; N] {
     fn to_values(&self) -> Vec<Value> {
         self.to_vec()
     }
+
+    fn write_values(&self, out: &mut Vec<Value>) {
+        out.extend_from_slice(self);
+    }
 }
 impl<P: Params + ?Sized> Params for &P {
     fn to_values(&self) -> Vec<Value> {
         (**self).to_values()
+    }
+
+    fn write_values(&self, out: &mut Vec<Value>) {
+        (**self).write_values(out)
     }
 }
 
@@ -156,6 +181,12 @@ macro_rules! params_tuple {
             fn to_values(&self) -> Vec<Value> {
                 let ($($t,)+) = self;
                 vec![$($t.to_value()),+]
+            }
+
+            #[allow(non_snake_case)]
+            fn write_values(&self, out: &mut Vec<Value>) {
+                let ($($t,)+) = self;
+                out.extend([$($t.to_value()),+]);
             }
         }
     };
