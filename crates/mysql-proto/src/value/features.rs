@@ -383,6 +383,13 @@ mod rust_decimal_impl {
         let mut digits = [0u8; 40];
         let mut n = mantissa.unsigned_abs();
         let mut len = 0;
+        // Divisions of u128 are library calls: only the digits above u64's range use them.
+        while n > u64::MAX as u128 {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+        }
+        let mut n = n as u64;
         loop {
             digits[len] = b'0' + (n % 10) as u8;
             len += 1;
@@ -423,6 +430,11 @@ mod rust_decimal_impl {
                 rust_decimal::Decimal::new(-5, 3),
                 rust_decimal::Decimal::new(0, 4),
                 rust_decimal::Decimal::new(-0, 2),
+                // Around the u64 boundary of the digit loop.
+                rust_decimal::Decimal::from_i128_with_scale(u64::MAX as i128, 0),
+                rust_decimal::Decimal::from_i128_with_scale(u64::MAX as i128 + 1, 3),
+                rust_decimal::Decimal::from_i128_with_scale(-(u64::MAX as i128) - 7, 25),
+                rust_decimal::Decimal::from_i128_with_scale(10i128.pow(20), 1),
             ];
             for _ in 0..20_000 {
                 x ^= x << 13;
