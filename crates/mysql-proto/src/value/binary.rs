@@ -59,22 +59,10 @@ pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]
         return Err(Error::protocol("binary row shorter than its NULL bitmap"));
     };
     // One loop per bitmap width, so the common one (up to 62 columns) shifts a register.
-    let end = if bitmap.len() <= 8 {
-        walk_lengths(
-            payload,
-            1 + bitmap_len,
-            layout,
-            columns,
-            SmallNulls(small_bitmap(bitmap) >> 2),
-        )?
-    } else {
-        walk_lengths(
-            payload,
-            1 + bitmap_len,
-            layout,
-            columns,
-            LargeNulls { bitmap, bit: 2 },
-        )?
+    let pos = 1 + bitmap_len;
+    let end = match RowNulls::new(bitmap) {
+        RowNulls::Small(nulls) => walk_lengths(payload, pos, layout, columns, nulls)?,
+        RowNulls::Large(nulls) => walk_lengths(payload, pos, layout, columns, nulls)?,
     };
     match end.cmp(&payload.len()) {
         std::cmp::Ordering::Equal => Ok(()),
@@ -94,6 +82,7 @@ trait NullFlags {
 }
 
 /// A NULL bitmap of at most 8 bytes, shifted so that bit 0 is the next column.
+#[derive(Debug, Clone)]
 struct SmallNulls(u64);
 
 impl NullFlags for SmallNulls {
@@ -106,6 +95,7 @@ impl NullFlags for SmallNulls {
 }
 
 /// A longer NULL bitmap, read bit by bit.
+#[derive(Debug, Clone)]
 struct LargeNulls<'a> {
     bitmap: &'a [u8],
     bit: usize,
@@ -119,6 +109,33 @@ impl NullFlags for LargeNulls<'_> {
         self.bitmap
             .get(bit / 8)
             .is_some_and(|b| b & (1 << (bit % 8)) != 0)
+    }
+}
+
+/// The NULL flags of a row of either bitmap width (for [`BinaryValues`], which is not generic).
+#[derive(Debug, Clone)]
+enum RowNulls<'a> {
+    Small(SmallNulls),
+    Large(LargeNulls<'a>),
+}
+
+impl<'a> RowNulls<'a> {
+    fn new(bitmap: &'a [u8]) -> Self {
+        if bitmap.len() <= 8 {
+            RowNulls::Small(SmallNulls(small_bitmap(bitmap) >> 2))
+        } else {
+            RowNulls::Large(LargeNulls { bitmap, bit: 2 })
+        }
+    }
+}
+
+impl NullFlags for RowNulls<'_> {
+    #[inline(always)]
+    fn next_is_null(&mut self) -> bool {
+        match self {
+            RowNulls::Small(n) => n.next_is_null(),
+            RowNulls::Large(n) => n.next_is_null(),
+        }
     }
 }
 
@@ -212,14 +229,6 @@ fn small_bitmap(bitmap: &[u8]) -> u64 {
         .fold(0u64, |acc, (k, &b)| acc | (b as u64) << (8 * k))
 }
 
-/// Bit `bit` of a NULL bitmap (false past its end).
-#[inline(always)]
-fn bitmap_bit(bitmap: &[u8], bit: usize) -> bool {
-    bitmap
-        .get(bit / 8)
-        .is_some_and(|b| b & (1 << (bit % 8)) != 0)
-}
-
 #[cold]
 fn truncated(c: &Column) -> Error {
     Error::protocol(format!(
@@ -234,13 +243,9 @@ fn truncated(c: &Column) -> Error {
 pub struct BinaryValues<'a> {
     payload: &'a [u8],
     pos: usize,
-    /// With a NULL bitmap of at most 8 bytes (62 columns): the NULL flags of the columns not
-    /// read yet, the next one in bit 0.
-    nulls: u64,
-    /// A longer NULL bitmap, read bit by bit (empty otherwise).
-    large_bitmap: &'a [u8],
+    /// The NULL flags of the columns not read yet.
+    nulls: RowNulls<'a>,
     columns: std::slice::Iter<'a, Column>,
-    index: usize,
 }
 
 impl<'a> BinaryValues<'a> {
@@ -258,14 +263,11 @@ impl<'a> BinaryValues<'a> {
 
     /// The values of a row whose header and `bitmap` (at `payload[1..]`) were checked.
     fn after_bitmap(payload: &'a [u8], bitmap: &'a [u8], columns: &'a [Column]) -> Self {
-        let small = bitmap.len() <= 8;
         BinaryValues {
             payload,
             pos: 1 + bitmap.len(),
-            nulls: if small { small_bitmap(bitmap) >> 2 } else { 0 },
-            large_bitmap: if small { &[] } else { bitmap },
+            nulls: RowNulls::new(bitmap),
             columns: columns.iter(),
-            index: 0,
         }
     }
 }
@@ -276,15 +278,7 @@ impl<'a> Iterator for BinaryValues<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<RawValue<'a>> {
         let column = self.columns.next()?;
-        let null = if self.large_bitmap.is_empty() {
-            let null = self.nulls & 1 != 0;
-            self.nulls >>= 1;
-            null
-        } else {
-            self.index += 1;
-            bitmap_bit(self.large_bitmap, self.index + 1)
-        };
-        if null {
+        if self.nulls.next_is_null() {
             return Some(RawValue::Null);
         }
         let (value, len) = decode_value(self.payload.get(self.pos..)?, column)?;
