@@ -154,8 +154,8 @@ impl Responses {
     /// is one). Returns the event produced, if any.
     #[inline]
     pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
-        // The packet nearly every packet is: a row of a streaming result set (a row never starts
-        // with 0xFE or 0xFF: those are EOF/OK (or a row of 16 MiB and more) and ERR).
+        // Nearly every packet is a row of a streaming result set: handled first. (A row never
+        // starts with 0xFF, an ERR, or 0xFE, an EOF/OK unless it is a row of 16 MiB or more.)
         if let (Some(head), Some(&first)) = (self.queue.front(), p.first()) {
             if head.state == Response::Rows && first < 0xfe {
                 let (id, discard, expect) = (head.id, head.discard, head.expect);

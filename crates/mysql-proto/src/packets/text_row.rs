@@ -100,9 +100,7 @@ impl<'a> TextFields<'a> {
     pub fn new(payload: &'a [u8]) -> Self {
         TextFields { payload, pos: 0 }
     }
-}
 
-impl<'a> TextFields<'a> {
     /// [`Iterator::next`] for a field of 251 bytes or more (or a malformed one).
     #[inline(never)]
     fn long_field(&mut self) -> Option<Option<&'a [u8]>> {
