@@ -235,24 +235,19 @@ impl Connection {
             }
         }
         let want = hint.max(self.frame_shortfall()).max(1);
-        if self.rx_start > 0 && self.rx_end - self.rx_start <= COMPACT_BELOW {
-            // A streaming result leaves part of a packet behind after each read: moving it to
-            // the front (a short copy) makes every read land at the start of the buffer, in
-            // cache lines the last read warmed, instead of sweeping a large buffer.
+        // Unread bytes move to the front when the tail is too short, and also when they are few:
+        // a streaming result leaves part of a packet behind after each read, and moving it (a
+        // short copy) makes every read land at the start of the buffer, in cache lines the last
+        // read warmed, instead of sweeping a large buffer.
+        let unread = self.rx_end - self.rx_start;
+        if self.rx_start > 0 && (unread <= COMPACT_BELOW || self.rx.len() - self.rx_end < want) {
             self.rx.copy_within(self.rx_start..self.rx_end, 0);
-            self.rx_end -= self.rx_start;
             self.rx_start = 0;
+            self.rx_end = unread;
         }
         if self.rx.len() - self.rx_end < want {
-            if self.rx_start > 0 {
-                self.rx.copy_within(self.rx_start..self.rx_end, 0);
-                self.rx_end -= self.rx_start;
-                self.rx_start = 0;
-            }
-            if self.rx.len() - self.rx_end < want {
-                let grown = (self.rx_end + want).max(self.rx.len() * 2);
-                self.rx.resize(grown.min(MAX_BUFFER).max(self.rx.len()), 0);
-            }
+            let grown = (self.rx_end + want).max(self.rx.len() * 2);
+            self.rx.resize(grown.min(MAX_BUFFER).max(self.rx.len()), 0);
         }
         self.lent = self.rx.len() - self.rx_end;
         &mut self.rx[self.rx_end..]

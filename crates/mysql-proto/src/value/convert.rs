@@ -277,11 +277,23 @@ impl<'a> FromValue<'a> for Vec<u8> {
 
 impl<'a> FromValue<'a> for DateTime {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
-        if let RawValue::DateTime(d) = value {
+        if let Some(d) = datetime_of(value) {
             return Ok(d);
         }
-        let b = non_null(value, column, "DateTime")?;
-        DateTime::parse(b).ok_or_else(|| mismatch(column, value, "DateTime", "not a date"))
+        non_null(value, column, "DateTime")?;
+        Err(mismatch(column, value, "DateTime", "not a date"))
+    }
+}
+
+/// The date and time of a binary DATETIME value or of a string that parses as one; `None` for
+/// anything else. The success path of `FromValue for DateTime`, shared with the conversions
+/// into other date-time types.
+#[inline]
+pub(crate) fn datetime_of(value: RawValue<'_>) -> Option<DateTime> {
+    match value {
+        RawValue::DateTime(d) => Some(d),
+        RawValue::Text(b) | RawValue::Bytes(b) => DateTime::parse(b),
+        _ => None,
     }
 }
 

@@ -62,12 +62,7 @@ mod chrono_impl {
         #[inline]
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
             // Inline: a valid binary or text datetime; out of line: the rest and the errors.
-            let d = match v {
-                RawValue::DateTime(d) => Some(d),
-                RawValue::Text(b) => DateTime::parse(b),
-                _ => None,
-            };
-            let valid = d.and_then(|d| {
+            let valid = crate::value::convert::datetime_of(v).and_then(|d| {
                 NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)?
                     .and_hms_micro_opt(d.hour as u32, d.minute as u32, d.second as u32, d.micros)
             });
