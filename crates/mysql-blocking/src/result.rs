@@ -58,6 +58,7 @@ impl<'c> QueryResult<'c> {
     /// The next row of the current result set, borrowed from the receive buffer; `None` at its
     /// end (or for an OK result). Fails with the server's error when the statement fails while
     /// sending rows (e.g. it was killed), or with a fatal error when the connection breaks.
+    #[inline(always)]
     pub fn next_row(&mut self) -> Result<Option<RowRef<'_>>> {
         if self.state != State::Rows {
             return Ok(None);
@@ -65,10 +66,7 @@ impl<'c> QueryResult<'c> {
         self.conn.wait_event()?;
         if self.conn.proto.has_row() {
             // Borrowed afresh so the borrow is returned unconditionally (see wait_event).
-            return match self.conn.proto.event() {
-                Some(Event::Row { row, .. }) => Ok(Some(row)),
-                _ => Err(Error::protocol("row event vanished")),
-            };
+            return Ok(self.conn.proto.row());
         }
         match self
             .conn

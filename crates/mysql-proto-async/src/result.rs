@@ -65,10 +65,7 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
         self.conn.wait_event().await?;
         if self.conn.proto.has_row() {
             // Borrowed afresh so the borrow is returned unconditionally.
-            return match self.conn.proto.event() {
-                Some(Event::Row { row, .. }) => Ok(Some(row)),
-                _ => Err(Error::protocol("row event vanished")),
-            };
+            return Ok(self.conn.proto.row());
         }
         self.on_non_row_event()?;
         Ok(None)

@@ -314,6 +314,8 @@ fn rows_larger_than_16_mib_are_reassembled() {
                 Event::Row { row, .. } => {
                     let (b, small): (&[u8], &str) = row.decode().unwrap();
                     got = Some((b.len(), b.iter().all(|&c| c == b'x'), small.to_string()));
+                    // The reassembled payload is what row() lends too.
+                    assert_eq!(conn.row().unwrap().payload(), row.payload());
                 }
                 Event::ResultSetEnd { id: end, .. } => {
                     assert_eq!(end, id);
@@ -574,4 +576,39 @@ fn deferred_rollback_goes_first_and_its_response_is_skipped() {
         events.push(mysql_proto::testing::render_event(&ev));
     }
     assert_eq!(events.len(), 3, "{events:?}");
+}
+
+#[test]
+fn row_lends_the_row_of_a_row_event_and_nothing_else() {
+    let (mut conn, mut s) = connected();
+    let mark = s.bytes().len();
+    s.set_seq(1);
+    s.result_set(
+        &["a", "b"],
+        &[vec![Some(b"1"), None], vec![Some(b"22"), Some(b"x")]],
+    );
+    conn.query("SELECT a, b").unwrap();
+    let input = rest_of(&s, mark);
+    feed(&mut conn, &input);
+    let mut rows = vec![];
+    let mut others = 0;
+    while conn.advance().unwrap() {
+        let lent = conn.row();
+        assert_eq!(conn.has_row(), lent.is_some());
+        match conn.event().unwrap() {
+            Event::Row { row, .. } => {
+                let lent = lent.expect("a row event lends its row");
+                assert_eq!(lent.payload(), row.payload());
+                let v: (i64, Option<&str>) = lent.decode().unwrap();
+                rows.push((v.0, v.1.map(str::to_string)));
+            }
+            _ => {
+                assert!(lent.is_none());
+                others += 1;
+            }
+        }
+    }
+    assert_eq!(rows, vec![(1, None), (22, Some("x".to_string()))]);
+    assert_eq!(others, 2, "the start and the end of the result set");
+    assert!(conn.row().is_none(), "nothing lent once no event is ready");
 }

@@ -401,6 +401,24 @@ impl Connection {
         matches!(self.current, Some(Current::Response(Produced::Row(..), _)))
     }
 
+    /// The ready event's row when it is an [`Event::Row`], `None` for any other event: the
+    /// per-row path of adapters, cheaper than matching [`event`](Self::event).
+    #[inline]
+    pub fn row(&self) -> Option<RowRef<'_>> {
+        let Some(Current::Response(Produced::Row(_, format), loc)) = &self.current else {
+            return None;
+        };
+        let payload = match loc {
+            Some(range) => &self.rx[range.clone()],
+            None => self.deframer.reassembled(),
+        };
+        Some(RowRef::with_format(
+            payload,
+            self.responses.columns.as_ref()?,
+            *format,
+        ))
+    }
+
     /// Whether [`pending_send`](Self::pending_send) may have bytes to write: commands queued
     /// and not yet written, or TLS records (handshake, alerts) to send. When `false`, a write
     /// attempt can be skipped.

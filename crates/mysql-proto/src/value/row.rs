@@ -165,6 +165,7 @@ impl<'a> RowRef<'a> {
 
     /// Converts the whole row, e.g. into a tuple `(i64, String, Option<f64>)`. Fails when the
     /// number of columns differs or a value does not convert.
+    #[inline(always)]
     pub fn decode<R: FromRow<'a>>(&self) -> Result<R> {
         R::from_row(*self)
     }
