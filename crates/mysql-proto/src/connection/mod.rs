@@ -936,7 +936,14 @@ impl Connection {
                     }
                 }
                 Phase::Ready(_) | Phase::Quit => {
-                    if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
+                    if let Some(row) = self.responses.streaming_row(p) {
+                        let row = row?;
+                        if !row.discard {
+                            let produced = Produced::Row(row.id, row.format);
+                            self.current = Some(Current::Response(produced, loc));
+                            return Ok(true);
+                        }
+                    } else if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
                         if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
                             self.status = self.responses.ok.status;
                         }

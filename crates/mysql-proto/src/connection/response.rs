@@ -105,6 +105,15 @@ pub(crate) enum Produced {
     Prepared(CommandId),
 }
 
+/// A row taken by [`Responses::streaming_row`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamedRow {
+    pub(crate) id: CommandId,
+    pub(crate) format: RowFormat,
+    /// The command's results are being discarded: no event.
+    pub(crate) discard: bool,
+}
+
 impl Produced {
     pub(crate) fn id(&self) -> CommandId {
         match self {
@@ -150,25 +159,31 @@ pub(crate) struct Responses {
 }
 
 impl Responses {
-    /// Handles one packet for the command at the head of the queue (the caller checked there
-    /// is one). Returns the event produced, if any.
-    #[inline]
-    pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
-        // Nearly every packet is a row of a streaming result set: handled first. (A row never
-        // starts with 0xFF, an ERR, or 0xFE, an EOF/OK unless it is a row of 16 MiB or more.)
-        if let (Some(head), Some(&first)) = (self.queue.front(), p.first()) {
-            if head.state == Response::Rows && first < 0xfe {
-                let (id, discard, expect) = (head.id, head.discard, head.expect);
-                let produced = self.row(p, id, expect)?;
-                return Ok(if discard { None } else { Some(produced) });
-            }
+    /// The fast path for nearly every packet: when `p` is a row of the result set being
+    /// streamed, checks it against its columns and returns the row event's command, format and
+    /// whether it is discarded; `None` for any other packet (handled by
+    /// [`on_packet`](Self::on_packet)). (A row never starts with 0xFF, an ERR, or 0xFE, an
+    /// EOF/OK unless it is a row of 16 MiB or more.) Kept apart from `on_packet` so that its
+    /// small result stays in registers.
+    #[inline(always)]
+    pub(crate) fn streaming_row(&self, p: &[u8]) -> Option<Result<StreamedRow>> {
+        let head = self.queue.front()?;
+        if head.state != Response::Rows || *p.first()? >= 0xfe {
+            return None;
         }
-        self.on_other_packet(p, tx)
+        let (id, discard) = (head.id, head.discard);
+        Some(self.check_row(p, head.expect).map(|format| StreamedRow {
+            id,
+            format,
+            discard,
+        }))
     }
 
-    /// [`on_packet`](Self::on_packet) for every packet but the common row.
+    /// Handles one packet for the command at the head of the queue (the caller checked there
+    /// is one) that [`streaming_row`](Self::streaming_row) did not take. Returns the event
+    /// produced, if any.
     #[inline(never)]
-    fn on_other_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
+    pub(crate) fn on_packet(&mut self, p: &[u8], tx: &mut Vec<u8>) -> Result<Option<Produced>> {
         let deprecate_eof = self.capabilities & CLIENT_DEPRECATE_EOF != 0;
         let ext = self.extended_metadata();
         let cache_metadata = self.cache_metadata();
@@ -350,16 +365,16 @@ impl Responses {
             }
             (Response::Rows, _) => {
                 let expect = head.expect;
-                self.row(p, id, expect)?
+                Produced::Row(id, self.check_row(p, expect)?)
             }
         };
         Ok(if discard { None } else { Some(produced) })
     }
 
-    /// A row of the current result set: checked against its columns so that reading its
-    /// values later cannot fail on structure.
+    /// Checks a row of the current result set against its columns, so that reading its values
+    /// later cannot fail on structure; returns its format.
     #[inline(always)]
-    fn row(&self, p: &[u8], id: CommandId, expect: Expect) -> Result<Produced> {
+    fn check_row(&self, p: &[u8], expect: Expect) -> Result<RowFormat> {
         let columns = self.columns.as_deref().unwrap_or(&[]);
         let format = match expect {
             Expect::Results(f) => f,
@@ -369,7 +384,7 @@ impl Responses {
             RowFormat::Text => check_text_row(p, columns.len())?,
             RowFormat::Binary => check_binary_row_layout(p, &self.layout, columns)?,
         }
-        Ok(Produced::Row(id, format))
+        Ok(format)
     }
 
     /// Ends the column definitions of a result set: they become the current columns, and for

@@ -115,6 +115,7 @@ impl<'a> RowRef<'a> {
     }
 
     /// The values in column order, undecoded.
+    #[inline]
     pub fn values(&self) -> Values<'a> {
         match self.format {
             RowFormat::Text => Values::Text(TextFields::new(self.payload)),
