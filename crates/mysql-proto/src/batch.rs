@@ -24,12 +24,12 @@
 //! assert!(commands >= 1 && commands < 10);
 //! ```
 
+use std::iter::Peekable;
+
 use crate::connection::{CommandId, Connection, Statement};
 use crate::error::Result;
-use crate::value::{Params, Value};
+use crate::value::Params;
 
-/// Parameter sets converted ahead for bulk commands (one bulk command takes what fits).
-const BULK_ROWS: usize = 4096;
 /// Bulk commands in flight at once: one being executed while the next is on the wire.
 const BULK_WINDOW: usize = 2;
 /// Single executes in flight at once: enough to hide round trips, few enough that the server's
@@ -37,14 +37,21 @@ const BULK_WINDOW: usize = 2;
 const EXECUTE_WINDOW: usize = 256;
 
 /// The state of one `exec_batch`: the statement, the parameter sets not yet queued, and
-/// whether they go as bulk commands.
-#[derive(Debug)]
-pub struct Batch<I> {
+/// whether they go as bulk commands. Each set is encoded straight from the caller's values
+/// ([`Params::with_params`]): a tuple of `&str`s is copied only into the command.
+pub struct Batch<I: Iterator> {
     statement: Statement,
-    params: I,
+    params: Peekable<I>,
     bulk: bool,
-    rows: Vec<Vec<Value>>,
-    pos: usize,
+}
+
+impl<I: Iterator> std::fmt::Debug for Batch<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("statement", &self.statement)
+            .field("bulk", &self.bulk)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<I, P> Batch<I>
@@ -58,10 +65,8 @@ where
         let bulk = conn.supports_bulk_execute(&statement);
         Batch {
             statement,
-            params,
+            params: params.peekable(),
             bulk,
-            rows: Vec::new(),
-            pos: 0,
         }
     }
 
@@ -88,23 +93,13 @@ where
     /// parameter count, and with the connection's error when it cannot take commands; the
     /// commands queued before stay queued.
     pub fn queue_next(&mut self, conn: &mut Connection) -> Result<Option<CommandId>> {
-        if !self.bulk {
-            return match self.params.next() {
-                Some(p) => conn.execute(&self.statement, &p.into_values()).map(Some),
-                None => Ok(None),
-            };
+        if self.bulk {
+            let queued = conn.bulk_execute_from(&self.statement, &mut self.params)?;
+            return Ok(queued.map(|(id, _)| id));
         }
-        if self.pos == self.rows.len() {
-            self.rows.clear();
-            self.pos = 0;
-            let next = self.params.by_ref().take(BULK_ROWS);
-            self.rows.extend(next.map(Params::into_values));
-            if self.rows.is_empty() {
-                return Ok(None);
-            }
+        match self.params.next() {
+            Some(p) => conn.execute_params(&self.statement, &p).map(Some),
+            None => Ok(None),
         }
-        let (id, taken) = conn.bulk_execute(&self.statement, &self.rows[self.pos..])?;
-        self.pos += taken;
-        Ok(Some(id))
     }
 }

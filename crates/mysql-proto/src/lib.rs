@@ -39,6 +39,6 @@ pub use packets::{Column, OkPacket};
 pub use pipeline::{Output, ResultSet, Step, Stmt};
 pub use transaction::{IsolationLevel, TxOpts};
 pub use value::{
-    Columns, DateTime, FromRow, FromValue, Params, RawValue, Row, RowFormat, RowRef, Time, ToValue,
-    Value,
+    Columns, DateTime, FromRow, FromValue, Param, ParamSlice, Params, RawValue, Row, RowFormat,
+    RowRef, Time, ToValue, Value, ValueRef,
 };

@@ -167,3 +167,76 @@ fn each_bulk_command_gets_its_own_ok_or_err() {
     let want: Vec<_> = want.iter().map(|(i, s)| (*i, s.to_string())).collect();
     assert_eq!(seen, want);
 }
+
+#[test]
+fn sets_from_an_iterator_of_tuples_encode_like_value_rows() {
+    let st = prepared_statement(3, 0);
+    let tuples: Vec<(i64, &str, Option<i32>)> = (0..50)
+        .map(|i| (i, "name", (i % 3 != 0).then_some(i as i32)))
+        .collect();
+    let rows: Vec<Vec<Value>> = tuples
+        .iter()
+        .map(|t| vec![t.0.to_value(), t.1.to_value(), t.2.to_value()])
+        .collect();
+    let mut a = handshake_done();
+    let mut sets = tuples.iter().peekable();
+    let (_, taken) = a.bulk_execute_from(&st, &mut sets).unwrap().unwrap();
+    assert_eq!(taken, 50);
+    assert!(sets.peek().is_none());
+    assert!(a.bulk_execute_from(&st, &mut sets).unwrap().is_none());
+    let mut b = handshake_done();
+    assert_eq!(b.bulk_execute(&st, &rows).unwrap().1, 50);
+    assert_eq!(sent(&mut a), sent(&mut b));
+}
+
+#[test]
+fn a_set_that_does_not_fit_stays_in_the_iterator() {
+    let st = prepared_statement(1, 0);
+    let rows = [[Value::Int(1)], [Value::Int(2)], ["x".to_value()]];
+    let mut conn = handshake_done();
+    let mut sets = rows.iter().peekable();
+    assert_eq!(
+        conn.bulk_execute_from(&st, &mut sets).unwrap().unwrap().1,
+        2
+    );
+    assert_eq!(
+        sets.peek(),
+        Some(&&rows[2]),
+        "the string set starts the next command"
+    );
+    assert_eq!(
+        conn.bulk_execute_from(&st, &mut sets).unwrap().unwrap().1,
+        1
+    );
+    assert!(conn.bulk_execute_from(&st, &mut sets).unwrap().is_none());
+    assert_eq!(sent(&mut conn).len(), 2);
+}
+
+#[test]
+fn a_set_of_the_wrong_size_fails_alone_and_is_not_consumed() {
+    let st = prepared_statement(1, 0);
+    let rows = [
+        vec![Value::Int(1)],
+        vec![Value::Int(2), Value::Int(3)],
+        vec![Value::Int(4)],
+    ];
+    let mut conn = handshake_done();
+    let mut sets = rows.iter().peekable();
+    // The command ends before the bad set ...
+    assert_eq!(
+        conn.bulk_execute_from(&st, &mut sets).unwrap().unwrap().1,
+        1
+    );
+    let first = sent(&mut conn);
+    assert_eq!(first.len(), 1);
+    // ... which then fails without queueing anything, and is still there.
+    let e = conn.bulk_execute_from(&st, &mut sets).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    assert!(
+        e.to_string()
+            .contains("takes 1 parameters, a parameter set has 2"),
+        "{e}"
+    );
+    assert!(conn.pending_send().is_empty());
+    assert_eq!(sets.peek(), Some(&&rows[1]));
+}

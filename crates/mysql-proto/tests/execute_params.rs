@@ -1,8 +1,10 @@
 //! `Connection::execute_params`: the same bytes as `execute` with the values of `to_values`,
-//! for every kind of `Params`, with the connection's value buffer reused between calls.
+//! for every kind of `Params` and of `Param` (borrowed, inline, owned), and nothing left behind
+//! by a failed call.
 
 use mysql_proto::testing::{handshake_done, prepared_statement, split_packets};
-use mysql_proto::{Connection, ErrorKind, Params, ToValue, Value};
+use mysql_proto::value::InlineBytes;
+use mysql_proto::{Connection, ErrorKind, Param, Params, ToValue, Value};
 
 /// Packets as (sequence id, payload).
 type Packets = Vec<(u8, Vec<u8>)>;
@@ -54,4 +56,55 @@ fn the_buffer_is_reused_without_leftovers() {
         .execute(&st, &[Value::Int(2), "b".to_value()])
         .unwrap();
     assert_eq!(sent(&mut conn), sent(&mut reference));
+}
+
+/// A type whose parameter is converted into text held inline, like a `Decimal`.
+struct Code(u16);
+
+impl ToValue for Code {
+    fn to_value(&self) -> Value {
+        Value::Bytes(format!("C-{}", self.0).into_bytes())
+    }
+
+    fn to_param(&self) -> Param<'_> {
+        Param::Inline(InlineBytes::from_slice(format!("C-{}", self.0).as_bytes()).unwrap())
+    }
+}
+
+/// A type that only implements `to_value` (the default `to_param` owns its value).
+struct Plain(&'static str);
+
+impl ToValue for Plain {
+    fn to_value(&self) -> Value {
+        Value::Bytes(self.0.as_bytes().to_vec())
+    }
+}
+
+#[test]
+fn inline_and_owned_params_encode_like_their_values() {
+    let params = (
+        Code(42),
+        Plain("plain"),
+        Some(Code(7)),
+        "borrowed",
+        b"raw".to_vec(),
+    );
+    assert!(matches!(Code(1).to_param(), Param::Inline(_)));
+    assert!(matches!(Plain("x").to_param(), Param::Owned(_)));
+    assert!(matches!("x".to_param(), Param::Borrowed(_)));
+    let (a, b) = both(&params, 5);
+    assert_eq!(a, b);
+    // The inline text is on the wire: VAR_STRING type, then its length-prefixed bytes.
+    assert!(a[0].1.windows(5).any(|w| w == b"\x04C-42"));
+}
+
+#[test]
+fn inline_bytes_hold_up_to_their_capacity() {
+    let full = vec![b'x'; InlineBytes::CAPACITY];
+    assert_eq!(
+        InlineBytes::from_slice(&full).unwrap().as_bytes(),
+        &full[..]
+    );
+    assert!(InlineBytes::from_slice(&[b'x'; InlineBytes::CAPACITY + 1]).is_none());
+    assert_eq!(InlineBytes::from_slice(b"").unwrap().as_bytes(), b"");
 }

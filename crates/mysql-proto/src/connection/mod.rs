@@ -67,8 +67,8 @@ use crate::codec::framing::{self, Deframed, Deframer};
 use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
-use crate::packets::stmt::{encode_bulk_execute, encode_execute, encode_send_long_data};
-use crate::value::{Params, RowFormat, RowRef, Value};
+use crate::packets::stmt::{encode_execute, encode_send_long_data, BulkExecute};
+use crate::value::{ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
 use crate::Opts;
 
 pub use event::{CommandId, Event, ServerInfo};
@@ -119,8 +119,6 @@ pub struct Connection {
     eof: bool,
     deframer: Deframer,
     tx: Vec<u8>,
-    /// Reused by [`Connection::execute_params`] (empty between calls).
-    param_values: Vec<Value>,
     tx_pos: usize,
     current: Option<Current>,
     release: usize,
@@ -173,7 +171,6 @@ impl Connection {
             eof: false,
             deframer: Deframer::new(),
             tx: Vec::new(),
-            param_values: Vec::new(),
             tx_pos: 0,
             current: None,
             release: 0,
@@ -464,6 +461,36 @@ impl Connection {
     /// with `COM_STMT_SEND_LONG_DATA`. Fails with a misuse error when the number of parameters
     /// differs from the statement's.
     pub fn execute(&mut self, statement: &Statement, params: &[Value]) -> Result<CommandId> {
+        self.execute_slice(statement, ParamSlice::Values(params))
+    }
+
+    /// [`execute`](Self::execute) with the parameters as any [`Params`] (a tuple of Rust
+    /// values, a slice of [`Value`], `()`), encoded from where they are: binding a `&str` or
+    /// a tuple of numbers allocates nothing ([`Params::with_params`]). Fails as
+    /// [`execute`](Self::execute).
+    ///
+    /// ```
+    /// # use mysql_proto::{Connection, Opts, Statement};
+    /// # fn demo(conn: &mut Connection, statement: &Statement) -> mysql_proto::Result<()> {
+    /// let id = conn.execute_params(statement, &(42, "answer"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn execute_params<P: Params + ?Sized>(
+        &mut self,
+        statement: &Statement,
+        params: &P,
+    ) -> Result<CommandId> {
+        let mut queued = None;
+        params.with_params(&mut |set| queued = Some(self.execute_slice(statement, set)));
+        queued.unwrap_or_else(|| Err(Error::misuse("Params::with_params lent no parameters")))
+    }
+
+    /// [`execute`](Self::execute) of one borrowed parameter set.
+    fn execute_slice(
+        &mut self,
+        statement: &Statement,
+        params: ParamSlice<'_>,
+    ) -> Result<CommandId> {
         self.check_ready()?;
         self.check_in_flight()?;
         self.flush_deferred()?;
@@ -477,7 +504,7 @@ impl Connection {
         // Which parameters go as long data; empty (no allocation) when none does.
         let mut long = Vec::new();
         for (i, p) in params.iter().enumerate() {
-            if let Value::Bytes(b) = p {
+            if let ValueRef::Bytes(b) = p {
                 if b.len() >= LONG_DATA_CHUNK {
                     long.resize(params.len(), false);
                     long[i] = true;
@@ -495,29 +522,6 @@ impl Connection {
         let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
         self.set_statement_of_last(statement.id);
         Ok(id)
-    }
-
-    /// [`execute`](Self::execute) with the parameters as any [`Params`] (a tuple of Rust
-    /// values, a slice of [`Value`]s, `()`), converted into a buffer the connection keeps: an
-    /// execute then allocates nothing for its parameters. Fails as [`execute`](Self::execute).
-    ///
-    /// ```
-    /// # use mysql_proto::{Connection, Opts, Statement};
-    /// # fn demo(conn: &mut Connection, statement: &Statement) -> mysql_proto::Result<()> {
-    /// let id = conn.execute_params(statement, &(42, "answer"))?;
-    /// # Ok(()) }
-    /// ```
-    pub fn execute_params<P: Params + ?Sized>(
-        &mut self,
-        statement: &Statement,
-        params: &P,
-    ) -> Result<CommandId> {
-        let mut values = std::mem::take(&mut self.param_values);
-        params.write_values(&mut values);
-        let queued = self.execute(statement, &values);
-        values.clear();
-        self.param_values = values;
-        queued
     }
 
     /// Queues `COM_STMT_EXECUTE` of the statement whose `COM_STMT_PREPARE` was queued just
@@ -540,7 +544,12 @@ impl Connection {
         }
         self.check_in_flight()?;
         let start = framing::begin_packet(&mut self.tx);
-        encode_execute(LAST_PREPARED_STATEMENT, params, &[], &mut self.tx);
+        encode_execute(
+            LAST_PREPARED_STATEMENT,
+            ParamSlice::Values(params),
+            &[],
+            &mut self.tx,
+        );
         let seq = framing::finish_packet(&mut self.tx, start, 0);
         let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
         self.set_statement_of_last(LAST_PREPARED_STATEMENT);
@@ -576,6 +585,71 @@ impl Connection {
         statement: &Statement,
         rows: &[R],
     ) -> Result<(CommandId, usize)> {
+        self.check_bulk(statement)?;
+        let n = statement.params.len();
+        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.as_ref().len() != n) {
+            return Err(Error::misuse(format!(
+                "statement takes {n} parameters, parameter set {i} has {}",
+                r.as_ref().len()
+            )));
+        }
+        let mut sets = rows.iter().map(AsRef::as_ref).peekable();
+        self.bulk_execute_from(statement, &mut sets)?
+            .ok_or_else(|| Error::misuse("bulk execute of no parameter sets"))
+    }
+
+    /// [`bulk_execute`](Self::bulk_execute) taking the parameter sets from an iterator: as many
+    /// as fit in one command are encoded from where they are (a tuple of `&str`s is not copied
+    /// but into the command) and consumed; the first that does not fit stays for the next call.
+    /// Returns the command's id and how many sets it took, or `None` when `sets` is empty.
+    ///
+    /// Fails like `bulk_execute`; a set whose number of values differs from the statement's
+    /// parameters ends the command before it, and the next call fails on it with a misuse
+    /// error (queueing nothing, leaving it in `sets`).
+    pub fn bulk_execute_from<P: Params, I: Iterator<Item = P>>(
+        &mut self,
+        statement: &Statement,
+        sets: &mut std::iter::Peekable<I>,
+    ) -> Result<Option<(CommandId, usize)>> {
+        self.check_bulk(statement)?;
+        if sets.peek().is_none() {
+            return Ok(None);
+        }
+        self.check_in_flight()?;
+        self.flush_deferred()?;
+        let n = statement.params.len();
+        let start = framing::begin_packet(&mut self.tx);
+        let mut bulk = BulkExecute::begin(statement.id, n, BULK_CHUNK_BYTES, &mut self.tx);
+        let mut wrong_count = None;
+        while let Some(set) = sets.peek() {
+            let mut taken = false;
+            set.with_params(&mut |values| {
+                if values.len() != n {
+                    wrong_count = Some(values.len());
+                } else {
+                    taken = bulk.push(values, &mut self.tx);
+                }
+            });
+            if !taken {
+                break;
+            }
+            sets.next();
+        }
+        if bulk.sets() == 0 {
+            self.tx.truncate(start);
+            return Err(Error::misuse(format!(
+                "statement takes {n} parameters, a parameter set has {}",
+                wrong_count.unwrap_or(0)
+            )));
+        }
+        let taken = bulk.finish(&mut self.tx);
+        let seq = framing::finish_packet(&mut self.tx, start, 0);
+        let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
+        Ok(Some((id, taken)))
+    }
+
+    /// The connection can take commands and `statement` a bulk execute.
+    fn check_bulk(&self, statement: &Statement) -> Result<()> {
         self.check_ready()?;
         if !self.supports_bulk_execute(statement) {
             return Err(Error::unsupported(
@@ -583,25 +657,7 @@ impl Connection {
                  with parameters and no result set",
             ));
         }
-        let n = statement.params.len();
-        if rows.is_empty() {
-            return Err(Error::misuse("bulk execute of no parameter sets"));
-        }
-        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.as_ref().len() != n) {
-            return Err(Error::misuse(format!(
-                "statement takes {n} parameters, parameter set {i} has {}",
-                r.as_ref().len()
-            )));
-        }
-        self.check_in_flight()?;
-        self.flush_deferred()?;
-        let start = framing::begin_packet(&mut self.tx);
-        let taken = encode_bulk_execute(statement.id, n, rows, BULK_CHUNK_BYTES, &mut self.tx);
-        let seq = framing::finish_packet(&mut self.tx, start, 0);
-        Ok((
-            self.push_in_flight(Expect::Results(RowFormat::Binary), seq),
-            taken,
-        ))
+        Ok(())
     }
 
     /// Makes the next command first queue a `ROLLBACK` whose response is skipped. This is how a

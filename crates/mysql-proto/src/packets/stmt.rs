@@ -19,7 +19,7 @@ use crate::codec::{Reader, Writer};
 use crate::constants::{ColumnType, Command};
 use crate::error::{Error, Result};
 use crate::value::binary::{param_type, write_value};
-use crate::value::Value;
+use crate::value::{ParamSlice, ValueRef};
 
 /// The parsed `COM_STMT_PREPARE_OK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,12 @@ impl PrepareOk {
 
 /// Appends a `COM_STMT_EXECUTE` payload for `params`; `long_data[i]` marks parameters whose value
 /// was sent with `COM_STMT_SEND_LONG_DATA` (declared, but not repeated here).
-pub fn encode_execute(statement_id: u32, params: &[Value], long_data: &[bool], out: &mut Vec<u8>) {
+pub fn encode_execute(
+    statement_id: u32,
+    params: ParamSlice<'_>,
+    long_data: &[bool],
+    out: &mut Vec<u8>,
+) {
     Writer::new(out)
         .u8(Command::StmtExecute as u8)
         .u32(statement_id)
@@ -87,12 +92,12 @@ pub fn encode_execute(statement_id: u32, params: &[Value], long_data: &[bool], o
     let bitmap_at = out.len();
     out.resize(bitmap_at + params.len().div_ceil(8), 0);
     for (i, p) in params.iter().enumerate() {
-        if matches!(p, Value::Null) {
+        if matches!(p, ValueRef::Null) {
             out[bitmap_at + i / 8] |= 1 << (i % 8);
         }
     }
     out.push(1);
-    for p in params {
+    for p in params.iter() {
         let (t, unsigned) = param_type(p);
         out.push(t.to_u8());
         out.push(if unsigned { 0x80 } else { 0 });
@@ -111,38 +116,61 @@ pub const BULK_INDICATOR_NONE: u8 = 0;
 /// `COM_STMT_BULK_EXECUTE` parameter indicator: the value is NULL.
 pub const BULK_INDICATOR_NULL: u8 = 1;
 
-/// Appends a MariaDB `COM_STMT_BULK_EXECUTE` payload for as many of `rows` as fit: every row's
-/// non-NULL values must have one type per parameter (the types are declared once, in the
-/// header), and the payload stops growing past `max_bytes` (the first row always goes in).
-/// Returns how many rows were encoded, at least 1. The caller checks that `rows` is non-empty
-/// and that every row has `num_params` values.
-pub fn encode_bulk_execute<R: AsRef<[Value]>>(
-    statement_id: u32,
-    num_params: usize,
-    rows: &[R],
+/// A MariaDB `COM_STMT_BULK_EXECUTE` payload being appended, one parameter set at a time: the
+/// header first ([`begin`](Self::begin)), then the sets ([`push`](Self::push)) while they fit,
+/// then the declared types ([`finish`](Self::finish)). Every set's non-NULL values must keep one
+/// type per parameter (the types are declared once, in the header).
+#[derive(Debug)]
+pub struct BulkExecute {
+    start: usize,
+    types_at: usize,
     max_bytes: usize,
-    out: &mut Vec<u8>,
-) -> usize {
-    let start = out.len();
-    Writer::new(out)
-        .u8(Command::StmtBulkExecute as u8)
-        .u32(statement_id)
-        .u16(BULK_SEND_TYPES_TO_SERVER);
-    let types_at = out.len();
-    out.resize(types_at + 2 * num_params, 0);
-    let mut types: Vec<Option<(ColumnType, bool)>> = vec![None; num_params];
-    let mut encoded = 0;
-    for row in rows {
-        let row = row.as_ref();
-        let conflict = row.iter().zip(&types).any(|(v, t)| match (v, t) {
-            (Value::Null, _) | (_, None) => false,
-            (v, Some(t)) => param_type(v) != *t,
-        });
-        if encoded > 0 && (conflict || out.len() - start >= max_bytes) {
-            break;
+    types: Vec<Option<(ColumnType, bool)>>,
+    sets: usize,
+}
+
+impl BulkExecute {
+    /// Appends the header for a statement of `num_params` parameters; the payload takes sets
+    /// until it reaches `max_bytes` (the first set always goes in).
+    pub fn begin(
+        statement_id: u32,
+        num_params: usize,
+        max_bytes: usize,
+        out: &mut Vec<u8>,
+    ) -> Self {
+        let start = out.len();
+        Writer::new(out)
+            .u8(Command::StmtBulkExecute as u8)
+            .u32(statement_id)
+            .u16(BULK_SEND_TYPES_TO_SERVER);
+        let types_at = out.len();
+        out.resize(types_at + 2 * num_params, 0);
+        BulkExecute {
+            start,
+            types_at,
+            max_bytes,
+            types: vec![None; num_params],
+            sets: 0,
         }
-        for (v, t) in row.iter().zip(types.iter_mut()) {
-            if matches!(v, Value::Null) {
+    }
+
+    /// Appends one parameter set and returns `true`; returns `false`, appending nothing, when
+    /// the payload is full or a value's type differs from the one an earlier set declared (the
+    /// set then starts the next command). The caller checks that `set` has `num_params`
+    /// values.
+    pub fn push(&mut self, set: ParamSlice<'_>, out: &mut Vec<u8>) -> bool {
+        if self.sets > 0 {
+            let full = out.len() - self.start >= self.max_bytes;
+            let conflict = set.iter().zip(&self.types).any(|(v, t)| match (v, t) {
+                (ValueRef::Null, _) | (_, None) => false,
+                (v, Some(t)) => param_type(v) != *t,
+            });
+            if full || conflict {
+                return false;
+            }
+        }
+        for (v, t) in set.iter().zip(self.types.iter_mut()) {
+            if matches!(v, ValueRef::Null) {
                 out.push(BULK_INDICATOR_NULL);
             } else {
                 t.get_or_insert_with(|| param_type(v));
@@ -150,15 +178,25 @@ pub fn encode_bulk_execute<R: AsRef<[Value]>>(
                 write_value(v, out);
             }
         }
-        encoded += 1;
+        self.sets += 1;
+        true
     }
-    for (i, t) in types.iter().enumerate() {
-        // A parameter NULL in every row still needs a type; any string type will do.
-        let (code, unsigned) = t.unwrap_or((ColumnType::VarString, false));
-        out[types_at + 2 * i] = code.to_u8();
-        out[types_at + 2 * i + 1] = if unsigned { 0x80 } else { 0 };
+
+    /// The number of sets appended so far.
+    pub fn sets(&self) -> usize {
+        self.sets
     }
-    encoded
+
+    /// Writes the declared types into the header; returns the number of sets.
+    pub fn finish(self, out: &mut [u8]) -> usize {
+        for (i, t) in self.types.iter().enumerate() {
+            // A parameter NULL in every set still needs a type; any string type will do.
+            let (code, unsigned) = t.unwrap_or((ColumnType::VarString, false));
+            out[self.types_at + 2 * i] = code.to_u8();
+            out[self.types_at + 2 * i + 1] = if unsigned { 0x80 } else { 0 };
+        }
+        self.sets
+    }
 }
 
 /// Appends a `COM_STMT_SEND_LONG_DATA` payload: a chunk of parameter `param`'s value.
@@ -173,6 +211,7 @@ pub fn encode_send_long_data(statement_id: u32, param: u16, chunk: &[u8], out: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     #[test]
     fn prepare_ok_vectors() {
@@ -192,7 +231,7 @@ mod tests {
         let mut out = Vec::new();
         encode_execute(
             7,
-            &[Value::Int(-1), Value::Null, Value::Bytes(b"ab".to_vec())],
+            ParamSlice::Values(&[Value::Int(-1), Value::Null, Value::Bytes(b"ab".to_vec())]),
             &[],
             &mut out,
         );

@@ -11,7 +11,7 @@ use crate::constants::ColumnType;
 use crate::error::{Error, Result};
 use crate::packets::Column;
 use crate::value::convert::RawValue;
-use crate::value::param::Value;
+use crate::value::param::{Value, ValueRef};
 
 /// Checks that `payload` is a binary row for `columns`; fails with a protocol error otherwise.
 /// Only the lengths are walked (no value is decoded), so checking every row is cheap.
@@ -393,40 +393,42 @@ fn decode_value<'a>(rest: &'a [u8], c: &Column) -> Option<(RawValue<'a>, usize)>
 }
 
 /// The type code and unsigned flag `COM_STMT_EXECUTE` declares for a parameter value.
-pub fn param_type(v: &Value) -> (ColumnType, bool) {
+#[inline]
+pub fn param_type(v: ValueRef<'_>) -> (ColumnType, bool) {
     match v {
-        Value::Null => (ColumnType::Null, false),
-        Value::Int(_) => (ColumnType::LongLong, false),
-        Value::UInt(_) => (ColumnType::LongLong, true),
-        Value::Float(_) => (ColumnType::Float, false),
-        Value::Double(_) => (ColumnType::Double, false),
-        Value::Bytes(_) => (ColumnType::VarString, false),
-        Value::DateTime(_) => (ColumnType::DateTime, false),
-        Value::Time(_) => (ColumnType::Time, false),
+        ValueRef::Null => (ColumnType::Null, false),
+        ValueRef::Int(_) => (ColumnType::LongLong, false),
+        ValueRef::UInt(_) => (ColumnType::LongLong, true),
+        ValueRef::Float(_) => (ColumnType::Float, false),
+        ValueRef::Double(_) => (ColumnType::Double, false),
+        ValueRef::Bytes(_) => (ColumnType::VarString, false),
+        ValueRef::DateTime(_) => (ColumnType::DateTime, false),
+        ValueRef::Time(_) => (ColumnType::Time, false),
     }
 }
 
 /// Appends the binary encoding of a non-NULL parameter value.
-pub fn write_value(v: &Value, out: &mut Vec<u8>) {
+#[inline]
+pub fn write_value(v: ValueRef<'_>, out: &mut Vec<u8>) {
     let mut w = Writer::new(out);
     match v {
-        Value::Null => {}
-        Value::Int(i) => {
-            w.u64(*i as u64);
+        ValueRef::Null => {}
+        ValueRef::Int(i) => {
+            w.u64(i as u64);
         }
-        Value::UInt(u) => {
-            w.u64(*u);
+        ValueRef::UInt(u) => {
+            w.u64(u);
         }
-        Value::Float(f) => {
+        ValueRef::Float(f) => {
             w.u32(f.to_bits());
         }
-        Value::Double(d) => {
+        ValueRef::Double(d) => {
             w.u64(d.to_bits());
         }
-        Value::Bytes(b) => {
+        ValueRef::Bytes(b) => {
             w.lenenc_bytes(b);
         }
-        Value::DateTime(d) => {
+        ValueRef::DateTime(d) => {
             if d.micros != 0 {
                 w.u8(11);
             } else if d.hour != 0 || d.minute != 0 || d.second != 0 {
@@ -444,7 +446,7 @@ pub fn write_value(v: &Value, out: &mut Vec<u8>) {
                 w.u32(d.micros);
             }
         }
-        Value::Time(t) => {
+        ValueRef::Time(t) => {
             w.u8(if t.micros != 0 { 12 } else { 8 })
                 .u8(t.negative as u8)
                 .u32(t.days)
@@ -469,7 +471,7 @@ pub fn encode_binary_row(values: &[Value], out: &mut Vec<u8>) {
         }
     }
     for v in values {
-        write_value(v, out);
+        write_value(v.as_value_ref(), out);
     }
 }
 

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 #[allow(unused_imports)]
 use crate::packets::Column;
 #[allow(unused_imports)]
-use crate::value::{DateTime, FromValue, RawValue, Time, ToValue, Value};
+use crate::value::{DateTime, FromValue, RawValue, Time, ToValue, Value, ValueRef};
 
 #[allow(dead_code)]
 #[cold]
@@ -295,6 +295,16 @@ mod uuid_impl {
         fn to_value(&self) -> Value {
             Value::Bytes(self.hyphenated().to_string().into_bytes())
         }
+
+        /// The hyphenated text (36 bytes), held inline: no allocation.
+        fn to_param(&self) -> crate::value::Param<'_> {
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            let text = self.hyphenated().encode_lower(&mut text);
+            match crate::value::InlineBytes::from_slice(text.as_bytes()) {
+                Some(inline) => crate::value::Param::Inline(inline),
+                None => crate::value::Param::Owned(self.to_value()),
+            }
+        }
     }
 }
 
@@ -366,13 +376,31 @@ mod rust_decimal_impl {
 
     impl ToValue for rust_decimal::Decimal {
         fn to_value(&self) -> Value {
-            Value::Bytes(decimal_text(self))
+            let mut text = [0u8; DECIMAL_TEXT_MAX];
+            let len = decimal_text(self, &mut text);
+            Value::Bytes(text[..len].to_vec())
+        }
+
+        /// The text, held inline: no allocation.
+        #[inline]
+        fn to_param(&self) -> crate::value::Param<'_> {
+            let mut text = [0u8; DECIMAL_TEXT_MAX];
+            let len = decimal_text(self, &mut text);
+            match crate::value::InlineBytes::from_slice(&text[..len]) {
+                Some(inline) => crate::value::Param::Inline(inline),
+                None => crate::value::Param::Owned(Value::Bytes(text[..len].to_vec())),
+            }
         }
     }
 
-    /// The text of `d` as `Display` writes it (`-12.30`, `0.05`, `7`), without the formatting
-    /// machinery: digits of the mantissa with the point placed by the scale.
-    fn decimal_text(d: &rust_decimal::Decimal) -> Vec<u8> {
+    /// The longest text of a `Decimal`: 29 digits (28 after the point and one before), the
+    /// point and the sign.
+    const DECIMAL_TEXT_MAX: usize = 31;
+
+    /// Writes the text of `d` as `Display` writes it (`-12.30`, `0.05`, `7`) into `out`, without
+    /// the formatting machinery: digits of the mantissa with the point placed by the scale.
+    /// Returns its length.
+    fn decimal_text(d: &rust_decimal::Decimal, out: &mut [u8; DECIMAL_TEXT_MAX]) -> usize {
         let scale = d.scale() as usize;
         let mantissa = d.mantissa();
         let mut digits = [0u8; 40];
@@ -398,17 +426,20 @@ mod rust_decimal_impl {
             digits[len] = b'0';
             len += 1;
         }
-        let mut out = Vec::with_capacity(len + 2);
+        let mut at = 0;
         if d.is_sign_negative() && mantissa != 0 {
-            out.push(b'-');
+            out[at] = b'-';
+            at += 1;
         }
         for i in (0..len).rev() {
-            out.push(digits[i]);
+            out[at] = digits[i];
+            at += 1;
             if i == scale && scale > 0 {
-                out.push(b'.');
+                out[at] = b'.';
+                at += 1;
             }
         }
-        out
+        at
     }
 
     #[cfg(test)]
@@ -430,6 +461,10 @@ mod rust_decimal_impl {
                 rust_decimal::Decimal::from_i128_with_scale(u64::MAX as i128 + 1, 3),
                 rust_decimal::Decimal::from_i128_with_scale(-(u64::MAX as i128) - 7, 25),
                 rust_decimal::Decimal::from_i128_with_scale(10i128.pow(20), 1),
+                // The longest texts: 28 digits after the point, negative.
+                rust_decimal::Decimal::from_i128_with_scale(-1, 28),
+                -rust_decimal::Decimal::MAX / rust_decimal::Decimal::from(10u64.pow(10)),
+                rust_decimal::Decimal::from_i128_with_scale(-(2i128.pow(96) - 1), 28),
             ];
             for _ in 0..20_000 {
                 x ^= x << 13;
@@ -439,11 +474,16 @@ mod rust_decimal_impl {
                 cases.push(rust_decimal::Decimal::new(m, (x >> 58) as u32 % 20));
             }
             for d in cases {
+                let shown = d.to_string();
                 assert_eq!(
-                    String::from_utf8(decimal_text(&d)).unwrap(),
-                    d.to_string(),
+                    d.to_value(),
+                    Value::Bytes(shown.clone().into_bytes()),
                     "{d:?}"
                 );
+                // Encoded inline, never through an allocation.
+                let param = d.to_param();
+                assert!(matches!(param, crate::value::Param::Inline(_)), "{d:?}");
+                assert_eq!(param.value(), ValueRef::Bytes(shown.as_bytes()), "{d:?}");
             }
         }
 
@@ -606,6 +646,9 @@ mod tests {
         let s = b"123e4567-e89b-12d3-a456-426614174000";
         let u: uuid::Uuid = FromValue::from_value(RawValue::Text(s), &c).unwrap();
         assert_eq!(u.to_value(), Value::Bytes(s.to_vec()));
+        let param = u.to_param();
+        assert!(matches!(param, crate::value::Param::Inline(_)));
+        assert_eq!(param.value(), ValueRef::Bytes(s));
         let raw = u.as_bytes().to_vec();
         let u2: uuid::Uuid = FromValue::from_value(RawValue::Bytes(&raw), &c).unwrap();
         assert_eq!(u, u2);

@@ -12,7 +12,7 @@ pub mod temporal;
 pub(crate) mod utf8;
 
 pub use convert::{FromRow, FromValue, RawValue};
-pub use param::{Params, ToValue, Value};
+pub use param::{InlineBytes, Param, ParamSlice, Params, ToValue, Value, ValueRef};
 pub use render::to_text;
 pub use row::{Columns, Row, RowFormat, RowRef, Values};
 pub use temporal::{DateTime, Time};

@@ -1,5 +1,10 @@
 //! [`Value`]: an owned value to bind to a prepared statement parameter, and [`ToValue`] for the
 //! Rust types that convert into one.
+//!
+//! Encoding a statement does not need owned values: [`ToValue::to_param`] lends a [`ValueRef`]
+//! (a `&str` parameter is written to the wire from the caller's string), and
+//! [`Params::with_params`] hands a whole parameter set to the encoder as a [`ParamSlice`]
+//! without building a vector of [`Value`]s.
 
 use crate::value::temporal::{DateTime, Time};
 
@@ -25,10 +30,180 @@ pub enum Value {
     Time(Time),
 }
 
+/// A parameter value as the statement encoders read it: a [`Value`] whose bytes are borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// SQL NULL.
+    Null,
+    /// A signed integer (sent as BIGINT).
+    Int(i64),
+    /// An unsigned integer (sent as BIGINT UNSIGNED).
+    UInt(u64),
+    /// A FLOAT.
+    Float(f32),
+    /// A DOUBLE.
+    Double(f64),
+    /// Bytes or text (sent as a string; the server converts to the column's type).
+    Bytes(&'a [u8]),
+    /// A DATE / DATETIME / TIMESTAMP.
+    DateTime(DateTime),
+    /// A TIME.
+    Time(Time),
+}
+
+impl Value {
+    /// The value borrowed for encoding.
+    #[inline]
+    pub fn as_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(v) => ValueRef::Int(*v),
+            Value::UInt(v) => ValueRef::UInt(*v),
+            Value::Float(v) => ValueRef::Float(*v),
+            Value::Double(v) => ValueRef::Double(*v),
+            Value::Bytes(b) => ValueRef::Bytes(b),
+            Value::DateTime(d) => ValueRef::DateTime(*d),
+            Value::Time(t) => ValueRef::Time(*t),
+        }
+    }
+}
+
+impl ValueRef<'_> {
+    /// An owned copy.
+    pub fn to_owned_value(&self) -> Value {
+        match *self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(v) => Value::Int(v),
+            ValueRef::UInt(v) => Value::UInt(v),
+            ValueRef::Float(v) => Value::Float(v),
+            ValueRef::Double(v) => Value::Double(v),
+            ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
+            ValueRef::DateTime(d) => Value::DateTime(d),
+            ValueRef::Time(t) => Value::Time(t),
+        }
+    }
+}
+
+/// A parameter ready to encode ([`ToValue::to_param`]): borrowed from the Rust value when that
+/// holds what goes on the wire (strings, bytes) or nothing needs storing (numbers, dates); owned
+/// when converting made new bytes (the text of a `Decimal` or a `Uuid`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param<'a> {
+    /// Borrowed, nothing allocated.
+    Borrowed(ValueRef<'a>),
+    /// Converted into a short string held inline (the text of a `Decimal`): nothing allocated.
+    Inline(InlineBytes),
+    /// Converted into an owned value.
+    Owned(Value),
+}
+
+impl Param<'_> {
+    /// The value to encode.
+    #[inline]
+    pub fn value(&self) -> ValueRef<'_> {
+        match self {
+            Param::Borrowed(v) => *v,
+            Param::Inline(b) => ValueRef::Bytes(b.as_bytes()),
+            Param::Owned(v) => v.as_value_ref(),
+        }
+    }
+}
+
+/// Up to [`InlineBytes::CAPACITY`] bytes held inline, for [`Param::Inline`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct InlineBytes {
+    len: u8,
+    bytes: [u8; InlineBytes::CAPACITY],
+}
+
+impl InlineBytes {
+    /// The most bytes held.
+    pub const CAPACITY: usize = 46;
+
+    /// A copy of `bytes`; `None` when they are more than [`CAPACITY`](Self::CAPACITY) (keep
+    /// them in a [`Value::Bytes`] then).
+    #[inline]
+    pub fn from_slice(bytes: &[u8]) -> Option<InlineBytes> {
+        let mut inline = InlineBytes {
+            len: bytes.len().try_into().ok()?,
+            bytes: [0; InlineBytes::CAPACITY],
+        };
+        inline.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(inline)
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+impl std::fmt::Debug for InlineBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "InlineBytes({:?})",
+            String::from_utf8_lossy(self.as_bytes())
+        )
+    }
+}
+
+/// One parameter set as [`Params::with_params`] lends it to the statement encoders: the
+/// caller's slice of [`Value`]s as it is, or values borrowed from a tuple.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamSlice<'a> {
+    /// A slice of owned values (`&[Value]`, `Vec<Value>`).
+    Values(&'a [Value]),
+    /// Borrowed values (tuples of [`ToValue`] types).
+    Refs(&'a [ValueRef<'a>]),
+}
+
+impl<'a> ParamSlice<'a> {
+    /// The number of parameters.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            ParamSlice::Values(v) => v.len(),
+            ParamSlice::Refs(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no parameters.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Parameter `i`; panics when `i >= len()` (like slice indexing).
+    #[inline]
+    pub fn get(&self, i: usize) -> ValueRef<'a> {
+        match self {
+            ParamSlice::Values(v) => v[i].as_value_ref(),
+            ParamSlice::Refs(v) => v[i],
+        }
+    }
+
+    /// The parameters in order.
+    #[inline]
+    pub fn iter(&self) -> impl Iterator<Item = ValueRef<'a>> + '_ {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
 /// A Rust value that can be bound as a parameter.
 pub trait ToValue {
     /// The parameter value.
     fn to_value(&self) -> Value;
+
+    /// The value to encode, borrowing `self` where it can: what statement execution uses, so
+    /// that binding a `&str` or a `Vec<u8>` copies it only into the command. The default
+    /// converts with [`to_value`](Self::to_value); implement it too when `self` holds its
+    /// wire bytes.
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Owned(self.to_value())
+    }
 }
 
 macro_rules! to_int {
@@ -36,6 +211,11 @@ macro_rules! to_int {
         impl ToValue for $t {
             fn to_value(&self) -> Value {
                 Value::$v(*self as $c)
+            }
+
+            #[inline]
+            fn to_param(&self) -> Param<'_> {
+                Param::Borrowed(ValueRef::$v(*self as $c))
             }
         }
     )*};
@@ -47,60 +227,123 @@ impl ToValue for bool {
     fn to_value(&self) -> Value {
         Value::Int(*self as i64)
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Int(*self as i64))
+    }
 }
 impl ToValue for f32 {
     fn to_value(&self) -> Value {
         Value::Float(*self)
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Float(*self))
     }
 }
 impl ToValue for f64 {
     fn to_value(&self) -> Value {
         Value::Double(*self)
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Double(*self))
+    }
 }
 impl ToValue for str {
     fn to_value(&self) -> Value {
         Value::Bytes(self.as_bytes().to_vec())
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Bytes(self.as_bytes()))
     }
 }
 impl ToValue for String {
     fn to_value(&self) -> Value {
         Value::Bytes(self.as_bytes().to_vec())
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Bytes(self.as_bytes()))
+    }
 }
 impl ToValue for [u8] {
     fn to_value(&self) -> Value {
         Value::Bytes(self.to_vec())
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Bytes(self))
     }
 }
 impl ToValue for Vec<u8> {
     fn to_value(&self) -> Value {
         Value::Bytes(self.clone())
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Bytes(self))
+    }
 }
 impl ToValue for DateTime {
     fn to_value(&self) -> Value {
         Value::DateTime(*self)
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::DateTime(*self))
     }
 }
 impl ToValue for Time {
     fn to_value(&self) -> Value {
         Value::Time(*self)
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(ValueRef::Time(*self))
+    }
 }
 impl ToValue for Value {
     fn to_value(&self) -> Value {
         self.clone()
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        Param::Borrowed(self.as_value_ref())
     }
 }
 impl<T: ToValue> ToValue for Option<T> {
     fn to_value(&self) -> Value {
         self.as_ref().map_or(Value::Null, ToValue::to_value)
     }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        match self {
+            Some(v) => v.to_param(),
+            None => Param::Borrowed(ValueRef::Null),
+        }
+    }
 }
 impl<T: ToValue + ?Sized> ToValue for &T {
     fn to_value(&self) -> Value {
         (**self).to_value()
+    }
+
+    #[inline]
+    fn to_param(&self) -> Param<'_> {
+        (**self).to_param()
     }
 }
 
@@ -109,8 +352,7 @@ pub trait Params {
     /// The values, in parameter order.
     fn to_values(&self) -> Vec<Value>;
 
-    /// The values, consuming `self`: no copy for a `Vec<Value>` (used where the parameters are
-    /// owned, as the sets of a batch).
+    /// The values, consuming `self`: no copy for a `Vec<Value>`.
     fn into_values(self) -> Vec<Value>
     where
         Self: Sized,
@@ -118,11 +360,13 @@ pub trait Params {
         self.to_values()
     }
 
-    /// Appends the values to `out`, in parameter order: what [`to_values`](Self::to_values)
-    /// returns, without a vector of its own (used by
-    /// [`Connection::execute_params`](crate::Connection::execute_params), which reuses `out`).
-    fn write_values(&self, out: &mut Vec<Value>) {
-        out.extend(self.to_values());
+    /// Calls `f` once with the parameters in order, borrowed from `self`: how statements are
+    /// encoded ([`Connection::execute_params`](crate::Connection::execute_params), batches).
+    /// Tuples lend their values from the stack and slices of [`Value`] lend themselves, so
+    /// nothing is allocated but what [`ToValue::to_param`] must convert. The default lends
+    /// [`to_values`](Self::to_values).
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        f(ParamSlice::Values(&self.to_values()))
     }
 }
 
@@ -131,15 +375,17 @@ impl Params for () {
         Vec::new()
     }
 
-    fn write_values(&self, _out: &mut Vec<Value>) {}
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        f(ParamSlice::Values(&[]))
+    }
 }
 impl Params for [Value] {
     fn to_values(&self) -> Vec<Value> {
         self.to_vec()
     }
 
-    fn write_values(&self, out: &mut Vec<Value>) {
-        out.extend_from_slice(self);
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        f(ParamSlice::Values(self))
     }
 }
 impl Params for Vec<Value> {
@@ -151,8 +397,8 @@ impl Params for Vec<Value> {
         self
     }
 
-    fn write_values(&self, out: &mut Vec<Value>) {
-        out.extend_from_slice(self);
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        f(ParamSlice::Values(self))
     }
 }
 impl<const N: usize> Params for [Value; N] {
@@ -160,8 +406,8 @@ impl<const N: usize> Params for [Value; N] {
         self.to_vec()
     }
 
-    fn write_values(&self, out: &mut Vec<Value>) {
-        out.extend_from_slice(self);
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        f(ParamSlice::Values(self))
     }
 }
 impl<P: Params + ?Sized> Params for &P {
@@ -169,8 +415,8 @@ impl<P: Params + ?Sized> Params for &P {
         (**self).to_values()
     }
 
-    fn write_values(&self, out: &mut Vec<Value>) {
-        (**self).write_values(out)
+    fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
+        (**self).with_params(f)
     }
 }
 
@@ -184,9 +430,11 @@ macro_rules! params_tuple {
             }
 
             #[allow(non_snake_case)]
-            fn write_values(&self, out: &mut Vec<Value>) {
+            #[inline]
+            fn with_params(&self, f: &mut dyn FnMut(ParamSlice<'_>)) {
                 let ($($t,)+) = self;
-                out.extend([$($t.to_value()),+]);
+                let ($($t,)+) = ($($t.to_param(),)+);
+                f(ParamSlice::Refs(&[$($t.value()),+]))
             }
         }
     };
