@@ -362,21 +362,15 @@ impl Connection {
                 Phase::Ready(info) => Event::Connected(info),
                 _ => return None,
             },
-            Current::Response(p, loc) => match p {
+            Current::Response(p, _) => match p {
                 Produced::ResultSetStart(id) => Event::ResultSetStart {
                     id: *id,
                     columns: r.columns.as_ref()?,
                 },
-                Produced::Row(id, format) => {
-                    let payload = match loc {
-                        Some(range) => &self.rx[range.clone()],
-                        None => self.deframer.reassembled(),
-                    };
-                    Event::Row {
-                        id: *id,
-                        row: RowRef::with_format(payload, r.columns.as_ref()?, *format),
-                    }
-                }
+                Produced::Row(id, _) => Event::Row {
+                    id: *id,
+                    row: self.row()?,
+                },
                 Produced::Prepared(id) => Event::Prepared {
                     id: *id,
                     statement: r.prepared.as_ref()?,
