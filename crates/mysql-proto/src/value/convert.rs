@@ -338,7 +338,7 @@ macro_rules! tuple_impl {
                 // the binary one inline in the caller's loop (measured: ~10% less CPU per row),
                 // the text one out of line (inline, it slowed text rows by 4%).
                 match row.values() {
-                    Values::Binary(values) => tuple_from(values, row.columns()),
+                    Values::Binary(values) => Self::tuple_from(values, row.columns()),
                     Values::Text(fields) => text_tuple_from(fields, row.columns()),
                 }
             }
@@ -369,14 +369,6 @@ trait TupleFrom<'a>: Sized {
         values: impl Iterator<Item = RawValue<'a>>,
         columns: &'a [Column],
     ) -> Result<Self>;
-}
-
-#[inline(always)]
-fn tuple_from<'a, T: TupleFrom<'a>>(
-    values: impl Iterator<Item = RawValue<'a>>,
-    columns: &'a [Column],
-) -> Result<T> {
-    T::tuple_from(values, columns)
 }
 
 #[inline(never)]

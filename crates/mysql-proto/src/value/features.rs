@@ -293,17 +293,13 @@ mod uuid_impl {
     }
     impl ToValue for uuid::Uuid {
         fn to_value(&self) -> Value {
-            Value::Bytes(self.hyphenated().to_string().into_bytes())
+            self.to_param().into_value()
         }
 
         /// The hyphenated text (36 bytes), held inline: no allocation.
         fn to_param(&self) -> crate::value::Param<'_> {
             let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-            let text = self.hyphenated().encode_lower(&mut text);
-            match crate::value::InlineBytes::from_slice(text.as_bytes()) {
-                Some(inline) => crate::value::Param::Inline(inline),
-                None => crate::value::Param::Owned(self.to_value()),
-            }
+            crate::value::Param::text(self.hyphenated().encode_lower(&mut text).as_bytes())
         }
     }
 }
@@ -376,9 +372,7 @@ mod rust_decimal_impl {
 
     impl ToValue for rust_decimal::Decimal {
         fn to_value(&self) -> Value {
-            let mut text = [0u8; DECIMAL_TEXT_MAX];
-            let len = decimal_text(self, &mut text);
-            Value::Bytes(text[..len].to_vec())
+            self.to_param().into_value()
         }
 
         /// The text, held inline: no allocation.
@@ -386,10 +380,7 @@ mod rust_decimal_impl {
         fn to_param(&self) -> crate::value::Param<'_> {
             let mut text = [0u8; DECIMAL_TEXT_MAX];
             let len = decimal_text(self, &mut text);
-            match crate::value::InlineBytes::from_slice(&text[..len]) {
-                Some(inline) => crate::value::Param::Inline(inline),
-                None => crate::value::Param::Owned(Value::Bytes(text[..len].to_vec())),
-            }
+            crate::value::Param::text(&text[..len])
         }
     }
 

@@ -68,22 +68,6 @@ impl Value {
     }
 }
 
-impl ValueRef<'_> {
-    /// An owned copy.
-    pub fn to_owned_value(&self) -> Value {
-        match *self {
-            ValueRef::Null => Value::Null,
-            ValueRef::Int(v) => Value::Int(v),
-            ValueRef::UInt(v) => Value::UInt(v),
-            ValueRef::Float(v) => Value::Float(v),
-            ValueRef::Double(v) => Value::Double(v),
-            ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
-            ValueRef::DateTime(d) => Value::DateTime(d),
-            ValueRef::Time(t) => Value::Time(t),
-        }
-    }
-}
-
 /// A parameter ready to encode ([`ToValue::to_param`]): borrowed from the Rust value when that
 /// holds what goes on the wire (strings, bytes) or nothing needs storing (numbers, dates); owned
 /// when converting made new bytes (the text of a `Decimal` or a `Uuid`).
@@ -105,6 +89,36 @@ impl Param<'_> {
             Param::Borrowed(v) => *v,
             Param::Inline(b) => ValueRef::Bytes(b.as_bytes()),
             Param::Owned(v) => v.as_value_ref(),
+        }
+    }
+
+    /// The value, owned: a copy of borrowed bytes (what `to_value` returns for the types whose
+    /// [`to_param`](ToValue::to_param) does the converting).
+    pub fn into_value(self) -> Value {
+        let v = match self {
+            Param::Borrowed(v) => v,
+            Param::Inline(b) => return Value::Bytes(b.as_bytes().to_vec()),
+            Param::Owned(v) => return v,
+        };
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(v) => Value::Int(v),
+            ValueRef::UInt(v) => Value::UInt(v),
+            ValueRef::Float(v) => Value::Float(v),
+            ValueRef::Double(v) => Value::Double(v),
+            ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
+            ValueRef::DateTime(d) => Value::DateTime(d),
+            ValueRef::Time(t) => Value::Time(t),
+        }
+    }
+
+    /// Text converted from a value (a `Decimal`'s, a `Uuid`'s): inline when it fits
+    /// [`InlineBytes::CAPACITY`], else owned.
+    #[inline]
+    pub fn text(bytes: &[u8]) -> Param<'static> {
+        match InlineBytes::from_slice(bytes) {
+            Some(inline) => Param::Inline(inline),
+            None => Param::Owned(Value::Bytes(bytes.to_vec())),
         }
     }
 }
@@ -206,113 +220,44 @@ pub trait ToValue {
     }
 }
 
-macro_rules! to_int {
-    ($($t:ty => $v:ident as $c:ty),*) => {$(
+/// `ToValue` for types encoded as they are: `to_param` lends the value, `to_value` is an owned
+/// copy of it.
+macro_rules! lent {
+    ($($t:ty => |$s:ident| $e:expr),* $(,)?) => {$(
         impl ToValue for $t {
             fn to_value(&self) -> Value {
-                Value::$v(*self as $c)
+                self.to_param().into_value()
             }
 
             #[inline]
             fn to_param(&self) -> Param<'_> {
-                Param::Borrowed(ValueRef::$v(*self as $c))
+                let $s = self;
+                Param::Borrowed($e)
             }
         }
     )*};
 }
-to_int!(i8 => Int as i64, i16 => Int as i64, i32 => Int as i64, i64 => Int as i64, isize => Int as i64,
-        u8 => UInt as u64, u16 => UInt as u64, u32 => UInt as u64, u64 => UInt as u64, usize => UInt as u64);
-
-impl ToValue for bool {
-    fn to_value(&self) -> Value {
-        Value::Int(*self as i64)
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Int(*self as i64))
-    }
-}
-impl ToValue for f32 {
-    fn to_value(&self) -> Value {
-        Value::Float(*self)
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Float(*self))
-    }
-}
-impl ToValue for f64 {
-    fn to_value(&self) -> Value {
-        Value::Double(*self)
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Double(*self))
-    }
-}
-impl ToValue for str {
-    fn to_value(&self) -> Value {
-        Value::Bytes(self.as_bytes().to_vec())
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Bytes(self.as_bytes()))
-    }
-}
-impl ToValue for String {
-    fn to_value(&self) -> Value {
-        Value::Bytes(self.as_bytes().to_vec())
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Bytes(self.as_bytes()))
-    }
-}
-impl ToValue for [u8] {
-    fn to_value(&self) -> Value {
-        Value::Bytes(self.to_vec())
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Bytes(self))
-    }
-}
-impl ToValue for Vec<u8> {
-    fn to_value(&self) -> Value {
-        Value::Bytes(self.clone())
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Bytes(self))
-    }
-}
-impl ToValue for DateTime {
-    fn to_value(&self) -> Value {
-        Value::DateTime(*self)
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::DateTime(*self))
-    }
-}
-impl ToValue for Time {
-    fn to_value(&self) -> Value {
-        Value::Time(*self)
-    }
-
-    #[inline]
-    fn to_param(&self) -> Param<'_> {
-        Param::Borrowed(ValueRef::Time(*self))
-    }
-}
+lent!(
+    i8 => |v| ValueRef::Int(*v as i64),
+    i16 => |v| ValueRef::Int(*v as i64),
+    i32 => |v| ValueRef::Int(*v as i64),
+    i64 => |v| ValueRef::Int(*v),
+    isize => |v| ValueRef::Int(*v as i64),
+    u8 => |v| ValueRef::UInt(*v as u64),
+    u16 => |v| ValueRef::UInt(*v as u64),
+    u32 => |v| ValueRef::UInt(*v as u64),
+    u64 => |v| ValueRef::UInt(*v),
+    usize => |v| ValueRef::UInt(*v as u64),
+    bool => |v| ValueRef::Int(*v as i64),
+    f32 => |v| ValueRef::Float(*v),
+    f64 => |v| ValueRef::Double(*v),
+    str => |v| ValueRef::Bytes(v.as_bytes()),
+    String => |v| ValueRef::Bytes(v.as_bytes()),
+    [u8] => |v| ValueRef::Bytes(v),
+    Vec<u8> => |v| ValueRef::Bytes(v),
+    DateTime => |v| ValueRef::DateTime(*v),
+    Time => |v| ValueRef::Time(*v),
+);
 impl ToValue for Value {
     fn to_value(&self) -> Value {
         self.clone()
