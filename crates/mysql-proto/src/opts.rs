@@ -12,6 +12,7 @@
 //! | `read-timeout`, `write-timeout` | per read / write on the socket | none |
 //! | `query-timeout` | per statement (async adapters kill the statement and keep the connection) | none |
 //! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
+//! | `read-coalescing` | `true`/`false`: while a large result streams over TCP, wake the reader once per 64 KiB instead of once per server write (see [`crate::ReadCoalescing`]) | `true` |
 //! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
 //! | `max-columns` | most columns accepted in one result set | 4096 |
 //! | `max-in-flight` | most commands queued before their responses (pipelining) | 1024 |
@@ -74,6 +75,7 @@ pub struct Opts {
     server_public_key_pem: Option<Vec<u8>>,
     allow_public_key_retrieval: bool,
     enable_cleartext_plugin: bool,
+    read_coalescing: bool,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -138,6 +140,7 @@ impl Default for Opts {
             server_public_key_pem: None,
             allow_public_key_retrieval: false,
             enable_cleartext_plugin: false,
+            read_coalescing: true,
         }
     }
 }
@@ -209,6 +212,7 @@ impl Opts {
             "write-timeout" => self.write_timeout = Some(parse_duration(key, value)?),
             "query-timeout" => self.query_timeout = Some(parse_duration(key, value)?),
             "multi-statements" => self.multi_statements = parse_bool(key, value)?,
+            "read-coalescing" => self.read_coalescing = parse_bool(key, value)?,
             "max-packet" => self.max_packet = parse_num(key, value)?,
             "max-columns" => self.max_columns = parse_num(key, value)?,
             "statement-cache" => self.statement_cache = parse_num(key, value)?,
@@ -352,6 +356,11 @@ impl Opts {
     /// Whether `mysql_clear_password` may be used.
     pub fn enable_cleartext_plugin(&self) -> bool {
         self.enable_cleartext_plugin
+    }
+    /// Whether the adapters may coalesce socket reads while a large result set streams in (see
+    /// [`crate::ReadCoalescing`]).
+    pub fn read_coalescing(&self) -> bool {
+        self.read_coalescing
     }
     /// Whether the transport is a Unix socket (a secure transport for cleartext passwords).
     pub fn is_unix_socket(&self) -> bool {
@@ -582,6 +591,12 @@ impl OptsBuilder {
     /// Allow `mysql_clear_password` (over TLS or a Unix socket only).
     pub fn enable_cleartext_plugin(mut self, on: bool) -> Self {
         self.0.enable_cleartext_plugin = on;
+        self
+    }
+    /// Allow read coalescing (on by default; see [`crate::ReadCoalescing`]): off, every server
+    /// write that finds the reader asleep wakes it, as with most drivers.
+    pub fn read_coalescing(mut self, on: bool) -> Self {
+        self.0.read_coalescing = on;
         self
     }
     /// The name to check the server certificate against.

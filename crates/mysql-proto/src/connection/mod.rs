@@ -58,6 +58,7 @@
 //! assert!(end.ends_command() && end.command_id() == Some(id));
 //! ```
 
+pub mod coalescing;
 pub mod event;
 mod handshake;
 mod response;
@@ -71,6 +72,8 @@ use crate::packets::stmt::{encode_execute, encode_send_long_data, BulkExecute};
 use crate::value::{ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
 use crate::Opts;
 
+pub use coalescing::ReadCoalescing;
+use coalescing::Coalescer;
 pub use event::{CommandId, Event, ServerInfo};
 use handshake::{Handshake, HandshakeStep};
 use response::{Expect, InFlight, Produced, Response, Responses};
@@ -117,6 +120,7 @@ pub struct Connection {
     /// Size of the slice last lent by `recv_buf`.
     lent: usize,
     eof: bool,
+    coalescer: Coalescer,
     deframer: Deframer,
     tx: Vec<u8>,
     tx_pos: usize,
@@ -169,6 +173,7 @@ impl Connection {
             read_hint: MIN_READ_HINT,
             lent: 0,
             eof: false,
+            coalescer: Coalescer::default(),
             deframer: Deframer::new(),
             tx: Vec::new(),
             tx_pos: 0,
@@ -256,6 +261,7 @@ impl Connection {
         if n >= self.lent && self.read_hint < MAX_READ_HINT {
             self.read_hint *= 2;
         }
+        self.coalescer.on_recv(n);
         #[cfg(feature = "tls")]
         if self.tls.is_some() {
             // Decrypt into the plaintext buffer: drop consumed bytes first, then append (the
@@ -278,6 +284,35 @@ impl Connection {
             return;
         }
         self.rx_end = (self.rx_end + n).min(self.rx.len());
+    }
+
+    /// Before a socket read that may have to wait: whether to coalesce it, i.e. let the socket
+    /// wake the reader only once [`ReadCoalescing::low_water`] bytes are readable or
+    /// [`ReadCoalescing::max_wait`] has passed (see [`coalescing`] for why and how long).
+    /// `Some` only while the rows of a large result set stream in over TCP (Linux wakes a Unix
+    /// socket's reader for every write whatever the mark), and when the `read-coalescing`
+    /// option is on (the default). `now` reads the adapter's monotonic clock (any fixed
+    /// origin); it is called only while rows stream. Never fails. An adapter that cannot set a
+    /// low-water mark simply never asks.
+    ///
+    /// ```
+    /// # use mysql_proto::{Connection, Opts};
+    /// let mut conn = Connection::new(Opts::from_url("mysql://root@localhost/").unwrap());
+    /// // Nothing streams yet: keep the socket's low-water mark at 1 byte.
+    /// assert_eq!(conn.read_coalescing(|| std::time::Duration::ZERO), None);
+    /// ```
+    pub fn read_coalescing(
+        &mut self,
+        now: impl FnOnce() -> core::time::Duration,
+    ) -> Option<ReadCoalescing> {
+        let streaming = self.opts.read_coalescing()
+            && !self.opts.is_unix_socket()
+            && self
+                .responses
+                .queue
+                .front()
+                .is_some_and(|c| c.state == Response::Rows);
+        self.coalescer.advise(streaming, now)
     }
 
     /// Records that the peer closed its side. Pending input is still decoded; a response cut
