@@ -11,6 +11,7 @@ use mysql_proto::{
     Params, Result, Row, ServerInfo, Statement, StatementRef, Value,
 };
 
+use crate::coalesce::Coalescing;
 use crate::result::QueryResult;
 use crate::stream::{self, Stream};
 
@@ -23,6 +24,7 @@ pub struct Conn {
     last_ok: OkPacket,
     /// Commands sent ahead (START TRANSACTION) whose result is read with the next command.
     pending_checks: Vec<CommandId>,
+    coalescing: Coalescing,
 }
 
 impl Conn {
@@ -42,6 +44,7 @@ impl Conn {
             broken: None,
             last_ok: OkPacket::default(),
             pending_checks: Vec::new(),
+            coalescing: Coalescing::new(),
         };
         loop {
             let t = stream::remaining(deadline)?;
@@ -429,6 +432,7 @@ impl Conn {
     }
 
     fn fill(&mut self) -> Result<()> {
+        self.coalescing.before_read(&self.stream, &mut self.proto);
         loop {
             match self
                 .stream

@@ -31,6 +31,7 @@
 //! Dropping a [`QueryResult`] before reading it all is fine: the rest of the response is skipped
 //! when the connection is next used.
 
+mod coalesce;
 mod conn;
 mod pipeline;
 mod result;

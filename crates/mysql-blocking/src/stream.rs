@@ -46,6 +46,17 @@ impl Stream {
         Err(last)
     }
 
+    /// The TCP socket's descriptor (for read coalescing); `None` for a Unix socket.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn tcp_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        match self {
+            Stream::Tcp(s) => Some(s.as_fd()),
+            #[cfg(unix)]
+            Stream::Unix(_) => None,
+        }
+    }
+
     pub(crate) fn set_timeouts(
         &self,
         read: Option<Duration>,
