@@ -15,6 +15,7 @@ use mysql_proto::{
     Params, Result, Row, ServerInfo, Statement, StatementRef, Value,
 };
 
+use crate::coalesce::Coalescing;
 use crate::result::QueryResult;
 use crate::runtime::{timeout, Runtime, Transport};
 
@@ -37,6 +38,7 @@ pub struct Conn<R: Runtime> {
     timer: Option<Timer>,
     /// Commands sent ahead (START TRANSACTION) whose result is read with the next command.
     pending_checks: Vec<CommandId>,
+    coalescing: Coalescing,
     _runtime: PhantomData<fn() -> R>,
 }
 
@@ -69,6 +71,7 @@ impl<R: Runtime> Conn<R> {
             query_timeout,
             timer: None,
             pending_checks: Vec::new(),
+            coalescing: Coalescing::new(),
             _runtime: PhantomData,
         };
         // The raw pump (no query timer), so that the kill path can open connections too.
@@ -537,15 +540,22 @@ impl<R: Runtime> Conn<R> {
             if let Some(e) = self.proto.fatal_error() {
                 return Poll::Ready(Err(e.clone()));
             }
-            match self
+            self.coalescing.before_read::<R>(&self.io, &mut self.proto);
+            let read = self
                 .io
-                .poll_read(cx, self.proto.recv_buf(self.proto.read_hint()))
-            {
+                .poll_read(cx, self.proto.recv_buf(self.proto.read_hint()));
+            if read.is_ready() {
+                self.coalescing.after_read();
+            }
+            match read {
                 Poll::Ready(Ok(0)) => self.proto.handle_eof(),
                 Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.fail(e))),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // A coalescing wait that ran out lowered the mark: read again.
+                    std::task::ready!(self.coalescing.poll_expired(&self.io, cx));
+                }
             }
         }
     }

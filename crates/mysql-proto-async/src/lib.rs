@@ -18,6 +18,7 @@
 //!   its late result is skipped, the operation fails with [`ErrorKind::Timeout`] and the
 //!   connection stays usable.
 
+mod coalesce;
 mod conn;
 mod pipeline;
 mod result;
@@ -32,5 +33,5 @@ pub use mysql_proto::{
 };
 pub use pipeline::Pipeline;
 pub use result::{QueryResult, RowStream};
-pub use runtime::{timeout, FuturesIo, Runtime, Socket, Transport};
+pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};
 pub use transaction::Transaction;

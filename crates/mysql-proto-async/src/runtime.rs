@@ -12,7 +12,27 @@ pub trait Transport: Unpin + Send + 'static {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
     /// Writes from `buf`, returning how much was taken. Registers `cx` when not ready.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    /// The socket's descriptor, whose receive low-water mark read coalescing raises (see
+    /// [`mysql_proto::ReadCoalescing`]; the core advises it for TCP only). `None`, the
+    /// default, leaves coalescing off.
+    #[cfg(unix)]
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
 }
+
+/// What [`FuturesIo`] and the adapters' wrappers need of a socket besides reading and writing:
+/// on Unix, its descriptor (for read coalescing); elsewhere nothing.
+#[cfg(unix)]
+pub trait Descriptor: std::os::fd::AsFd {}
+#[cfg(unix)]
+impl<T: std::os::fd::AsFd> Descriptor for T {}
+/// What [`FuturesIo`] and the adapters' wrappers need of a socket besides reading and writing:
+/// on Unix, its descriptor (for read coalescing); elsewhere nothing.
+#[cfg(not(unix))]
+pub trait Descriptor {}
+#[cfg(not(unix))]
+impl<T> Descriptor for T {}
 
 /// An async runtime's sockets and timer.
 pub trait Runtime: Send + Sync + 'static {
@@ -51,6 +71,13 @@ impl<T: Transport, U: Transport> Transport for Socket<T, U> {
             Socket::Unix(s) => s.poll_write(cx, buf),
         }
     }
+    #[cfg(unix)]
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        match self {
+            Socket::Tcp(s) => s.fd(),
+            Socket::Unix(_) => None,
+        }
+    }
 }
 
 /// Adapts any `futures-io` stream (smol's and async-std's sockets) into a [`Transport`].
@@ -59,13 +86,17 @@ pub struct FuturesIo<T>(pub T);
 
 impl<T> Transport for FuturesIo<T>
 where
-    T: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
+    T: futures_io::AsyncRead + futures_io::AsyncWrite + Descriptor + Unpin + Send + 'static,
 {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    #[cfg(unix)]
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(self.0.as_fd())
     }
 }
 

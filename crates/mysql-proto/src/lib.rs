@@ -30,8 +30,7 @@ pub mod transaction;
 pub mod value;
 
 pub use connection::{
-    AsStatement, CommandId, Connection, Event, ReadCoalescing, ServerInfo, Statement,
-    StatementRef,
+    AsStatement, CommandId, Connection, Event, ReadCoalescing, ServerInfo, Statement, StatementRef,
 };
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};

@@ -65,7 +65,7 @@ impl Runtime for Tokio {
 #[derive(Debug)]
 pub struct TokioIo<T>(pub T);
 
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for TokioIo<T> {
+impl<T: AsyncRead + AsyncWrite + Descriptor + Unpin + Send + 'static> Transport for TokioIo<T> {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let mut rb = ReadBuf::new(buf);
         std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
@@ -74,5 +74,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for TokioIo<T
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    #[cfg(unix)]
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(self.0.as_fd())
     }
 }

@@ -121,7 +121,7 @@ mod tests {
         let (t, a) = stream(256, 16 << 10, 100_000).unwrap();
         assert_eq!(a.low_water, MAX_LOW_WATER);
         assert_eq!(a.max_wait, us(512));
-        assert!(t >= 16 * 512 && t < 16 * 512 + 64, "started at {t} us");
+        assert!((16 * 512..16 * 512 + 64).contains(&t), "started at {t} us");
     }
 
     #[test]
@@ -130,7 +130,7 @@ mod tests {
         // after 32 ms.
         let (t, a) = stream(4, 200, 1_000_000).unwrap();
         assert_eq!(a.max_wait, MAX_WAIT);
-        assert!(t >= 32_000 && t < 33_000, "started at {t} us");
+        assert!((32_000..33_000).contains(&t), "started at {t} us");
     }
 
     #[test]

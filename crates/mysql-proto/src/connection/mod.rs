@@ -72,8 +72,8 @@ use crate::packets::stmt::{encode_execute, encode_send_long_data, BulkExecute};
 use crate::value::{ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
 use crate::Opts;
 
-pub use coalescing::ReadCoalescing;
 use coalescing::Coalescer;
+pub use coalescing::ReadCoalescing;
 pub use event::{CommandId, Event, ServerInfo};
 use handshake::{Handshake, HandshakeStep};
 use response::{Expect, InFlight, Produced, Response, Responses};

@@ -1,0 +1,94 @@
+//! Read coalescing for the async adapters: applies the core's
+//! [`ReadCoalescing`](mysql_proto::ReadCoalescing) advice to the TCP socket around each read.
+//!
+//! The low-water mark holds back the readiness the runtime's reactor waits for, so a raised
+//! mark alone makes the task sleep until that many bytes arrived; the advised wait is a timer of
+//! the runtime. When it fires first, the mark is lowered to 1: Linux then reports the buffered
+//! bytes readable at once (`tcp_set_rcvlowat` re-checks readiness), the reactor wakes the task,
+//! and the read returns what is there.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use mysql_proto::Connection;
+use mysql_sockopt::LowWaterMark;
+
+use crate::runtime::{Runtime, Transport};
+
+type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The socket's low-water mark, the coalescing wait's timer, and the clock the core's advice
+/// is timed by.
+pub(crate) struct Coalescing {
+    origin: Instant,
+    mark: LowWaterMark,
+    /// Armed while a read waits for the raised mark.
+    timer: Option<Timer>,
+    /// The last wait ran out: read without a raised mark until bytes arrive.
+    expired: bool,
+}
+
+impl Coalescing {
+    pub(crate) fn new() -> Coalescing {
+        Coalescing {
+            origin: Instant::now(),
+            mark: LowWaterMark::new(),
+            timer: None,
+            expired: false,
+        }
+    }
+
+    /// Before a read attempt: raises the socket's mark when the core advises coalescing (and
+    /// arms the wait's timer), else makes sure it is 1. Never fails: a failing socket call turns
+    /// coalescing off for the connection.
+    pub(crate) fn before_read<R: Runtime>(&mut self, io: &impl Transport, proto: &mut Connection) {
+        #[cfg(target_os = "linux")]
+        {
+            let Some(fd) = io.fd().filter(|_| !self.mark.failed()) else {
+                return;
+            };
+            let origin = self.origin;
+            let advice = match self.expired {
+                true => None,
+                false => proto.read_coalescing(|| origin.elapsed()),
+            };
+            let raised = self.mark.set(fd, advice.map_or(1, |a| a.low_water));
+            match advice {
+                Some(a) if raised && self.timer.is_none() => {
+                    self.timer = Some(Box::pin(R::sleep(a.max_wait)));
+                }
+                Some(_) => {}
+                None => self.timer = None,
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (io, proto);
+    }
+
+    /// After a read returned `Pending`: `Ready` when the coalescing wait ran out (the mark is
+    /// then lowered; the caller retries the read, which the reactor wakes for any buffered
+    /// bytes). `Pending`, with `cx` registered, while it runs or when there is none.
+    pub(crate) fn poll_expired(&mut self, io: &impl Transport, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(timer) = self.timer.as_mut() else {
+            return Poll::Pending;
+        };
+        std::task::ready!(timer.as_mut().poll(cx));
+        self.timer = None;
+        self.expired = true;
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = io.fd() {
+            self.mark.set(fd, 1);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = io;
+        Poll::Ready(())
+    }
+
+    /// After a read returned bytes, end of stream or an error: the wait is over.
+    pub(crate) fn after_read(&mut self) {
+        self.timer = None;
+        self.expired = false;
+    }
+}
