@@ -1,6 +1,7 @@
 //! A fault-injecting TCP proxy for tests, on loopback only: it sits between a client and the
 //! test server and can cut the connection after N bytes in either direction, deliver the
-//! server's bytes one at a time, stall, or flip a byte.
+//! server's bytes one at a time, stall, flip a byte, or pace them (a server slower than the
+//! client).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -24,6 +25,9 @@ pub enum Fault {
     StallToClientAfter(usize),
     /// XOR the server's byte at this offset with 0xFF.
     FlipToClientAt(usize),
+    /// Forward the server's bytes in writes of at most 16 KiB (as MariaDB writes a large
+    /// result), pausing this long after each: a server slower than the client.
+    Paced(Duration),
 }
 
 /// A running proxy; stops accepting when dropped.
@@ -51,6 +55,11 @@ impl FaultProxy {
                         client.set_nonblocking(false).unwrap();
                         if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) {
                             let f = *fault2.lock().unwrap();
+                            if let Fault::Paced(_) = f {
+                                // Each paced write goes out at once, as from a server (MariaDB
+                                // sets TCP_NODELAY); Nagle would merge them into 64 KiB.
+                                client.set_nodelay(true).unwrap();
+                            }
                             serve(client, server, f, counter.clone());
                         }
                     }
@@ -146,6 +155,14 @@ fn pump(
             if sent >= k {
                 break;
             }
+            continue;
+        }
+        if let (Fault::Paced(pause), true) = (fault, to_client) {
+            if to.write_all(chunk).is_err() {
+                break;
+            }
+            sent += n;
+            thread::sleep(pause);
             continue;
         }
         if let (Fault::OneByteAtATime, true) = (fault, to_client) {

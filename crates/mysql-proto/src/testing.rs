@@ -423,11 +423,16 @@ fn drive_inner(
 /// A connection past the handshake with a scripted MariaDB 10.11 server
 /// ([`mariadb_greeting`]), its send buffer empty: ready for commands in unit tests.
 pub fn handshake_done() -> Connection {
+    handshake_done_with(crate::Opts::from_url("mysql://root@localhost/").expect("url"))
+}
+
+/// [`handshake_done`] with `opts`.
+pub fn handshake_done_with(opts: crate::Opts) -> Connection {
     let mut server = ServerScript::new();
     server.greeting(&mariadb_greeting());
     server.set_seq(2);
     server.ok(0, 0);
-    let mut conn = Connection::new(crate::Opts::from_url("mysql://root@localhost/").expect("url"));
+    let mut conn = Connection::new(opts);
     feed(&mut conn, server.bytes());
     // Invariant: the scripted input holds a whole successful handshake.
     while !matches!(
