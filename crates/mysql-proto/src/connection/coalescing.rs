@@ -9,10 +9,11 @@
 //! [`ReadCoalescing::low_water`] bytes are readable (`SO_RCVLOWAT`) saves most of them.
 //!
 //! The price is latency at the end of the result set: its last bytes are fewer than the mark,
-//! so the reader sleeps until [`ReadCoalescing::max_wait`] runs out. [`Coalescer`] bounds that
-//! price: it coalesces only once the rows have streamed for at least [`TAIL_SHARE`] times the
-//! wait (so the wait adds at most 1/16 to the result's time, and usually far less), never waits
-//! longer than [`MAX_WAIT`], and sizes the wait from the rate the server has been sending at.
+//! so the reader sleeps until [`ReadCoalescing::max_wait`] runs out. The core bounds that price:
+//! it coalesces only once the rows have streamed for at least [`TAIL_SHARE`] times the wait (so
+//! the wait adds at most 1/16 to the result's time, and usually far less), never waits longer
+//! than [`MAX_WAIT`], and sizes the wait from the rate the server has been sending at (twice the
+//! time it took for [`MAX_LOW_WATER`] bytes so far). It therefore starts after about 2 MiB.
 //! Adapters supply the clock (the core has none) and apply the advice to their socket.
 
 use core::time::Duration;

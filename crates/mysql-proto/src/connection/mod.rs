@@ -13,7 +13,9 @@
 //!
 //! * **Input**: [`recv_buf`](Connection::recv_buf) lends the free tail of the receive buffer,
 //!   [`handle_recv`](Connection::handle_recv) says how much was filled,
-//!   [`handle_eof`](Connection::handle_eof) that the peer closed.
+//!   [`handle_eof`](Connection::handle_eof) that the peer closed. Before a read that may
+//!   wait, [`read_coalescing`](Connection::read_coalescing) says whether to let the socket
+//!   gather more bytes first (a large result streaming in; optional, it only saves wake-ups).
 //! * **Output**: [`pending_send`](Connection::pending_send) lends the bytes to write,
 //!   [`consume_send`](Connection::consume_send) drops what was written. It grows only when a
 //!   command method is called or while [`advance`](Connection::advance) runs (the handshake and
