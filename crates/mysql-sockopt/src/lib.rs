@@ -8,7 +8,14 @@
 //!   microsecond precision passes (`SO_RCVTIMEO` counts in scheduler ticks, 4 ms here).
 //!
 //! Both are Linux only and fail with [`io::ErrorKind::Unsupported`] elsewhere, where the
-//! adapters simply do not coalesce.
+//! adapters simply do not coalesce. [`LowWaterMark`] remembers the mark set, so that adapters
+//! call `setsockopt` only when it changes.
+//!
+//! Besides one `from_utf8_unchecked` in the core, this crate holds the project's `unsafe` code:
+//! three libc calls, each with a `SAFETY` argument. Its tests exercise every one of them, also
+//! under AddressSanitizer:
+//! `RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address cargo test -p mysql-sockopt --lib
+//! --target x86_64-unknown-linux-gnu`.
 //!
 //! ```
 //! use std::io::Write;
