@@ -30,11 +30,16 @@ impl Coalescing {
     pub(crate) fn before_read(&mut self, stream: &Stream, proto: &mut Connection) {
         #[cfg(target_os = "linux")]
         {
+            let origin = self.origin;
+            let advice = proto.read_coalescing(|| origin.elapsed());
+            // The common case (no large result streaming, the mark at its default) costs the
+            // core's check only.
+            if advice.is_none() && self.mark.get() == 1 {
+                return;
+            }
             let Some(fd) = stream.tcp_fd().filter(|_| !self.mark.failed()) else {
                 return;
             };
-            let origin = self.origin;
-            let advice = proto.read_coalescing(|| origin.elapsed());
             if !self.mark.set(fd, advice.map_or(1, |a| a.low_water)) {
                 return;
             }

@@ -46,13 +46,18 @@ impl Coalescing {
     pub(crate) fn before_read<R: Runtime>(&mut self, io: &impl Transport, proto: &mut Connection) {
         #[cfg(target_os = "linux")]
         {
-            let Some(fd) = io.fd().filter(|_| !self.mark.failed()) else {
-                return;
-            };
             let origin = self.origin;
             let advice = match self.expired {
                 true => None,
                 false => proto.read_coalescing(|| origin.elapsed()),
+            };
+            // The common case (no large result streaming, the mark at its default, no timer)
+            // costs the core's check only.
+            if advice.is_none() && self.mark.get() == 1 && self.timer.is_none() {
+                return;
+            }
+            let Some(fd) = io.fd().filter(|_| !self.mark.failed()) else {
+                return;
             };
             let raised = self.mark.set(fd, advice.map_or(1, |a| a.low_water));
             match advice {

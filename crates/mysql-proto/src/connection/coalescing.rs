@@ -13,7 +13,8 @@
 //! it coalesces only once the rows have streamed for at least [`TAIL_SHARE`] times the wait (so
 //! the wait adds at most 1/16 to the result's time, and usually far less), never waits longer
 //! than [`MAX_WAIT`], and sizes the wait from the rate the server has been sending at (twice the
-//! time it took for [`MAX_LOW_WATER`] bytes so far). It therefore starts after about 2 MiB.
+//! time it took for [`MAX_LOW_WATER`] bytes so far). It therefore starts after about 2 MiB, and
+//! a result under 64 KiB never even reads the clock.
 //! Adapters supply the clock (the core has none) and apply the advice to their socket.
 
 use core::time::Duration;
@@ -44,13 +45,16 @@ pub struct ReadCoalescing {
     pub max_wait: Duration,
 }
 
-/// The state behind the advice: when the current row stream started and how many bytes have
-/// been received since.
+/// The state behind the advice: whether rows are streaming, how many bytes arrived since the
+/// clock was first read for this stream, and when that was.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Coalescer {
-    /// When the adapter first asked during the current row stream (adapter's clock).
+    /// Rows of a result set were streaming at the last advice.
+    streaming: bool,
+    /// When the clock was first read during the current stream (adapter's clock): once the
+    /// stream has brought [`MAX_LOW_WATER`] bytes, so that small results never read it.
     since: Option<Duration>,
-    /// Bytes received since `since`.
+    /// Bytes received since the stream started, then since `since`.
     bytes: u64,
 }
 
@@ -62,14 +66,28 @@ impl Coalescer {
     }
 
     /// The advice for the next read: `streaming` says whether rows of a result set are arriving;
-    /// `now` reads the adapter's monotonic clock (called only while streaming).
+    /// `now` reads the adapter's monotonic clock (called only once a stream has brought
+    /// [`MAX_LOW_WATER`] bytes).
+    #[inline]
     pub(crate) fn advise(
         &mut self,
         streaming: bool,
         now: impl FnOnce() -> Duration,
     ) -> Option<ReadCoalescing> {
         if !streaming {
-            self.since = None;
+            self.streaming = false;
+            return None;
+        }
+        if !self.streaming {
+            // A new stream: count its bytes from here.
+            *self = Coalescer {
+                streaming: true,
+                since: None,
+                bytes: 0,
+            };
+            return None;
+        }
+        if self.bytes < MAX_LOW_WATER as u64 {
             return None;
         }
         let now = now();
@@ -79,7 +97,7 @@ impl Coalescer {
             return None;
         };
         let elapsed = now.saturating_sub(since);
-        if self.bytes < MAX_LOW_WATER as u64 || elapsed.is_zero() {
+        if elapsed.is_zero() {
             return None;
         }
         // Time the server has been taking for MAX_LOW_WATER bytes, doubled for slack.
@@ -118,35 +136,47 @@ mod tests {
     #[test]
     fn a_fast_stream_is_coalesced_once_the_wait_is_a_small_share_of_it() {
         // 256 bytes/us (256 MB/s) in 16 KiB writes: 64 KiB take 256 us, so the wait is 512 us
-        // and coalescing starts after 16 times that.
+        // and coalescing starts 16 times that after the clock was first read, when the first
+        // 64 KiB had arrived (at 256 us).
         let (t, a) = stream(256, 16 << 10, 100_000).unwrap();
         assert_eq!(a.low_water, MAX_LOW_WATER);
         assert_eq!(a.max_wait, us(512));
-        assert!((16 * 512..16 * 512 + 64).contains(&t), "started at {t} us");
+        assert!(
+            (256 + 16 * 512..256 + 16 * 512 + 64).contains(&t),
+            "started at {t} us"
+        );
     }
 
     #[test]
     fn a_slow_stream_waits_at_most_max_wait_and_starts_later() {
         // 4 bytes/us: 64 KiB take 16 ms; the wait is capped at 2 ms, so coalescing starts
-        // after 32 ms.
+        // 32 ms after the clock was first read (at 16.4 ms, when 64 KiB had arrived).
         let (t, a) = stream(4, 200, 1_000_000).unwrap();
         assert_eq!(a.max_wait, MAX_WAIT);
-        assert!((32_000..33_000).contains(&t), "started at {t} us");
+        assert!((48_400..48_500).contains(&t), "started at {t} us");
     }
 
     #[test]
-    fn short_streams_and_other_responses_get_no_advice() {
+    fn short_streams_and_other_responses_get_no_advice_nor_read_the_clock() {
         assert_eq!(stream(256, 16 << 10, 8_000), None);
         let mut c = Coalescer::default();
-        let mut clock_read = false;
-        assert_eq!(
-            c.advise(false, || {
-                clock_read = true;
-                us(0)
-            }),
-            None
-        );
-        assert!(!clock_read, "the clock is read only while rows stream");
+        let mut clock_reads = 0;
+        assert_eq!(c.advise(false, || panic!("not streaming")), None);
+        // A stream of less than 64 KiB never reads the clock.
+        for _ in 0..3 {
+            assert_eq!(
+                c.advise(true, || {
+                    clock_reads += 1;
+                    us(0)
+                }),
+                None
+            );
+            c.on_recv(16 << 10);
+        }
+        assert_eq!(clock_reads, 0);
+        c.on_recv(16 << 10);
+        assert_eq!(c.advise(true, || us(7)), None);
+        assert_eq!(c.since, Some(us(7)), "the clock is read from 64 KiB on");
     }
 
     #[test]
@@ -161,13 +191,16 @@ mod tests {
         // must prove itself again.
         assert_eq!(c.advise(false, || us(t)), None);
         assert_eq!(c.advise(true, || us(t + 1)), None);
-        c.on_recv(16 << 10);
+        c.on_recv(1 << 20);
         assert_eq!(c.advise(true, || us(t + 65)), None);
+        assert_eq!(c.since, Some(us(t + 65)));
     }
 
     #[test]
     fn a_stalled_clock_gives_no_advice() {
         let mut c = Coalescer::default();
+        assert_eq!(c.advise(true, || us(5)), None);
+        c.on_recv(1 << 20);
         assert_eq!(c.advise(true, || us(5)), None);
         c.on_recv(1 << 20);
         assert_eq!(c.advise(true, || us(5)), None);

@@ -303,17 +303,18 @@ impl Connection {
     /// // Nothing streams yet: keep the socket's low-water mark at 1 byte.
     /// assert_eq!(conn.read_coalescing(|| std::time::Duration::ZERO), None);
     /// ```
+    #[inline]
     pub fn read_coalescing(
         &mut self,
         now: impl FnOnce() -> core::time::Duration,
     ) -> Option<ReadCoalescing> {
-        let streaming = self.opts.read_coalescing()
-            && !self.opts.is_unix_socket()
-            && self
-                .responses
-                .queue
-                .front()
-                .is_some_and(|c| c.state == Response::Rows);
+        let streaming = self
+            .responses
+            .queue
+            .front()
+            .is_some_and(|c| c.state == Response::Rows)
+            && self.opts.read_coalescing()
+            && !self.opts.is_unix_socket();
         self.coalescer.advise(streaming, now)
     }
 
