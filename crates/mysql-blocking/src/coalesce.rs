@@ -25,9 +25,14 @@ impl Coalescing {
     /// Before a read: asks the core whether to coalesce; if so, raises the socket's low-water
     /// mark and waits until that many bytes arrived or the advised time passed (then lowers the
     /// mark again, so the read returns what is there). Otherwise makes sure the mark is 1.
-    /// Never fails: a failing socket call turns coalescing off for the connection, and the
-    /// read goes ahead as usual.
-    pub(crate) fn before_read(&mut self, stream: &Stream, proto: &mut Connection) {
+    /// A failure to raise the mark or to wait only means reading as usual; fails only when the
+    /// mark cannot be lowered again (the read could then wait for bytes that never come: the
+    /// caller breaks the connection instead).
+    pub(crate) fn before_read(
+        &mut self,
+        stream: &Stream,
+        proto: &mut Connection,
+    ) -> std::io::Result<()> {
         #[cfg(target_os = "linux")]
         {
             let origin = self.origin;
@@ -35,23 +40,24 @@ impl Coalescing {
             // The common case (no large result streaming, the mark at its default) costs the
             // core's check only.
             if advice.is_none() && self.mark.get() == 1 {
-                return;
+                return Ok(());
             }
-            let Some(fd) = stream.tcp_fd().filter(|_| !self.mark.failed()) else {
-                return;
+            let Some(fd) = stream.tcp_fd() else {
+                return Ok(());
             };
-            if !self.mark.set(fd, advice.map_or(1, |a| a.low_water)) {
-                return;
-            }
-            if let Some(a) = advice {
-                // Timed out: the end of the result set, or the server slowed down; lower the
-                // mark so the read returns what is there. (A failed wait does the same.)
-                if !mysql_sockopt::wait_readable(fd, a.max_wait).unwrap_or(false) {
-                    self.mark.set(fd, 1);
-                }
+            let Some(a) = advice else {
+                return self.mark.lower(fd);
+            };
+            // Timed out (the end of the result set, or the server slowed down) or failed: lower
+            // the mark so the read returns what is there.
+            if self.mark.set(fd, a.low_water)
+                && !mysql_sockopt::wait_readable(fd, a.max_wait).unwrap_or(false)
+            {
+                self.mark.lower(fd)?;
             }
         }
         #[cfg(not(target_os = "linux"))]
         let _ = (stream, proto);
+        Ok(())
     }
 }

@@ -432,7 +432,9 @@ impl Conn {
     }
 
     fn fill(&mut self) -> Result<()> {
-        self.coalescing.before_read(&self.stream, &mut self.proto);
+        if let Err(e) = self.coalescing.before_read(&self.stream, &mut self.proto) {
+            return Err(self.fail(e));
+        }
         loop {
             match self
                 .stream

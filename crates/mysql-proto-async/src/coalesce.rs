@@ -8,6 +8,7 @@
 //! and the read returns what is there.
 
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -41,9 +42,14 @@ impl Coalescing {
     }
 
     /// Before a read attempt: raises the socket's mark when the core advises coalescing (and
-    /// arms the wait's timer), else makes sure it is 1. Never fails: a failing socket call turns
-    /// coalescing off for the connection.
-    pub(crate) fn before_read<R: Runtime>(&mut self, io: &impl Transport, proto: &mut Connection) {
+    /// arms the wait's timer), else makes sure it is 1. A failure to raise the mark only means
+    /// reading as usual; fails only when the mark cannot be lowered again (the read could then
+    /// wait for bytes that never come: the caller breaks the connection instead).
+    pub(crate) fn before_read<R: Runtime>(
+        &mut self,
+        io: &impl Transport,
+        proto: &mut Connection,
+    ) -> io::Result<()> {
         #[cfg(target_os = "linux")]
         {
             let origin = self.origin;
@@ -54,28 +60,38 @@ impl Coalescing {
             // The common case (no large result streaming, the mark at its default, no timer)
             // costs the core's check only.
             if advice.is_none() && self.mark.get() == 1 && self.timer.is_none() {
-                return;
+                return Ok(());
             }
-            let Some(fd) = io.fd().filter(|_| !self.mark.failed()) else {
-                return;
+            let Some(fd) = io.fd() else {
+                return Ok(());
             };
-            let raised = self.mark.set(fd, advice.map_or(1, |a| a.low_water));
             match advice {
-                Some(a) if raised && self.timer.is_none() => {
-                    self.timer = Some(Box::pin(R::sleep(a.max_wait)));
+                None => {
+                    self.timer = None;
+                    return self.mark.lower(fd);
                 }
-                Some(_) => {}
-                None => self.timer = None,
+                Some(a) => {
+                    if self.mark.set(fd, a.low_water) && self.timer.is_none() {
+                        self.timer = Some(Box::pin(R::sleep(a.max_wait)));
+                    }
+                }
             }
         }
         #[cfg(not(target_os = "linux"))]
         let _ = (io, proto);
+        Ok(())
     }
 
     /// After a read returned `Pending`: `Ready` when the coalescing wait ran out (the mark is
     /// then lowered; the caller retries the read, which the reactor wakes for any buffered
-    /// bytes). `Pending`, with `cx` registered, while it runs or when there is none.
-    pub(crate) fn poll_expired(&mut self, io: &impl Transport, cx: &mut Context<'_>) -> Poll<()> {
+    /// bytes), with an error when the mark cannot be lowered (see
+    /// [`before_read`](Self::before_read)). `Pending`, with `cx` registered, while it runs or
+    /// when there is none.
+    pub(crate) fn poll_expired(
+        &mut self,
+        io: &impl Transport,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         let Some(timer) = self.timer.as_mut() else {
             return Poll::Pending;
         };
@@ -84,11 +100,11 @@ impl Coalescing {
         self.expired = true;
         #[cfg(target_os = "linux")]
         if let Some(fd) = io.fd() {
-            self.mark.set(fd, 1);
+            return Poll::Ready(self.mark.lower(fd));
         }
         #[cfg(not(target_os = "linux"))]
         let _ = io;
-        Poll::Ready(())
+        Poll::Ready(Ok(()))
     }
 
     /// After a read returned bytes, end of stream or an error: the wait is over.

@@ -540,7 +540,9 @@ impl<R: Runtime> Conn<R> {
             if let Some(e) = self.proto.fatal_error() {
                 return Poll::Ready(Err(e.clone()));
             }
-            self.coalescing.before_read::<R>(&self.io, &mut self.proto);
+            if let Err(e) = self.coalescing.before_read::<R>(&self.io, &mut self.proto) {
+                return Poll::Ready(Err(self.fail(e)));
+            }
             let read = self
                 .io
                 .poll_read(cx, self.proto.recv_buf(self.proto.read_hint()));
@@ -554,7 +556,10 @@ impl<R: Runtime> Conn<R> {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.fail(e))),
                 Poll::Pending => {
                     // A coalescing wait that ran out lowered the mark: read again.
-                    std::task::ready!(self.coalescing.poll_expired(&self.io, cx));
+                    let expired = std::task::ready!(self.coalescing.poll_expired(&self.io, cx));
+                    if let Err(e) = expired {
+                        return Poll::Ready(Err(self.fail(e)));
+                    }
                 }
             }
         }

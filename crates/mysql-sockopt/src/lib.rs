@@ -91,8 +91,28 @@ impl LowWaterMark {
         self.failed
     }
 
+    /// Lowers `fd`'s mark back to 1 byte unless it already is. Fails with the OS error (and
+    /// gives up on later [`set`](Self::set)s): the socket may then wait for more bytes than will
+    /// come, so the caller must treat the connection as broken rather than read from it.
+    #[cfg(unix)]
+    pub fn lower(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        if self.mark == 1 {
+            return Ok(());
+        }
+        match set_recv_low_water(fd, 1) {
+            Ok(_) => {
+                self.mark = 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+
     /// Sets `fd`'s mark to `mark` (see [`set_recv_low_water`]) unless it already is; `false`
-    /// when the call failed now or before.
+    /// when the call failed now or before (the mark is then unchanged: read as usual).
     #[cfg(unix)]
     pub fn set(&mut self, fd: BorrowedFd<'_>, mark: usize) -> bool {
         if self.failed {
@@ -295,6 +315,21 @@ mod tests {
         assert_eq!((mark.get(), get_mark(&reader)), (2048, 2048));
         assert!(mark.set(reader.as_fd(), 1));
         assert_eq!((mark.get(), get_mark(&reader)), (1, 1));
+        assert!(mark.set(reader.as_fd(), 4096));
+        mark.lower(reader.as_fd()).unwrap();
+        assert_eq!((mark.get(), get_mark(&reader)), (1, 1));
+    }
+
+    #[test]
+    fn a_mark_that_cannot_be_lowered_is_an_error() {
+        let (reader, _writer) = pair();
+        let mut mark = LowWaterMark::new();
+        assert!(mark.set(reader.as_fd(), 2048));
+        // The same mark, asked to lower a descriptor that is not a socket: the call fails.
+        let f = std::fs::File::open("/dev/null").unwrap();
+        assert!(mark.lower(f.as_fd()).is_err());
+        assert!(mark.failed());
+        assert!(!mark.set(reader.as_fd(), 4096), "gave up for good");
     }
 
     fn get_mark(s: &TcpStream) -> usize {
