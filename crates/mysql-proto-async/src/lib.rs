@@ -19,7 +19,7 @@
 //!   connection stays usable.
 //! * **Fewer wake-ups for large results**: while a large result streams over TCP (Linux), the
 //!   socket's low-water mark is raised per the core's
-//!   [`ReadCoalescing`](mysql_proto::ReadCoalescing) advice, so the task wakes once per 64 KiB
+//!   [`ReadCoalescing`](mysql_proto::ReadCoalescing) advice, so the task wakes once per 128 KiB
 //!   instead of once per server write; a runtime timer bounds the wait (at most 2 ms). Off with
 //!   `read-coalescing=false`. A [`Transport`] that returns no [`fd`](Transport::fd) is never
 //!   coalesced.

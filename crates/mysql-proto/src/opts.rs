@@ -12,7 +12,7 @@
 //! | `read-timeout`, `write-timeout` | per read / write on the socket | none |
 //! | `query-timeout` | per statement (async adapters kill the statement and keep the connection) | none |
 //! | `multi-statements` | `true`/`false`: allow several statements per query | `true` |
-//! | `read-coalescing` | `true`/`false`: while a large result streams over TCP, wake the reader once per 64 KiB instead of once per server write (see [`crate::ReadCoalescing`]) | `true` |
+//! | `read-coalescing` | `true`/`false`: while a large result streams over TCP, wake the reader once per 128 KiB instead of once per server write (see [`crate::ReadCoalescing`]) | `true` |
 //! | `max-packet` | largest payload accepted from the server, bytes | 64 MiB |
 //! | `max-columns` | most columns accepted in one result set | 4096 |
 //! | `max-in-flight` | most commands queued before their responses (pipelining) | 1024 |

@@ -7,13 +7,13 @@ use std::time::Duration;
 use mysql_proto::testing::{feed, handshake_done_with, mariadb_greeting, ServerScript};
 use mysql_proto::{Connection, Opts, ReadCoalescing};
 
-/// Streams a 3.2 MB result set in 16 KiB reads, one every 32 us (512 MB/s), asking for advice
+/// Streams a 6.6 MB result set in 16 KiB reads, one every 32 us (512 MB/s), asking for advice
 /// before each read; returns the advice per read, then the advice once the result has ended.
 fn stream(url: &str) -> (Vec<Option<ReadCoalescing>>, Option<ReadCoalescing>) {
     let mut conn = handshake_done_with(Opts::from_url(url).unwrap());
     conn.query("SELECT n, s FROM t").unwrap();
     let text = "x".repeat(100);
-    let rows: Vec<Vec<Option<&[u8]>>> = (0..30_000)
+    let rows: Vec<Vec<Option<&[u8]>>> = (0..60_000)
         .map(|_| vec![Some(&b"12345"[..]), Some(text.as_bytes())])
         .collect();
     // The greeting sets the capabilities the result is encoded for; its bytes were fed already.
@@ -29,7 +29,7 @@ fn stream(url: &str) -> (Vec<Option<ReadCoalescing>>, Option<ReadCoalescing>) {
         seen += drain(&mut conn);
         t += 32;
     }
-    assert_eq!(seen, 30_000 + 2, "every row, the start and the end");
+    assert_eq!(seen, 60_000 + 2, "every row, the start and the end");
     let after = conn.read_coalescing(|| Duration::from_micros(t));
     (advice, after)
 }
@@ -44,22 +44,23 @@ fn drain(conn: &mut Connection) -> usize {
 }
 
 #[test]
-fn a_large_result_is_coalesced_after_about_two_mib_and_not_after_its_end() {
+fn a_large_result_is_coalesced_after_about_four_mib_and_not_after_its_end() {
     let (advice, after) = stream("mysql://root@localhost/");
     let first = advice
         .iter()
         .position(Option::is_some)
         .expect("some advice");
-    // 64 KiB take 128 us at this rate: the wait is 256 us, and the rows must have streamed for
-    // 16 times that (4 ms, 2 MiB, 128 reads) since the clock was first read: once the stream
-    // (from the second read: the first brings the result set's start) had brought 64 KiB.
-    assert_eq!(first, 1 + 4 + 128, "{advice:?}");
+    // 128 KiB take 256 us at this rate: the wait is 512 us, and the rows must have streamed
+    // for 16 times that (8 ms, 4 MiB, 256 reads) since the clock was first read: once the
+    // stream (from the second read: the first brings the result set's start) had brought
+    // 128 KiB (8 reads).
+    assert_eq!(first, 1 + 8 + 256, "{advice:?}");
     for a in &advice[first..advice.len() - 1] {
         assert_eq!(
             *a,
             Some(ReadCoalescing {
-                low_water: 64 << 10,
-                max_wait: Duration::from_micros(256)
+                low_water: 128 << 10,
+                max_wait: Duration::from_micros(512)
             })
         );
     }
