@@ -7,18 +7,15 @@
 //! bytes readable at once (`tcp_set_rcvlowat` re-checks readiness), the reactor wakes the task,
 //! and the read returns what is there.
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use mysql_proto::Connection;
 use mysql_sockopt::LowWaterMark;
 
+use crate::conn::Timer;
 use crate::runtime::{Runtime, Transport};
-
-type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The socket's low-water mark, the coalescing wait's timer, and the clock the core's advice
 /// is timed by.

@@ -23,7 +23,8 @@ use crate::runtime::{timeout, Runtime, Transport};
 /// declared broken.
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(5);
 
-type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// A runtime's sleep, boxed (the query timer, the read-coalescing wait).
+pub(crate) type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// An async connection to a MySQL or MariaDB server, for runtime `R`.
 ///
