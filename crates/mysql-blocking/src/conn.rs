@@ -432,14 +432,13 @@ impl Conn {
     }
 
     fn fill(&mut self) -> Result<()> {
-        if let Err(e) = self.coalescing.before_read(&self.stream, &mut self.proto) {
-            return Err(self.fail(e));
-        }
+        // A coalesced read takes all the mark's bytes at once.
+        let hint = match self.coalescing.before_read(&self.stream, &mut self.proto) {
+            Ok(gathered) => self.proto.read_hint().max(gathered),
+            Err(e) => return Err(self.fail(e)),
+        };
         loop {
-            match self
-                .stream
-                .read(self.proto.recv_buf(self.proto.read_hint()))
-            {
+            match self.stream.read(self.proto.recv_buf(hint)) {
                 Ok(0) => {
                     self.proto.handle_eof();
                     return Ok(());

@@ -140,8 +140,13 @@ mod imp {
     use std::os::fd::AsRawFd;
 
     pub(super) fn set_recv_low_water(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<usize> {
-        let buffer = get_int(fd, libc::SO_RCVBUF)?;
-        let mark = bytes.min(buffer.max(4) as usize / 4).max(1);
+        // The buffer is read only to cap a mark above 1.
+        let mark = match bytes {
+            0 | 1 => 1,
+            _ => bytes
+                .min(get_int(fd, libc::SO_RCVBUF)?.max(4) as usize / 4)
+                .max(1),
+        };
         // Invariant: mark <= buffer / 4 <= i32::MAX.
         let value = mark as libc::c_int;
         // SAFETY: `fd` is a live descriptor for the whole call (BorrowedFd's guarantee); the
