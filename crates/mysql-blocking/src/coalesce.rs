@@ -65,3 +65,62 @@ impl Coalescing {
         Ok(0)
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use mysql_proto::testing::{feed, handshake_done, mariadb_greeting, ServerScript};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
+
+    /// Regression: a blocking read must never wait on a raised mark. Linux may report a socket
+    /// readable below its mark (receive window nearly closed, memory pressure) while a blocking
+    /// `recv` still waits for the mark's bytes; a row larger than 16 MiB once hung that way.
+    /// Streams a large scripted result into the core until it advises coalescing, over a socket
+    /// holding 64 KiB its peer wrote (more than the mark the kernel accepts for its receive
+    /// buffer, so every wait ends at once): each coalesced wait must leave the mark at 1.
+    #[test]
+    fn a_coalesced_wait_leaves_the_mark_at_one() {
+        use std::io::Write;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let socket = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut peer, _) = listener.accept().unwrap();
+        let writer = std::thread::spawn(move || {
+            peer.write_all(&[0; 64 << 10]).unwrap();
+            peer
+        });
+        let stream = Stream::Tcp(socket);
+        let mut proto = handshake_done();
+        proto.query("SELECT n, s FROM t").unwrap();
+        let text = "x".repeat(200);
+        let rows: Vec<Vec<Option<&[u8]>>> = (0..40_000)
+            .map(|_| vec![Some(&b"1"[..]), Some(text.as_bytes())])
+            .collect();
+        let mut server = ServerScript::new();
+        server.greeting(&mariadb_greeting());
+        let start = server.bytes().len();
+        server.set_seq(1);
+        server.result_set(&["n", "s"], &rows);
+        let mut c = Coalescing::new();
+        let mut coalesced = 0;
+        for chunk in server.bytes()[start..].chunks(16 << 10) {
+            let t = Instant::now();
+            let gathered = c.before_read(&stream, &mut proto).unwrap();
+            if gathered > 0 {
+                coalesced += 1;
+                assert_eq!(gathered, mysql_proto::connection::coalescing::MAX_LOW_WATER);
+                assert!(
+                    t.elapsed() < Duration::from_millis(100),
+                    "{:?}",
+                    t.elapsed()
+                );
+            }
+            assert_eq!(c.mark.get(), 1, "a read would wait on a raised mark");
+            feed(&mut proto, chunk);
+            while proto.poll_event().unwrap().is_some() {}
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        assert!(coalesced > 10, "coalesced {coalesced} reads");
+        drop(writer.join().unwrap());
+    }
+}
