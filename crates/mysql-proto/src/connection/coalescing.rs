@@ -36,8 +36,12 @@ pub const TAIL_SHARE: u32 = 16;
 /// [`Connection::read_coalescing`](crate::Connection::read_coalescing).
 ///
 /// Set the socket's receive low-water mark (`SO_RCVLOWAT`) to `low_water`, then wait until the
-/// socket is readable or `max_wait` has passed, whichever comes first; if the time ran out, set
-/// the mark back to 1 before reading, so the read returns what has arrived. Without advice
+/// socket is readable or `max_wait` has passed, whichever comes first (poll / epoll, or a
+/// timer); if the time ran out, set the mark back to 1 so the read returns what has arrived.
+/// Never let a *blocking* read wait on a raised mark: Linux may report the socket readable
+/// below its mark (receive window nearly closed, memory pressure) while a blocking `recv` still
+/// waits for the mark's bytes, which then never come; lower the mark after the wait (the
+/// blocking adapter does), or read without blocking (the async adapters do). Without advice
 /// (`None`), keep the mark at 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadCoalescing {
