@@ -69,7 +69,7 @@ impl Coalescing {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use mysql_proto::testing::{feed, handshake_done, mariadb_greeting, ServerScript};
+    use mysql_proto::testing::{feed, handshake_done, query_result};
     use std::net::{TcpListener, TcpStream};
     use std::time::Duration;
 
@@ -96,14 +96,9 @@ mod tests {
         let rows: Vec<Vec<Option<&[u8]>>> = (0..40_000)
             .map(|_| vec![Some(&b"1"[..]), Some(text.as_bytes())])
             .collect();
-        let mut server = ServerScript::new();
-        server.greeting(&mariadb_greeting());
-        let start = server.bytes().len();
-        server.set_seq(1);
-        server.result_set(&["n", "s"], &rows);
         let mut c = Coalescing::new();
         let mut coalesced = 0;
-        for chunk in server.bytes()[start..].chunks(16 << 10) {
+        for chunk in query_result(&["n", "s"], &rows).chunks(16 << 10) {
             let t = Instant::now();
             let gathered = c.before_read(&stream, &mut proto).unwrap();
             if gathered > 0 {

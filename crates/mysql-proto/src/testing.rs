@@ -444,6 +444,18 @@ pub fn handshake_done_with(opts: crate::Opts) -> Connection {
     conn
 }
 
+/// The bytes of a text result set answering the first command sent on a [`handshake_done`]
+/// connection (encoded for the capabilities that handshake negotiated).
+pub fn query_result(names: &[&str], rows: &[Vec<Option<&[u8]>>]) -> Vec<u8> {
+    let mut server = ServerScript::new();
+    // The greeting sets the capabilities; its bytes were fed by `handshake_done` already.
+    server.greeting(&mariadb_greeting());
+    let start = server.bytes().len();
+    server.set_seq(1);
+    server.result_set(names, rows);
+    server.bytes()[start..].to_vec()
+}
+
 /// Hands all of `input` to `conn` as received bytes (without decoding it).
 pub fn feed(conn: &mut Connection, input: &[u8]) {
     let mut pos = 0;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mysql_proto::testing::{feed, handshake_done_with, mariadb_greeting, ServerScript};
+use mysql_proto::testing::{feed, handshake_done_with, query_result};
 use mysql_proto::{Connection, Opts, ReadCoalescing};
 
 /// Streams a 6.6 MB result set in 16 KiB reads, one every 32 us (512 MB/s), asking for advice
@@ -16,14 +16,8 @@ fn stream(url: &str) -> (Vec<Option<ReadCoalescing>>, Option<ReadCoalescing>) {
     let rows: Vec<Vec<Option<&[u8]>>> = (0..60_000)
         .map(|_| vec![Some(&b"12345"[..]), Some(text.as_bytes())])
         .collect();
-    // The greeting sets the capabilities the result is encoded for; its bytes were fed already.
-    let mut server = ServerScript::new();
-    server.greeting(&mariadb_greeting());
-    let start = server.bytes().len();
-    server.set_seq(1);
-    server.result_set(&["n", "s"], &rows);
     let (mut t, mut advice, mut seen) = (0u64, Vec::new(), 0);
-    for chunk in server.bytes()[start..].chunks(16 << 10) {
+    for chunk in query_result(&["n", "s"], &rows).chunks(16 << 10) {
         advice.push(conn.read_coalescing(|| Duration::from_micros(t)));
         feed(&mut conn, chunk);
         seen += drain(&mut conn);
