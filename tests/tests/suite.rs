@@ -9,6 +9,7 @@ for_every_adapter!(
     connect_query_and_types_over_every_transport,
     streaming_many_rows,
     multiple_results_and_errors_in_order,
+    each_result_reports_its_own_ok,
     dropping_a_result_half_way_keeps_the_connection_in_sync,
     server_errors_are_data_not_broken_connections,
     wrong_password_gives_the_server_error,
@@ -84,6 +85,24 @@ fn multiple_results_and_errors_in_order<A: Adapter>() {
             c.query_collect::<(i32,)>("SELECT 3").await.unwrap(),
             vec![(3,)]
         );
+    })
+}
+
+/// `QueryResult::ok()` is the OK of the current result, not of an earlier one, and the
+/// connection's last OK is the last result's.
+fn each_result_reports_its_own_ok<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let (lines, err) = c
+            .results(
+                "CREATE TEMPORARY TABLE own_ok (a INT); INSERT INTO own_ok VALUES (1), (2), (3); \
+                 SELECT a FROM own_ok WHERE a = 2; DELETE FROM own_ok WHERE a < 3; \
+                 UPDATE own_ok SET a = 4",
+            )
+            .await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(lines, ["ok:0", "ok:3", "cols:a", "row:2", "ok:2", "ok:1"]);
+        assert_eq!(c.affected_rows(), 1);
     })
 }
 

@@ -21,7 +21,7 @@ pub struct Conn {
     stream: Stream,
     pub(crate) proto: Connection,
     broken: Option<Error>,
-    last_ok: OkPacket,
+    pub(crate) last_ok: OkPacket,
     /// Commands sent ahead (START TRANSACTION) whose result is read with the next command.
     pending_checks: Vec<CommandId>,
     coalescing: Coalescing,
@@ -382,10 +382,6 @@ impl Conn {
             }
         }
         first_error.map_or(Ok(()), Err)
-    }
-
-    pub(crate) fn set_last_ok(&mut self, ok: &OkPacket) {
-        self.last_ok = ok.clone();
     }
 
     /// Writes pending output and reads input until the core has an event (of the commands in

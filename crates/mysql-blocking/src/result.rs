@@ -17,7 +17,8 @@ pub struct QueryResult<'c> {
     id: CommandId,
     state: State,
     columns: Option<Columns>,
-    ok: Option<OkPacket>,
+    /// The current result's OK arrived; it is kept once, as the connection's `last_ok`.
+    has_ok: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,7 @@ impl<'c> QueryResult<'c> {
             id,
             state: State::ResultDone { more: true },
             columns: None,
-            ok: None,
+            has_ok: false,
         };
         r.read_result_header()?;
         Ok(r)
@@ -75,9 +76,11 @@ impl<'c> QueryResult<'c> {
             .ok_or_else(|| Error::protocol("no event"))?
         {
             Event::ResultSetEnd { ok, .. } => {
-                let more = ok.status.more_results();
-                self.ok = Some(ok.clone());
-                self.state = State::ResultDone { more };
+                self.state = State::ResultDone {
+                    more: ok.status.more_results(),
+                };
+                self.conn.last_ok.clone_from(ok);
+                self.has_ok = true;
             }
             Event::ServerError { error, .. } => {
                 let e = Error::from_server(ErrorKind::Server, error.clone());
@@ -85,9 +88,6 @@ impl<'c> QueryResult<'c> {
                 return Err(e);
             }
             other => return Err(unexpected(&other)),
-        }
-        if let Some(ok) = &self.ok {
-            self.conn.set_last_ok(ok);
         }
         Ok(None)
     }
@@ -112,17 +112,17 @@ impl<'c> QueryResult<'c> {
     /// The OK of the current result: for an OK result at once, for a result set once its rows
     /// have been read.
     pub fn ok(&self) -> Option<&OkPacket> {
-        self.ok.as_ref()
+        self.has_ok.then_some(&self.conn.last_ok)
     }
 
     /// Affected rows of the current result (0 until known).
     pub fn affected_rows(&self) -> u64 {
-        self.ok.as_ref().map_or(0, |o| o.affected_rows)
+        self.ok().map_or(0, |o| o.affected_rows)
     }
 
     /// Last insert id of the current result (0 until known).
     pub fn last_insert_id(&self) -> u64 {
-        self.ok.as_ref().map_or(0, |o| o.last_insert_id)
+        self.ok().map_or(0, |o| o.last_insert_id)
     }
 
     /// Reads the remaining rows of the current result set as `R`.
@@ -145,16 +145,19 @@ impl<'c> QueryResult<'c> {
 
     fn read_result_header(&mut self) -> Result<()> {
         self.columns = None;
-        self.ok = None;
+        self.has_ok = false;
         match self.conn.next_event()? {
             Event::ResultSetStart { columns, .. } => {
                 self.columns = Some(columns.clone());
                 self.state = State::Rows;
             }
             Event::Ok { ok, .. } => {
-                let more = ok.status.more_results();
-                self.ok = Some(ok.clone());
-                self.state = State::ResultDone { more };
+                let ok = ok.clone();
+                self.state = State::ResultDone {
+                    more: ok.status.more_results(),
+                };
+                self.conn.last_ok = ok;
+                self.has_ok = true;
             }
             Event::ServerError { error, .. } => {
                 let e = Error::from_server(ErrorKind::Server, error.clone());
@@ -162,9 +165,6 @@ impl<'c> QueryResult<'c> {
                 return Err(e);
             }
             other => return Err(unexpected(&other)),
-        }
-        if let Some(ok) = &self.ok {
-            self.conn.set_last_ok(ok);
         }
         Ok(())
     }

@@ -389,6 +389,10 @@ impl<R: Runtime> Conn<R> {
     /// Reads the results of the commands sent ahead of `next` (written in the same round trip).
     /// On failure `next` is abandoned and the error returned.
     async fn finish_checks(&mut self, next: CommandId) -> Result<()> {
+        if self.pending_checks.is_empty() {
+            // The common case: no Vec to take and drop.
+            return Ok(());
+        }
         for check in std::mem::take(&mut self.pending_checks) {
             if let Err(e) = self.finish(check).await {
                 self.proto.discard(next);
@@ -418,7 +422,7 @@ impl<R: Runtime> Conn<R> {
             self.wait_event().await?;
             match self.proto.event() {
                 Some(Event::Ok { ok, .. } | Event::ResultSetEnd { ok, .. }) => {
-                    self.last_ok = ok.clone()
+                    self.last_ok.clone_from(ok)
                 }
                 Some(Event::ServerError { error, .. }) if first_error.is_none() => {
                     first_error = Some(Error::from_server(ErrorKind::Server, error.clone()));
@@ -447,7 +451,8 @@ impl<R: Runtime> Conn<R> {
                     return Poll::Ready(Err(None));
                 }
             }
-            self.poll_event(cx).map_err(Some)
+            // The fast path above advanced the core without an event.
+            self.poll_pump(cx, false, true).map_err(Some)
         })
         .await;
         match r {
@@ -497,7 +502,7 @@ impl<R: Runtime> Conn<R> {
         self.proto.discard_all();
         let drain = async {
             while self.proto.in_flight() > 0 {
-                poll_fn(|cx| self.poll_pump(cx, true)).await?;
+                poll_fn(|cx| self.poll_pump(cx, true, false)).await?;
             }
             Ok::<(), Error>(())
         };
@@ -519,28 +524,55 @@ impl<R: Runtime> Conn<R> {
     /// The byte pump: decodes input until an event is ready, writing pending output and
     /// reading input meanwhile; writing and reading progress independently.
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        self.poll_pump(cx, false)
+        self.poll_pump(cx, false, false)
     }
 
     /// [`poll_event`](Self::poll_event), which with `until_idle` also returns once no command
-    /// is in flight (discarded commands produce no events to return on).
-    fn poll_pump(&mut self, cx: &mut Context<'_>, until_idle: bool) -> Poll<Result<()>> {
+    /// is in flight (discarded commands produce no events to return on). `advanced` says the
+    /// caller has just advanced the core without an event and fed it nothing since, so the
+    /// pump starts with IO instead of asking the core again (a re-poll of such a caller is in
+    /// the same position: the pump only returns `Pending` before feeding anything).
+    fn poll_pump(
+        &mut self,
+        cx: &mut Context<'_>,
+        until_idle: bool,
+        mut advanced: bool,
+    ) -> Poll<Result<()>> {
         if let Some(e) = &self.broken {
             return Poll::Ready(Err(e.clone()));
         }
         loop {
-            let ready = self.proto.advance()?;
-            if self.proto.wants_write() {
-                if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
-                    return Poll::Ready(Err(e));
+            if !advanced {
+                let ready = self.proto.advance()?;
+                if ready || (until_idle && self.proto.in_flight() == 0) {
+                    // advance() may queue output (handshake replies): start writing it.
+                    if self.proto.wants_write() {
+                        if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                            return Poll::Ready(Err(e));
+                        }
+                    }
+                    return Poll::Ready(Ok(()));
                 }
             }
-            if ready || (until_idle && self.proto.in_flight() == 0) {
-                return Poll::Ready(Ok(()));
+            advanced = false;
+            std::task::ready!(self.poll_io(cx))?;
+        }
+    }
+
+    /// One round of IO for a core that has no event ready: writes pending output as far as
+    /// the socket takes it, then reads once. `Ready(Ok)` once the core was fed bytes or the
+    /// end of the stream (advance it next); `Pending`, with `cx` registered, while there is
+    /// nothing to read; an error breaks the connection.
+    fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.proto.wants_write() {
+            if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                return Poll::Ready(Err(e));
             }
-            if let Some(e) = self.proto.fatal_error() {
-                return Poll::Ready(Err(e.clone()));
-            }
+        }
+        if let Some(e) = self.proto.fatal_error() {
+            return Poll::Ready(Err(e.clone()));
+        }
+        loop {
             if let Err(e) = self.coalescing.before_read::<R>(&self.io, &mut self.proto) {
                 return Poll::Ready(Err(self.fail(e)));
             }
@@ -551,8 +583,14 @@ impl<R: Runtime> Conn<R> {
                 self.coalescing.after_read();
             }
             match read {
-                Poll::Ready(Ok(0)) => self.proto.handle_eof(),
-                Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
+                Poll::Ready(Ok(0)) => {
+                    self.proto.handle_eof();
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.proto.handle_recv(n);
+                    return Poll::Ready(Ok(()));
+                }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(self.fail(e))),
                 Poll::Pending => {

@@ -18,7 +18,8 @@ pub struct QueryResult<'c, R: Runtime> {
     id: CommandId,
     state: State,
     columns: Option<Columns>,
-    ok: Option<OkPacket>,
+    /// The current result's OK arrived; it is kept once, as the connection's `last_ok`.
+    has_ok: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +36,7 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
             id,
             state: State::ResultDone { more: true },
             columns: None,
-            ok: None,
+            has_ok: false,
         };
         r.read_result_header().await?;
         Ok(r)
@@ -88,7 +89,7 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
 
     /// The OK of the current result (for a result set, once its rows are read).
     pub fn ok(&self) -> Option<&OkPacket> {
-        self.ok.as_ref()
+        self.has_ok.then_some(&self.conn.last_ok)
     }
 
     /// Reads the remaining rows of the current result set as `T`.
@@ -117,8 +118,11 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
     }
 
     fn on_non_row_event(&mut self) -> Result<()> {
-        let (more, ok) = match self.conn.proto.event() {
-            Some(Event::ResultSetEnd { ok, .. }) => (ok.status.more_results(), ok.clone()),
+        let more = match self.conn.proto.event() {
+            Some(Event::ResultSetEnd { ok, .. }) => {
+                self.conn.last_ok.clone_from(ok);
+                ok.status.more_results()
+            }
             Some(Event::ServerError { error, .. }) => {
                 let e = Error::from_server(ErrorKind::Server, error.clone());
                 self.state = State::Done;
@@ -126,15 +130,14 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
             }
             other => return Err(unexpected(other)),
         };
-        self.conn.last_ok = ok.clone();
-        self.ok = Some(ok);
+        self.has_ok = true;
         self.state = State::ResultDone { more };
         Ok(())
     }
 
     async fn read_result_header(&mut self) -> Result<()> {
         self.columns = None;
-        self.ok = None;
+        self.has_ok = false;
         self.conn.wait_event().await?;
         match self.conn.proto.event() {
             Some(Event::ResultSetStart { columns, .. }) => {
@@ -142,12 +145,11 @@ impl<'c, R: Runtime> QueryResult<'c, R> {
                 self.state = State::Rows;
             }
             Some(Event::Ok { ok, .. }) => {
-                let ok = ok.clone();
                 self.state = State::ResultDone {
                     more: ok.status.more_results(),
                 };
-                self.conn.last_ok = ok.clone();
-                self.ok = Some(ok);
+                self.conn.last_ok.clone_from(ok);
+                self.has_ok = true;
             }
             Some(Event::ServerError { error, .. }) => {
                 let e = Error::from_server(ErrorKind::Server, error.clone());
