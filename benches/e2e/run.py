@@ -43,13 +43,20 @@ CONTESTANTS = {
     "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
     "zero-mysql": lambda w, u: [os.path.join(BIN, "peer_zero_mysql"), w, u],
     "connector-c": lambda w, u: [CONNC, w, u],
+    # Not drivers: the core through the thinnest blocking and tokio pumps (src/bin/floor.rs),
+    # so the tokio/blocking ratio of any client on tokio can be told from ours.
+    "floor-blocking": lambda w, u: [os.path.join(BIN, "floor"), w, u, "blocking"],
+    "floor-tokio": lambda w, u: [os.path.join(BIN, "floor"), w, u, "tokio"],
 }
 OURS = ["ours-blocking", "ours-tokio"]
-PEERS = [c for c in CONTESTANTS if c not in OURS]
+FLOOR = ["floor-blocking", "floor-tokio"]
+PEERS = [c for c in CONTESTANTS if c not in OURS + FLOOR]
 
 
 def runs(workload, contestant):
     """Whether a contestant takes part in a workload."""
+    if contestant in FLOOR:
+        return workload in ("ping", "point")
     if workload == "point_pipelined":
         return contestant in OURS  # no peer pipelines
     if workload == "big_text" and contestant == "zero-mysql":
@@ -166,6 +173,16 @@ def report(results, reps):
                     else:
                         cells.append("-")
                 lines.append(f"| {w} | {o} | " + " | ".join(cells) + " |")
+    floors = [w for w, med in medians.items() if all(c in med for c in OURS + FLOOR)]
+    if floors:
+        lines.append("\n### tokio / blocking, client CPU (wall): ours against the floor\n")
+        lines.append("| workload | ours-tokio / ours-blocking | floor-tokio / floor-blocking |")
+        lines.append("|---|---:|---:|")
+        for w in floors:
+            med = medians[w]
+            cells = [f"{med[t][1] / med[b][1]:.2f} ({med[t][0] / med[b][0]:.2f})"
+                     for t, b in [("ours-tokio", "ours-blocking"), ("floor-tokio", "floor-blocking")]]
+            lines.append(f"| {w} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -173,6 +190,8 @@ def syscalls(url):
     lines = ["\n### syscalls per query (strace -f -c, whole process incl. connect)\n",
              "| contestant | ping | point |", "|---|---:|---:|"]
     for c in CONTESTANTS:
+        if c in FLOOR:
+            continue
         cells = []
         for w in ["ping", "point"]:
             with tempfile.NamedTemporaryFile(suffix=".strace") as f:
