@@ -182,8 +182,10 @@ impl Iterator for QueryResult<'_> {
 impl Drop for QueryResult<'_> {
     fn drop(&mut self) {
         // Whatever the server still owes for this query is skipped by the core before the
-        // next command's response: no IO here.
-        self.conn.proto.discard(self.id);
+        // next command's response: no IO here. A query read to its end owes nothing.
+        if !matches!(self.state, State::Done | State::ResultDone { more: false }) {
+            self.conn.proto.discard(self.id);
+        }
     }
 }
 
