@@ -13,7 +13,11 @@ use mysql_proto::{CommandId, Connection, Error, Event, IntoOpts, Result, Stateme
 
 fn main() {
     let a = Args::parse();
-    let opts = a.url.as_str().into_opts().unwrap_or_else(|e| fail(e));
+    // Plain TCP, as for `ours` and every peer (the default, ssl-mode=preferred, would use TLS
+    // with this server).
+    let sep = if a.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}ssl-mode=disabled", a.url);
+    let opts = url.as_str().into_opts().unwrap_or_else(|e| fail(e));
     let addr = (opts.host().to_string(), opts.port());
     let conn = Connection::new(opts);
     let r = match a.runtime.as_str() {
