@@ -32,7 +32,7 @@ fn main() {
     r.unwrap_or_else(|e| fail(e));
 }
 
-/// What one workload does with a pump `P` between its commands.
+/// A byte pump between a socket and the core: std blocking calls or tokio readiness.
 trait Pump {
     /// Runs the core until it has an event.
     async fn event(&mut self, conn: &mut Connection) -> Result<()>;
