@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use mysql_proto::{Error, FromRow, Output, Result, Step, TxOpts, Value};
+use mysql_proto::{Error, FromRow, Output, PipelineStep, Result, TxOpts, Value};
 
 /// The common API of the blocking and the async connections.
 pub trait Client: Sized {
@@ -63,8 +63,12 @@ pub trait Client: Sized {
     /// Runs a pipeline of `steps`.
     fn run_pipeline(
         &mut self,
-        steps: Vec<Step>,
+        steps: Vec<PipelineStep>,
     ) -> impl Future<Output = Result<Vec<Result<Output>>>>;
+    /// Queues `sql` with `send_query` and reads nothing (leaves it owed).
+    fn send_raw(&mut self, sql: &str) -> Result<()>;
+    /// Sets the query timeout.
+    fn set_query_timeout(&mut self, limit: Option<std::time::Duration>);
     /// Begins a transaction with `opts`, runs `sql` in it, then commits (`commit`) or drops the
     /// guard without committing.
     fn transaction(
@@ -88,296 +92,158 @@ fn cols(c: &mysql_proto::Columns) -> String {
     format!("cols:{}", n.join(","))
 }
 
-impl Client for mysql_blocking::Conn {
-    async fn connect(url: &str) -> Result<Self> {
-        mysql_blocking::Conn::connect(url)
-    }
-    async fn query_collect<T: for<'a> FromRow<'a>>(&mut self, sql: &str) -> Result<Vec<T>> {
-        mysql_blocking::Conn::query_collect(self, sql)
-    }
-    async fn query_drop(&mut self, sql: &str) -> Result<()> {
-        mysql_blocking::Conn::query_drop(self, sql)
-    }
-    async fn ping(&mut self) -> Result<()> {
-        mysql_blocking::Conn::ping(self)
-    }
-    async fn use_database(&mut self, db: &str) -> Result<()> {
-        mysql_blocking::Conn::use_database(self, db)
-    }
-    async fn reset(&mut self) -> Result<()> {
-        mysql_blocking::Conn::reset(self)
-    }
-    async fn close(self) -> Result<()> {
-        mysql_blocking::Conn::close(self)
-    }
-    fn affected_rows(&self) -> u64 {
-        mysql_blocking::Conn::affected_rows(self)
-    }
-    fn last_insert_id(&self) -> u64 {
-        mysql_blocking::Conn::last_insert_id(self)
-    }
-    fn is_mariadb(&self) -> bool {
-        self.server_info().is_mariadb
-    }
-    async fn results(&mut self, sql: &str) -> (Vec<String>, Option<Error>) {
-        let mut out = Vec::new();
-        let mut r = match self.query(sql) {
-            Ok(r) => r,
-            Err(e) => return (out, Some(e)),
-        };
-        loop {
-            match r.columns() {
-                Some(c) => out.push(cols(c)),
-                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
+/// The one implementation of [`Client`], expanded per flavour: both adapters have the same
+/// API (the core's `client_api!`), so only `.await` differs.
+macro_rules! client_impl {
+    ([$($g:tt)*] $conn:ty, [$($await:tt)*]) => {
+        impl<$($g)*> Client for $conn {
+            async fn connect(url: &str) -> Result<Self> {
+                <$conn>::connect(url)$($await)*
             }
-            loop {
-                match r.next_row() {
-                    Ok(Some(row)) => out.push(render(row)),
-                    Ok(None) => break,
-                    Err(e) => return (out, Some(e)),
+            async fn query_collect<T: for<'a> FromRow<'a>>(&mut self, sql: &str) -> Result<Vec<T>> {
+                <$conn>::query_collect(self, sql)$($await)*
+            }
+            async fn query_drop(&mut self, sql: &str) -> Result<()> {
+                <$conn>::query_drop(self, sql)$($await)*
+            }
+            async fn ping(&mut self) -> Result<()> {
+                <$conn>::ping(self)$($await)*
+            }
+            async fn use_database(&mut self, db: &str) -> Result<()> {
+                <$conn>::use_database(self, db)$($await)*
+            }
+            async fn reset(&mut self) -> Result<()> {
+                <$conn>::reset(self)$($await)*
+            }
+            async fn close(self) -> Result<()> {
+                <$conn>::close(self)$($await)*
+            }
+            fn affected_rows(&self) -> u64 {
+                <$conn>::affected_rows(self)
+            }
+            fn last_insert_id(&self) -> u64 {
+                <$conn>::last_insert_id(self)
+            }
+            fn is_mariadb(&self) -> bool {
+                self.server_info().is_mariadb
+            }
+            async fn results(&mut self, sql: &str) -> (Vec<String>, Option<Error>) {
+                let mut out = Vec::new();
+                let r = self.query(sql)$($await)*;
+                let e = match r {
+                    Ok(mut r) => render_all!(r, out, [$($await)*]),
+                    Err(e) => Some(e),
+                };
+                (out, e)
+            }
+            async fn read_some(&mut self, sql: &str, n: usize) -> Result<usize> {
+                let mut r = self.query(sql)$($await)*?;
+                let mut got = 0;
+                while got < n && r.next_row()$($await)*?.is_some() {
+                    got += 1;
+                }
+                Ok(got)
+            }
+            async fn exec_collect<T: for<'a> FromRow<'a>>(
+                &mut self,
+                sql: &str,
+                params: Vec<Value>,
+            ) -> Result<Vec<T>> {
+                <$conn>::exec_collect(self, sql, params)$($await)*
+            }
+            async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
+                <$conn>::exec_drop(self, sql, params)$($await)*
+            }
+            async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<u64> {
+                <$conn>::exec_batch(self, sql, params)$($await)*
+            }
+            async fn exec_results(
+                &mut self,
+                sql: &str,
+                params: Vec<Value>,
+            ) -> (Vec<String>, Option<Error>) {
+                let mut out = Vec::new();
+                let r = self.exec(sql, params)$($await)*;
+                let e = match r {
+                    Ok(mut r) => render_all!(r, out, [$($await)*]),
+                    Err(e) => Some(e),
+                };
+                (out, e)
+            }
+            async fn count_seq(&mut self, sql: &str) -> (usize, Option<Error>) {
+                let mut r = match self.query(sql)$($await)* {
+                    Ok(r) => r,
+                    Err(e) => return (0, Some(e)),
+                };
+                let mut n = 0;
+                loop {
+                    match r.next_row()$($await)* {
+                        Ok(Some(row)) => {
+                            assert_eq!(row.get::<i64>(0).unwrap(), n as i64 + 1, "wrong row");
+                            n += 1;
+                        }
+                        Ok(None) => return (n, None),
+                        Err(e) => return (n, Some(e)),
+                    }
                 }
             }
-            match r.next_result() {
-                Ok(true) => {}
-                Ok(false) => return (out, None),
-                Err(e) => return (out, Some(e)),
+            async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
+                let st = self.prepare(sql)$($await)*?;
+                let shape = (st.params().len(), st.columns().len());
+                self.close_statement(st)$($await)*?;
+                Ok(shape)
             }
-        }
-    }
-    async fn read_some(&mut self, sql: &str, n: usize) -> Result<usize> {
-        let mut r = self.query(sql)?;
-        let mut got = 0;
-        while got < n && r.next_row()?.is_some() {
-            got += 1;
-        }
-        Ok(got)
-    }
-    async fn exec_collect<T: for<'a> FromRow<'a>>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<Vec<T>> {
-        mysql_blocking::Conn::exec_collect(self, sql, params)
-    }
-    async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
-        mysql_blocking::Conn::exec_drop(self, sql, params)
-    }
-    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<u64> {
-        mysql_blocking::Conn::exec_batch(self, sql, params)
-    }
-    async fn exec_results(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> (Vec<String>, Option<Error>) {
-        let mut out = Vec::new();
-        let mut r = match self.exec(sql, params) {
-            Ok(r) => r,
-            Err(e) => return (out, Some(e)),
-        };
-        loop {
-            match r.columns() {
-                Some(c) => out.push(cols(c)),
-                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
+            async fn run_pipeline(&mut self, steps: Vec<PipelineStep>) -> Result<Vec<Result<Output>>> {
+                steps
+                    .into_iter()
+                    .fold(self.pipeline(), |p, s| p.push(s))
+                    .run()$($await)*
             }
-            loop {
-                match r.next_row() {
-                    Ok(Some(row)) => out.push(render(row)),
-                    Ok(None) => break,
-                    Err(e) => return (out, Some(e)),
+            fn send_raw(&mut self, sql: &str) -> Result<()> {
+                self.send_query(sql).map(drop)
+            }
+            fn set_query_timeout(&mut self, limit: Option<std::time::Duration>) {
+                <$conn>::set_query_timeout(self, limit)
+            }
+            async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
+                let mut tx = self.begin_with(opts)?;
+                tx.query_drop(sql)$($await)*?;
+                if commit {
+                    tx.commit()$($await)*?;
                 }
-            }
-            match r.next_result() {
-                Ok(true) => {}
-                Ok(false) => return (out, None),
-                Err(e) => return (out, Some(e)),
+                Ok(())
             }
         }
-    }
-    async fn count_seq(&mut self, sql: &str) -> (usize, Option<Error>) {
-        let mut r = match self.query(sql) {
-            Ok(r) => r,
-            Err(e) => return (0, Some(e)),
-        };
-        let mut n = 0;
-        loop {
-            match r.next_row() {
-                Ok(Some(row)) => {
-                    assert_eq!(row.get::<i64>(0).unwrap(), n as i64 + 1, "wrong row");
-                    n += 1;
-                }
-                Ok(None) => return (n, None),
-                Err(e) => return (n, Some(e)),
-            }
-        }
-    }
-    async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
-        let st = self.prepare(sql)?;
-        let shape = (st.params().len(), st.columns().len());
-        self.close_statement(st)?;
-        Ok(shape)
-    }
-    async fn run_pipeline(&mut self, steps: Vec<Step>) -> Result<Vec<Result<Output>>> {
-        steps
-            .into_iter()
-            .fold(self.pipeline(), |p, s| p.push(s))
-            .run()
-    }
-    async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
-        let mut tx = self.begin_with(opts)?;
-        tx.query_drop(sql)?;
-        if commit {
-            tx.commit()?;
-        }
-        Ok(())
-    }
+    };
 }
 
-impl<R: mysql_proto_async::Runtime> Client for mysql_proto_async::Conn<R> {
-    async fn connect(url: &str) -> Result<Self> {
-        mysql_proto_async::Conn::connect(url).await
-    }
-    async fn query_collect<T: for<'a> FromRow<'a>>(&mut self, sql: &str) -> Result<Vec<T>> {
-        mysql_proto_async::Conn::query_collect(self, sql).await
-    }
-    async fn query_drop(&mut self, sql: &str) -> Result<()> {
-        mysql_proto_async::Conn::query_drop(self, sql).await
-    }
-    async fn ping(&mut self) -> Result<()> {
-        mysql_proto_async::Conn::ping(self).await
-    }
-    async fn use_database(&mut self, db: &str) -> Result<()> {
-        mysql_proto_async::Conn::use_database(self, db).await
-    }
-    async fn reset(&mut self) -> Result<()> {
-        mysql_proto_async::Conn::reset(self).await
-    }
-    async fn close(self) -> Result<()> {
-        mysql_proto_async::Conn::close(self).await
-    }
-    fn affected_rows(&self) -> u64 {
-        mysql_proto_async::Conn::affected_rows(self)
-    }
-    fn last_insert_id(&self) -> u64 {
-        mysql_proto_async::Conn::last_insert_id(self)
-    }
-    fn is_mariadb(&self) -> bool {
-        self.server_info().is_mariadb
-    }
-    async fn results(&mut self, sql: &str) -> (Vec<String>, Option<Error>) {
-        let mut out = Vec::new();
-        let mut r = match self.query(sql).await {
-            Ok(r) => r,
-            Err(e) => return (out, Some(e)),
-        };
-        loop {
-            match r.columns() {
-                Some(c) => out.push(cols(c)),
-                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
+/// Renders every result of `$r` into `$out` (see [`Client::results`]); the error that stopped
+/// it, if any.
+macro_rules! render_all {
+    ($r:ident, $out:ident, [$($await:tt)*]) => {
+        'all: loop {
+            match $r.columns() {
+                Some(c) => $out.push(cols(c)),
+                None => $out.push(format!("ok:{}", $r.ok().map_or(0, |o| o.affected_rows))),
             }
             loop {
-                match r.next_row().await {
-                    Ok(Some(row)) => out.push(render(row)),
+                match $r.next_row()$($await)* {
+                    Ok(Some(row)) => $out.push(render(row)),
                     Ok(None) => break,
-                    Err(e) => return (out, Some(e)),
+                    Err(e) => break 'all Some(e),
                 }
             }
-            match r.next_result().await {
+            match $r.next_result()$($await)* {
                 Ok(true) => {}
-                Ok(false) => return (out, None),
-                Err(e) => return (out, Some(e)),
+                Ok(false) => break None,
+                Err(e) => break Some(e),
             }
         }
-    }
-    async fn read_some(&mut self, sql: &str, n: usize) -> Result<usize> {
-        let mut r = self.query(sql).await?;
-        let mut got = 0;
-        while got < n && r.next_row().await?.is_some() {
-            got += 1;
-        }
-        Ok(got)
-    }
-    async fn exec_collect<T: for<'a> FromRow<'a>>(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<Vec<T>> {
-        mysql_proto_async::Conn::exec_collect(self, sql, params).await
-    }
-    async fn exec_drop(&mut self, sql: &str, params: Vec<Value>) -> Result<()> {
-        mysql_proto_async::Conn::exec_drop(self, sql, params).await
-    }
-    async fn exec_batch(&mut self, sql: &str, params: Vec<Vec<Value>>) -> Result<u64> {
-        mysql_proto_async::Conn::exec_batch(self, sql, params).await
-    }
-    async fn exec_results(
-        &mut self,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> (Vec<String>, Option<Error>) {
-        let mut out = Vec::new();
-        let mut r = match self.exec(sql, params).await {
-            Ok(r) => r,
-            Err(e) => return (out, Some(e)),
-        };
-        loop {
-            match r.columns() {
-                Some(c) => out.push(cols(c)),
-                None => out.push(format!("ok:{}", r.ok().map_or(0, |o| o.affected_rows))),
-            }
-            loop {
-                match r.next_row().await {
-                    Ok(Some(row)) => out.push(render(row)),
-                    Ok(None) => break,
-                    Err(e) => return (out, Some(e)),
-                }
-            }
-            match r.next_result().await {
-                Ok(true) => {}
-                Ok(false) => return (out, None),
-                Err(e) => return (out, Some(e)),
-            }
-        }
-    }
-    async fn count_seq(&mut self, sql: &str) -> (usize, Option<Error>) {
-        let mut r = match self.query(sql).await {
-            Ok(r) => r,
-            Err(e) => return (0, Some(e)),
-        };
-        let mut n = 0;
-        loop {
-            match r.next_row().await {
-                Ok(Some(row)) => {
-                    assert_eq!(row.get::<i64>(0).unwrap(), n as i64 + 1, "wrong row");
-                    n += 1;
-                }
-                Ok(None) => return (n, None),
-                Err(e) => return (n, Some(e)),
-            }
-        }
-    }
-    async fn prepare_close(&mut self, sql: &str) -> Result<(usize, usize)> {
-        let st = self.prepare(sql).await?;
-        let shape = (st.params().len(), st.columns().len());
-        self.close_statement(st).await?;
-        Ok(shape)
-    }
-    async fn run_pipeline(&mut self, steps: Vec<Step>) -> Result<Vec<Result<Output>>> {
-        steps
-            .into_iter()
-            .fold(self.pipeline(), |p, s| p.push(s))
-            .run()
-            .await
-    }
-    async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
-        let mut tx = self.begin_with(opts)?;
-        tx.query_drop(sql).await?;
-        if commit {
-            tx.commit().await?;
-        }
-        Ok(())
-    }
+    };
 }
+
+client_impl!([] mysql_blocking::Conn, []);
+client_impl!([R: mysql_proto_async::Runtime] mysql_proto_async::Conn<R>, [.await]);
 
 /// Runs a test future on an adapter's own executor, single-threaded.
 pub trait Adapter {

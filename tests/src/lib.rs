@@ -80,3 +80,29 @@ pub fn port() -> u16 {
         .parse()
         .expect("port")
 }
+
+/// Ends the test process with a message if it is still alive `limit` after this was made and
+/// before it is dropped: a hang becomes a failure instead of a stalled run.
+pub struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+impl Watchdog {
+    /// Arms the watchdog for the test named `what`.
+    pub fn new(what: &'static str, limit: std::time::Duration) -> Watchdog {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                eprintln!("{what}: still running after {limit:?}: hung");
+                std::process::exit(101);
+            }
+        });
+        Watchdog(Some(tx))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}

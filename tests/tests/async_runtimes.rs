@@ -4,7 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use integration_tests::{connect, url};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use integration_tests::{connect, table, url, Watchdog};
 use mysql_proto::ErrorKind;
 use mysql_proto_async::{timeout, Conn, Runtime};
 
@@ -34,6 +38,8 @@ for_every_runtime!(
     dropping_connect_at_random_points,
     query_timeout_kills_the_statement_and_keeps_the_connection,
     row_stream,
+    dropping_operations_at_random_points_under_small_limits,
+    dropping_a_huge_pipeline_leaves_room,
 );
 
 /// While connection A runs `SELECT SLEEP(2)`, 500 point queries on connection B complete, all
@@ -205,5 +211,149 @@ fn futures_are_small() {
     for (name, n) in sizes {
         assert!(n < 16 * 1024, "{name} future is {n} bytes");
         println!("{name}: {n} bytes");
+    }
+}
+
+/// Polls a future at most `left` times, then drops it (when next woken): an operation
+/// abandoned at a random point.
+struct PollLimit<F> {
+    fut: F,
+    left: u64,
+}
+
+impl<F: Future + Unpin> Future for PollLimit<F> {
+    type Output = bool;
+    /// `true` when the future completed.
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.left == 0 {
+            return Poll::Ready(false);
+        }
+        self.left -= 1;
+        Pin::new(&mut self.fut).poll(cx).map(|_| true)
+    }
+}
+
+/// Pipelines, batches, transactions and executes of random sizes, dropped after a random
+/// number of polls, under random small `max-in-flight` and `max-send-buffer`; after each, the
+/// connection must answer a check query exactly, and no dropped transaction may have committed.
+async fn dropping_operations_at_random_points_under_small_limits<R: Runtime>() {
+    let _w = Watchdog::new("random drops", Duration::from_secs(300));
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let t = table("random_drops");
+    for round in 0..4 {
+        let max_in_flight = 2 + rng.next(7);
+        let max_send = 4096u64 << rng.next(6);
+        let u = format!(
+            "{}?max-in-flight={max_in_flight}&max-send-buffer={max_send}",
+            url()
+        );
+        let mut c: Conn<R> = connect(&u).await;
+        c.query_drop(format!("CREATE TEMPORARY TABLE {t} (n BIGINT, s TEXT)"))
+            .await
+            .unwrap();
+        for i in 0..50u64 {
+            let large = rng.next(4) == 0;
+            let size = 1 + rng.next(if large { 3000 } else { 40 });
+            let pad = "p".repeat(rng.next(2000) as usize);
+            let polls = rng.next(40);
+            let kind = rng.next(4);
+            let work: Pin<Box<dyn Future<Output = ()> + '_>> = match kind {
+                0 => Box::pin(async {
+                    let mut p = c.pipeline();
+                    for j in 0..size {
+                        p = p.exec(format!("SELECT ? + {}", j % 97), (j,));
+                    }
+                    let out = p.run().await.unwrap();
+                    assert_eq!(out.len() as u64, size);
+                }),
+                1 => Box::pin(async {
+                    let sets = (0..size).map(|j| (j as i64, pad.as_str()));
+                    let n = c
+                        .exec_batch(format!("INSERT INTO {t} VALUES (?, ?)"), sets)
+                        .await
+                        .unwrap();
+                    assert_eq!(n, size);
+                }),
+                2 => Box::pin(async {
+                    // Never committed: a dropped or finished guard must roll back.
+                    let mut tx = c.begin().unwrap();
+                    let sets = (0..size).map(|_| (-1i64, "tx"));
+                    tx.exec_batch(format!("INSERT INTO {t} VALUES (?, ?)"), sets)
+                        .await
+                        .unwrap();
+                    tx.query_drop("DO 0").await.unwrap();
+                }),
+                _ => Box::pin(async {
+                    let got: Option<(u64, String)> = c
+                        .exec_first(format!("SELECT ?, '{}'", i % 13), (i,))
+                        .await
+                        .unwrap();
+                    assert_eq!(got, Some((i, format!("{}", i % 13))));
+                }),
+            };
+            PollLimit {
+                fut: work,
+                left: polls,
+            }
+            .await;
+            let got: Vec<(u64, String)> = c
+                .query_collect(format!("SELECT {i}, 'check-{i}'"))
+                .await
+                .unwrap_or_else(|e| panic!("round {round} step {i} (kind {kind}): {e}"));
+            assert_eq!(
+                got,
+                vec![(i, format!("check-{i}"))],
+                "round {round} step {i}"
+            );
+            let rolled_back: Vec<(i64,)> = c
+                .query_collect(format!("SELECT COUNT(*) FROM {t} WHERE n = -1"))
+                .await
+                .unwrap();
+            assert_eq!(
+                rolled_back,
+                vec![(0,)],
+                "round {round} step {i}: a dropped transaction committed"
+            );
+        }
+    }
+}
+
+/// Regressions: dropping a 3,000-command pipeline after its first poll left 1,024 commands in
+/// flight; the next two-command pipeline then hung, and with distinct statements every later
+/// `exec_first` failed with "1024 commands already in flight".
+async fn dropping_a_huge_pipeline_leaves_room<R: Runtime>() {
+    let _w = Watchdog::new("huge dropped pipeline", Duration::from_secs(120));
+    let mut c: Conn<R> = connect(&url()).await;
+    for round in 0..3 {
+        let mut p = c.pipeline();
+        for j in 0..3000 {
+            p = p.exec(format!("SELECT ? + {j} + {round}"), (1,));
+        }
+        let run = Box::pin(p.run());
+        assert!(!PollLimit { fut: run, left: 1 }.await);
+        assert!(
+            c.protocol().in_flight() >= 1000,
+            "{}",
+            c.protocol().in_flight()
+        );
+        let out = c
+            .pipeline()
+            .query("SELECT 1")
+            .exec("SELECT ?", (2,))
+            .run()
+            .await
+            .unwrap();
+        assert_eq!(out[1].as_ref().unwrap().rows()[0].get::<i64>(0).unwrap(), 2);
+        let mut p = c.pipeline();
+        for j in 0..3000 {
+            p = p.exec(format!("SELECT ? * {j} - {round}"), (1,));
+        }
+        let run = Box::pin(p.run());
+        assert!(!PollLimit { fut: run, left: 1 }.await);
+        let got: Option<(i64,)> = c
+            .exec_first(format!("SELECT ? + {round}"), (5,))
+            .await
+            .unwrap();
+        assert_eq!(got, Some((5 + round,)));
     }
 }

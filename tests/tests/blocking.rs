@@ -43,7 +43,81 @@ fn read_timeout_breaks_the_connection() {
     let mut c = blocking(&format!("{}?read-timeout=200ms", url()));
     let e = c.query_drop("SELECT SLEEP(3)").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
-    assert_eq!(c.ping().unwrap_err().kind(), ErrorKind::Timeout);
+    // Says what happened and what state the connection is in (not "os error 11").
+    assert!(e.is_fatal());
+    assert!(
+        e.message().contains("read timeout") && e.message().contains("broken"),
+        "{e}"
+    );
+    let again = c.ping().unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Timeout);
+    assert_eq!(again.message(), e.message());
+}
+
+/// Pipelines and batches of random sizes under random small `max-in-flight` and
+/// `max-send-buffer`, transactions and results dropped half-way: after each, the connection
+/// answers a check query exactly and no dropped transaction committed.
+#[test]
+fn random_operations_under_small_limits() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |bound: u64| {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        seed.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    };
+    let t = table("blocking_random");
+    for round in 0..3 {
+        let (max_in_flight, max_send) = (2 + next(7), 4096u64 << next(6));
+        let mut c = blocking(&format!(
+            "{}?max-in-flight={max_in_flight}&max-send-buffer={max_send}",
+            url()
+        ));
+        c.query_drop(format!("CREATE TEMPORARY TABLE {t} (n BIGINT, s TEXT)"))
+            .unwrap();
+        for i in 0..40u64 {
+            let large = next(4) == 0;
+            let size = 1 + next(if large { 3000 } else { 40 });
+            let pad = "p".repeat(next(2000) as usize);
+            match next(4) {
+                0 => {
+                    let mut p = c.pipeline();
+                    for j in 0..size {
+                        p = p.exec(format!("SELECT ? + {}", j % 97), (j,));
+                    }
+                    let out = p.run().unwrap();
+                    assert_eq!(out.len() as u64, size);
+                    assert!(out.iter().all(|r| r.is_ok()));
+                }
+                1 => {
+                    let sets = (0..size).map(|j| (j as i64, pad.as_str()));
+                    let sql = format!("INSERT INTO {t} VALUES (?, ?)");
+                    assert_eq!(c.exec_batch(sql, sets).unwrap(), size);
+                }
+                2 => {
+                    let mut tx = c.begin().unwrap();
+                    let sets = (0..size).map(|_| (-1i64, "tx"));
+                    tx.exec_batch(format!("INSERT INTO {t} VALUES (?, ?)"), sets)
+                        .unwrap();
+                    drop(tx);
+                }
+                _ => {
+                    let mut r = c.query("SELECT seq FROM seq_1_to_5000").unwrap();
+                    for _ in 0..next(100) {
+                        r.next_row().unwrap();
+                    }
+                }
+            }
+            let got: Vec<(u64, String)> = c
+                .query_collect(format!("SELECT {i}, 'check-{i}'"))
+                .unwrap_or_else(|e| panic!("round {round} step {i}: {e}"));
+            assert_eq!(got, vec![(i, format!("check-{i}"))]);
+            let committed: Vec<(i64,)> = c
+                .query_collect(format!("SELECT COUNT(*) FROM {t} WHERE n = -1"))
+                .unwrap();
+            assert_eq!(committed, vec![(0,)], "a dropped transaction committed");
+        }
+    }
 }
 
 /// `exec_batch` with tuples borrowing the caller's rows (strings lent, `Decimal` text inline,

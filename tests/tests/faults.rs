@@ -5,7 +5,7 @@
 use integration_tests::client::{Adapter, Client};
 use integration_tests::proxy::{Fault, FaultProxy};
 use integration_tests::{connect, for_every_adapter, port, url};
-use mysql_proto::{Step, Stmt, Value};
+use mysql_proto::{PipelineStep, StepStatement, Value};
 
 for_every_adapter!(
     cut_at_every_97th_byte_of_a_50k_row_result,
@@ -26,10 +26,10 @@ fn timeout_url(p: &FaultProxy) -> String {
 fn pipeline_cut_mid_way_fails_every_unfinished_command<A: Adapter>() {
     A::block_on(async {
         // Measure how many bytes a full run takes, then cut in the middle of it.
-        let steps = || -> Vec<Step> {
+        let steps = || -> Vec<PipelineStep> {
             (0..1000)
-                .map(|i| Step::Exec {
-                    stmt: Stmt::Sql("SELECT ?, REPEAT('x', 40)".into()),
+                .map(|i| PipelineStep::Exec {
+                    stmt: StepStatement::Sql("SELECT ?, REPEAT('x', 40)".into()),
                     params: vec![Value::Int(i)],
                     keep: true,
                 })

@@ -2,7 +2,7 @@
 
 use integration_tests::client::{Adapter, Client};
 use integration_tests::{connect, for_every_adapter, table, url};
-use mysql_proto::{ErrorKind, IsolationLevel, Step, Stmt, TxOpts, Value};
+use mysql_proto::{ErrorKind, IsolationLevel, PipelineStep, StepStatement, TxOpts, Value};
 
 for_every_adapter!(
     ten_thousand_point_queries_in_one_run,
@@ -12,16 +12,16 @@ for_every_adapter!(
     committed_transaction_and_options,
 );
 
-fn q(sql: impl Into<String>) -> Step {
-    Step::Query {
+fn q(sql: impl Into<String>) -> PipelineStep {
+    PipelineStep::Query {
         sql: sql.into(),
         keep: true,
     }
 }
 
-fn ex(sql: &str, params: Vec<Value>) -> Step {
-    Step::Exec {
-        stmt: Stmt::Sql(sql.into()),
+fn ex(sql: &str, params: Vec<Value>) -> PipelineStep {
+    PipelineStep::Exec {
+        stmt: StepStatement::Sql(sql.into()),
         params,
         keep: true,
     }
@@ -30,7 +30,7 @@ fn ex(sql: &str, params: Vec<Value>) -> Step {
 fn ten_thousand_point_queries_in_one_run<A: Adapter>() {
     A::block_on(async {
         let mut c: A::Conn = connect(&url()).await;
-        let steps: Vec<Step> = (0..10_000)
+        let steps: Vec<PipelineStep> = (0..10_000)
             .map(|i| q(format!("SELECT {i}, 'v{i}'")))
             .collect();
         let results = c.run_pipeline(steps).await.unwrap();
@@ -94,7 +94,7 @@ fn mixed_pipeline_returns_each_outcome_in_order<A: Adapter>() {
 fn pipeline_of_prepared_executes<A: Adapter>() {
     A::block_on(async {
         let mut c: A::Conn = connect(&url()).await;
-        let steps: Vec<Step> = (0..2000)
+        let steps: Vec<PipelineStep> = (0..2000)
             .map(|i| {
                 ex(
                     "SELECT ? * 2, CONCAT('n', ?)",

@@ -1,8 +1,10 @@
 //! # mysql-blocking: a MySQL / MariaDB client for plain threads
 //!
 //! Drives the sans-IO [`mysql_proto::Connection`] over a `std::net::TcpStream` or a Unix socket.
-//! No async runtime, no background thread. Everything protocol-related lives in the core; this
-//! crate only moves bytes and offers the blocking API.
+//! No async runtime, no background thread. Every operation is written once in the core
+//! ([`mysql_proto::ops`]); this crate only moves bytes, so its API is the async adapters'
+//! (`mysql-tokio`, `mysql-smol`, `mysql-async-std`) without `.await`: same names, same types,
+//! same documentation.
 //!
 //! ```no_run
 //! use mysql_blocking::Conn;
@@ -24,26 +26,34 @@
 //! # Ok::<(), mysql_blocking::Error>(())
 //! ```
 //!
-//! Timeouts come from the options (`connect-timeout`, `read-timeout`, `write-timeout` in the
-//! URL). A timeout or an I/O error breaks the connection: every later call returns that error.
-//! A server error (`ErrorKind::Server`) fails only the statement.
+//! ## Timeouts and what they leave behind
 //!
-//! Dropping a [`QueryResult`] before reading it all is fine: the rest of the response is skipped
-//! when the connection is next used.
+//! * `connect-timeout` (default 10 s) bounds the whole connect: TCP, TLS, handshake and every
+//!   auth round trip.
+//! * `query-timeout` (off by default): a statement still running that long after its command
+//!   was queued is killed with `KILL QUERY` over a short-lived side connection, its late result
+//!   is skipped, and the call fails with [`ErrorKind::Timeout`] **without breaking the
+//!   connection** (`is_fatal()` is `false`).
+//! * `read-timeout` / `write-timeout` (off by default) are socket timeouts per read and write.
+//!   When one expires the connection is **broken**: it does not know where in a response it
+//!   stands, so every later call returns the same [`ErrorKind::Timeout`] error, and the server
+//!   may still be running the statement (use `query-timeout` to have it killed).
+//!
+//! An I/O error breaks the connection the same way. A server error (`ErrorKind::Server`) fails
+//! only the statement.
+//!
+//! Dropping a [`QueryResult`] before reading it all, or a [`Transaction`] without committing,
+//! is fine: the rest of the response is skipped and the `ROLLBACK` sent when the connection is
+//! next used.
 
 mod coalesce;
 mod conn;
-mod pipeline;
-mod result;
 mod stream;
-mod transaction;
 
-pub use conn::Conn;
+pub use conn::{Conn, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::{
-    AsStatement, Column, Columns, DateTime, Error, ErrorKind, FromRow, FromValue, IntoOpts,
-    IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params, RawValue, Result, ResultSet, Row,
-    RowRef, ServerError, ServerInfo, Statement, Time, ToValue, TxOpts, Value,
+    AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
+    FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
+    PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo, Statement,
+    StepStatement, Time, ToValue, TxOpts, Value,
 };
-pub use pipeline::Pipeline;
-pub use result::QueryResult;
-pub use transaction::Transaction;

@@ -8,6 +8,17 @@ use std::time::{Duration, Instant};
 
 use mysql_proto::Opts;
 
+/// `$body` with `$s` bound to the socket, whichever kind it is.
+macro_rules! each {
+    ($stream:expr, $s:ident => $body:expr) => {
+        match $stream {
+            Stream::Tcp($s) => $body,
+            #[cfg(unix)]
+            Stream::Unix($s) => $body,
+        }
+    };
+}
+
 /// A connected socket.
 #[derive(Debug)]
 pub(crate) enum Stream {
@@ -57,22 +68,29 @@ impl Stream {
         }
     }
 
+    /// Waits until the socket is readable or `deadline` passed: `false` then.
+    pub(crate) fn wait_readable(&self, deadline: Instant) -> io::Result<bool> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            mysql_sockopt::wait_readable(each!(self, s => s.as_fd()), left)
+        }
+        #[cfg(not(unix))]
+        {
+            // No poll here: the read itself times out (and breaks the connection).
+            let Stream::Tcp(s) = self;
+            s.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+            Ok(true)
+        }
+    }
+
     pub(crate) fn set_timeouts(
         &self,
         read: Option<Duration>,
         write: Option<Duration>,
     ) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => {
-                s.set_read_timeout(read)?;
-                s.set_write_timeout(write)
-            }
-            #[cfg(unix)]
-            Stream::Unix(s) => {
-                s.set_read_timeout(read)?;
-                s.set_write_timeout(write)
-            }
-        }
+        each!(self, s => s.set_read_timeout(read).and_then(|()| s.set_write_timeout(write)))
     }
 }
 
@@ -92,21 +110,13 @@ pub(crate) fn remaining(deadline: Option<Instant>) -> io::Result<Option<Duration
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.read(buf),
-        }
+        each!(self, s => s.read(buf))
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.write(buf),
-        }
+        each!(self, s => s.write(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -2,7 +2,9 @@
 //!
 //! [`Conn`] drives the sans-IO [`mysql_proto::Connection`] over any [`Transport`], with timers
 //! and connects supplied by a [`Runtime`]. The runtime adapters (`mysql-tokio`, `mysql-smol`,
-//! `mysql-async-std`) only implement [`Runtime`]; all client logic lives here or in the core.
+//! `mysql-async-std`) only implement [`Runtime`]. Every operation is written once in the core
+//! ([`mysql_proto::ops`]) and this crate is its async runner, so the API is the blocking
+//! adapter's (`mysql-blocking`) with `.await`: same names, same types, same documentation.
 //!
 //! ## Guarantees
 //!
@@ -15,8 +17,13 @@
 //!   done in `Drop` and no task is spawned.
 //! * **Query timeout without losing the connection**: with a query timeout set, a statement
 //!   that runs too long is killed with `KILL QUERY <id>` over a short-lived side connection,
-//!   its late result is skipped, the operation fails with [`ErrorKind::Timeout`] and the
-//!   connection stays usable.
+//!   its late result is skipped, the operation fails with [`ErrorKind::Timeout`] (not
+//!   [fatal](Error::is_fatal)) and the connection stays usable. `connect-timeout` bounds the
+//!   whole connect. The blocking adapter's `read-timeout` / `write-timeout` have no async
+//!   counterpart: bound an operation with [`timeout`] (dropping it is safe) or `query-timeout`.
+//! * **Room is made, never refused**: commands left owed by dropped operations are read away
+//!   before a new operation queues past `max-in-flight`; batches and pipelines queue only as the
+//!   limits allow, so they run under any `max-in-flight` and `max-send-buffer`.
 //! * **Fewer wake-ups for large results**: while a large result streams over TCP (Linux), the
 //!   socket's low-water mark is raised per the core's
 //!   [`ReadCoalescing`](mysql_proto::ReadCoalescing) advice, so the task wakes once per 128 KiB
@@ -26,18 +33,15 @@
 
 mod coalesce;
 mod conn;
-mod pipeline;
 mod result;
 mod runtime;
-mod transaction;
 
-pub use conn::Conn;
+pub use conn::{Conn, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::{
-    AsStatement, Column, Columns, CommandId, DateTime, Error, ErrorKind, Event, FromRow, FromValue,
-    IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params, RawValue, Result,
-    ResultSet, Row, RowRef, ServerError, ServerInfo, Statement, Time, ToValue, TxOpts, Value,
+    AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
+    FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
+    PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo, Statement,
+    StepStatement, Time, ToValue, TxOpts, Value,
 };
-pub use pipeline::Pipeline;
-pub use result::{QueryResult, RowStream};
+pub use result::RowStream;
 pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};
-pub use transaction::Transaction;

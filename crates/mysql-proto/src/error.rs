@@ -13,7 +13,7 @@
 //! | [`ErrorKind::Conversion`] | a column value does not fit the requested Rust type | usable | request another type |
 //! | [`ErrorKind::Io`] | the transport failed (adapters only) | broken | reconnect |
 //! | [`ErrorKind::Closed`] | the server closed the connection | broken | reconnect |
-//! | [`ErrorKind::Timeout`] | an adapter timeout expired | broken unless the adapter says otherwise | reconnect or retry |
+//! | [`ErrorKind::Timeout`] | an adapter timeout expired | broken, except after a query timeout whose statement was killed ([`Error::is_fatal`] is then `false`) | reconnect, or retry on the same connection when not fatal |
 //! | [`ErrorKind::Tls`] | TLS handshake or certificate verification failed | broken | fix certificates / ssl-mode |
 
 use std::fmt;
@@ -81,6 +81,9 @@ struct Inner {
     message: String,
     server: Option<ServerError>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The connection stays usable although the kind alone would say otherwise (a statement
+    /// timeout whose statement was killed and whose late result was skipped).
+    usable: bool,
 }
 
 impl Error {
@@ -92,6 +95,20 @@ impl Error {
             message: message.into(),
             server: None,
             source: None,
+            usable: false,
+        }))
+    }
+
+    /// A statement timeout after which the connection is still usable: the statement was
+    /// killed and what the server still owed was skipped ([`ErrorKind::Timeout`], not
+    /// [`is_fatal`](Self::is_fatal)). Retry or give up on the statement; the connection goes on.
+    pub fn statement_timeout(message: impl Into<String>) -> Self {
+        Error(Arc::new(Inner {
+            kind: ErrorKind::Timeout,
+            message: message.into(),
+            server: None,
+            source: None,
+            usable: true,
         }))
     }
 
@@ -128,6 +145,7 @@ impl Error {
             message: server.message.clone(),
             server: Some(server),
             source: None,
+            usable: false,
         }))
     }
 
@@ -142,6 +160,7 @@ impl Error {
             message: source.to_string(),
             server: None,
             source: Some(Arc::new(source)),
+            usable: false,
         }))
     }
 
@@ -162,10 +181,11 @@ impl Error {
 
     /// Whether the connection that returned this error can no longer be used.
     pub fn is_fatal(&self) -> bool {
-        !matches!(
-            self.0.kind,
-            ErrorKind::Server | ErrorKind::Misuse | ErrorKind::Conversion
-        )
+        !self.0.usable
+            && !matches!(
+                self.0.kind,
+                ErrorKind::Server | ErrorKind::Misuse | ErrorKind::Conversion
+            )
     }
 }
 

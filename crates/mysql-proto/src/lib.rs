@@ -5,8 +5,24 @@
 //! as bytes. Adapter crates (`mysql-blocking`, and async ones) move bytes between a
 //! [`Connection`] and a real transport; users with their own event loop can do the same.
 //!
-//! Start at [`Connection`] for the call order, [`Event`] for what comes out, [`RowRef`] for rows
+//! Start at [`Connection`] for the call order, [`Event`] for what comes out, [`RowRef`] for rows,
+//! [`ops`] for the operations every adapter runs (and how to run them in your own event loop)
 //! and [`Error`] for what can go wrong.
+//!
+//! ## Where time and randomness come from
+//!
+//! The core reads no clock and draws no random number of its own accord:
+//!
+//! * **Randomness** is needed only to encrypt a password with RSA-OAEP (`caching_sha2_password`
+//!   and `sha256_password` full authentication without TLS). [`Connection::new`] takes it from
+//!   the operating system (`rand_core::OsRng`, i.e. `getrandom`); [`Connection::with_rng`]
+//!   injects any `CryptoRngCore` instead (deterministic tests, an embedder's own source).
+//! * **Time**: timeouts are the adapters' (they own the timers; [`ops::timeout`] is the plan they
+//!   follow). [`Connection::read_coalescing`] takes the adapter's monotonic clock as a closure.
+//!   The one clock read inside the crate is rustls's, checking a server certificate's validity
+//!   period during the TLS handshake (`ssl-mode=verify_ca` / `verify_identity`), through
+//!   rustls's default time provider (the system clock). It cannot be replaced yet; an embedder
+//!   without a clock uses `ssl-mode` `required` or `disabled`, which verify no certificate.
 
 // One reviewed exception: `value::utf8::str_from_utf8` (see its SAFETY comment).
 #![deny(unsafe_code)]
@@ -20,6 +36,7 @@ pub mod constants;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ops;
 pub mod opts;
 pub mod packets;
 pub mod pipeline;
@@ -36,7 +53,7 @@ pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
 pub use opts::{IntoOpts, Opts, OptsBuilder, SslMode};
 pub use packets::{Column, OkPacket};
-pub use pipeline::{Output, ResultSet, Step, Stmt};
+pub use pipeline::{Output, PipelineStep, ResultSet, StepStatement};
 pub use transaction::{IsolationLevel, TxOpts};
 pub use value::{
     Columns, DateTime, FromRow, FromValue, Param, ParamSlice, Params, RawValue, Row, RowFormat,

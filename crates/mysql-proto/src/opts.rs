@@ -101,6 +101,8 @@ pub const DEFAULT_MAX_PACKET: usize = 64 << 20;
 pub const DEFAULT_MAX_COLUMNS: usize = 4096;
 /// `utf8mb4_general_ci`: the connection collation by default.
 pub const DEFAULT_COLLATION: u8 = 45;
+/// Default number of prepared statements cached per connection (`statement-cache`).
+pub const DEFAULT_STATEMENT_CACHE: usize = 64;
 
 impl Default for Opts {
     fn default() -> Self {
@@ -118,7 +120,7 @@ impl Default for Opts {
             multi_statements: true,
             max_packet: DEFAULT_MAX_PACKET,
             max_columns: DEFAULT_MAX_COLUMNS,
-            statement_cache: crate::connection::DEFAULT_STATEMENT_CACHE,
+            statement_cache: DEFAULT_STATEMENT_CACHE,
             max_in_flight: 1024,
             max_send_buffer: 64 << 20,
             collation: DEFAULT_COLLATION,
@@ -280,7 +282,8 @@ impl Opts {
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
     }
-    /// Time allowed for each read from the socket.
+    /// Time allowed for each read from the socket (blocking adapter; an expired read breaks the
+    /// connection, use the query timeout to bound statements).
     pub fn read_timeout(&self) -> Option<Duration> {
         self.read_timeout
     }
@@ -288,8 +291,9 @@ impl Opts {
     pub fn write_timeout(&self) -> Option<Duration> {
         self.write_timeout
     }
-    /// Time allowed for each statement, enforced by the async adapters (which kill the
-    /// statement and keep the connection).
+    /// Time allowed for each statement, counted from when its command was queued, enforced by
+    /// every adapter (the statement is killed with `KILL QUERY` and the connection kept; see
+    /// [`ops::timeout`](crate::ops::timeout)).
     pub fn query_timeout(&self) -> Option<Duration> {
         self.query_timeout
     }

@@ -170,7 +170,7 @@ impl Collector {
 
 /// What a pipeline step executes.
 #[derive(Debug, Clone)]
-pub enum Stmt {
+pub enum StepStatement {
     /// SQL text: prepared if not in the statement cache, then cached.
     Sql(String),
     /// A statement prepared before.
@@ -179,7 +179,7 @@ pub enum Stmt {
 
 /// One command of a pipeline.
 #[derive(Debug, Clone)]
-pub enum Step {
+pub enum PipelineStep {
     /// `COM_QUERY`; `keep` false counts rows without keeping them.
     Query {
         /// The SQL.
@@ -190,12 +190,40 @@ pub enum Step {
     /// `COM_STMT_EXECUTE`.
     Exec {
         /// The statement.
-        stmt: Stmt,
+        stmt: StepStatement,
         /// The parameters.
         params: Vec<crate::value::Value>,
         /// Whether rows are kept.
         keep: bool,
     },
+}
+
+impl PipelineStep {
+    /// A `COM_QUERY` step; `keep` false counts rows without keeping them.
+    pub fn query(sql: impl Into<String>, keep: bool) -> Self {
+        PipelineStep::Query {
+            sql: sql.into(),
+            keep,
+        }
+    }
+
+    /// A `COM_STMT_EXECUTE` step of `statement` (SQL text or a prepared statement) with
+    /// `params`; `keep` false counts rows without keeping them.
+    pub fn exec(
+        statement: impl crate::AsStatement,
+        params: impl crate::Params,
+        keep: bool,
+    ) -> Self {
+        let stmt = match statement.as_statement() {
+            crate::StatementRef::Sql(sql) => StepStatement::Sql(sql.to_string()),
+            crate::StatementRef::Prepared(st) => StepStatement::Prepared(st.clone()),
+        };
+        PipelineStep::Exec {
+            stmt,
+            params: params.to_values(),
+            keep,
+        }
+    }
 }
 
 /// Decides what a pipeline queues next, so every adapter runs pipelines with one loop:
@@ -218,7 +246,7 @@ pub enum Step {
 /// also means it is prepared before the earlier steps of the pipeline have run.
 #[derive(Debug)]
 pub struct Plan {
-    steps: Vec<Step>,
+    steps: Vec<PipelineStep>,
     /// Per step: the command queued for it, or why it could not be queued.
     outcome: Vec<Option<Result<CommandId>>>,
     next: usize,
@@ -235,7 +263,7 @@ pub struct Plan {
 
 impl Plan {
     /// A plan for `steps` on `conn`.
-    pub fn new(steps: Vec<Step>, conn: &mut crate::Connection) -> Plan {
+    pub fn new(steps: Vec<PipelineStep>, conn: &mut crate::Connection) -> Plan {
         let inline_prepare = conn.server_info().is_some_and(|i| i.is_mariadb);
         let n = steps.len();
         Plan {
@@ -261,9 +289,8 @@ impl Plan {
         if !self.prepared_first {
             return self.prepare_first(conn, collector);
         }
-        let max = conn.opts().max_in_flight();
-        // Two commands may be needed (prepare + execute): keep one slot spare.
-        while self.next < self.steps.len() && conn.in_flight() + 1 < max.max(2) {
+        // Two commands may be needed (prepare + execute): room for both.
+        while self.next < self.steps.len() && conn.has_room(2) {
             let i = self.next;
             self.next += 1;
             let (queued, keep) = self.queue_step(i, conn, collector);
@@ -286,20 +313,20 @@ impl Plan {
         collector: &mut Collector,
     ) -> (Result<CommandId>, bool) {
         match &self.steps[i] {
-            Step::Query { sql, keep } => {
+            PipelineStep::Query { sql, keep } => {
                 self.chain = None;
                 (conn.query(sql.as_bytes()), *keep)
             }
-            Step::Exec {
-                stmt: Stmt::Prepared(st),
+            PipelineStep::Exec {
+                stmt: StepStatement::Prepared(st),
                 params,
                 keep,
             } => {
                 self.chain = None;
                 (conn.execute(st, params), *keep)
             }
-            Step::Exec {
-                stmt: Stmt::Sql(sql),
+            PipelineStep::Exec {
+                stmt: StepStatement::Sql(sql),
                 params,
                 keep,
             } => {
@@ -339,8 +366,8 @@ impl Plan {
         if self.prepares.is_empty() {
             let mut wanted: Vec<String> = Vec::new();
             for s in &self.steps {
-                if let Step::Exec {
-                    stmt: Stmt::Sql(sql),
+                if let PipelineStep::Exec {
+                    stmt: StepStatement::Sql(sql),
                     ..
                 } = s
                 {

@@ -79,9 +79,7 @@ pub use coalescing::ReadCoalescing;
 pub use event::{CommandId, Event, ServerInfo};
 use handshake::{Handshake, HandshakeStep};
 use response::{Expect, InFlight, Produced, Response, Responses};
-pub use statement::{
-    AsStatement, Statement, StatementCache, StatementRef, DEFAULT_STATEMENT_CACHE,
-};
+pub use statement::{AsStatement, Statement, StatementCache, StatementRef};
 
 /// Parameters of at least this many bytes are sent with `COM_STMT_SEND_LONG_DATA` before the
 /// execute, in chunks of this size.
@@ -136,6 +134,8 @@ pub struct Connection {
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsSession>,
     rng: Box<dyn rand_core::CryptoRngCore + Send>,
+    /// What outlives one operation of [`crate::ops`]: the last OK, the commands sent ahead.
+    pub(crate) ops: crate::ops::OpState,
 }
 
 /// `COM_STMT_EXECUTE` statement id meaning "the statement prepared last" (MariaDB 10.2+).
@@ -189,6 +189,7 @@ impl Connection {
             #[cfg(feature = "tls")]
             tls: None,
             rng: Box::new(rand_core::OsRng),
+            ops: crate::ops::OpState::default(),
         }
     }
 
@@ -651,7 +652,9 @@ impl Connection {
         self.flush_deferred()?;
         let n = statement.params.len();
         let start = framing::begin_packet(&mut self.tx);
-        let mut bulk = BulkExecute::begin(statement.id, n, BULK_CHUNK_BYTES, &mut self.tx);
+        // A command never holds much more than max-send-buffer, so a batch always fits the limit.
+        let chunk = BULK_CHUNK_BYTES.min(self.opts.max_send_buffer()).max(1);
+        let mut bulk = BulkExecute::begin(statement.id, n, chunk, &mut self.tx);
         let mut wrong_count = None;
         while let Some(set) = sets.peek() {
             let mut taken = false;
@@ -836,6 +839,41 @@ impl Connection {
     /// The fatal error that broke the connection, if any.
     pub fn fatal_error(&self) -> Option<&Error> {
         self.fatal.as_ref()
+    }
+
+    /// Marks the connection broken by `error` (an adapter's transport failed or timed out):
+    /// every command in flight is abandoned and every later call fails with `error`, as after a
+    /// fatal error of [`advance`](Self::advance). Keeps an earlier fatal error if there is one,
+    /// and returns the error now in force, for the caller to return.
+    pub fn break_with(&mut self, error: Error) -> Error {
+        let e = self.fatal.get_or_insert(error).clone();
+        self.responses.queue.clear();
+        self.release_current();
+        e
+    }
+
+    /// Bytes queued by commands and not yet taken by [`pending_send`](Self::pending_send)
+    /// (plaintext, before TLS). Commands are refused while this exceeds `max-send-buffer`.
+    pub fn send_buffered(&self) -> usize {
+        self.tx.len() - self.tx_pos
+    }
+
+    /// How many commands have been queued on this connection so far (a counter that only
+    /// grows): adapters compare it to tell when a new command went out, e.g. to start a query
+    /// timer.
+    pub fn commands_queued(&self) -> u64 {
+        self.next_id - 1
+    }
+
+    /// The operations' state and the last OK decoded, borrowed apart.
+    pub(crate) fn ops_and_ok(&mut self) -> (&mut crate::ops::OpState, &crate::packets::OkPacket) {
+        (&mut self.ops, &self.responses.ok)
+    }
+
+    /// Commands the next command queues first (a dropped transaction's `ROLLBACK`): room an
+    /// operation must leave under `max-in-flight`.
+    pub fn deferred_commands(&self) -> usize {
+        usize::from(self.rollback_before_next)
     }
 
     /// The options the connection was created with.

@@ -31,9 +31,6 @@ impl Statement {
     }
 }
 
-/// Default number of statements cached per connection.
-pub const DEFAULT_STATEMENT_CACHE: usize = 64;
-
 /// An LRU cache of prepared statements keyed by SQL text.
 #[derive(Debug)]
 pub struct StatementCache {

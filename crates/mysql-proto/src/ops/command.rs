@@ -1,0 +1,257 @@
+//! Operations of one command: [`Send`] queues it (preparing its statement on first use),
+//! [`Finish`] reads it to its end, [`Start`] up to its first result, [`Prepare`] prepares.
+
+use crate::connection::{CommandId, Connection, Statement, StatementRef};
+use crate::error::{Error, Result};
+use crate::ops::{Cursor, Operation, Progress};
+use crate::value::Params;
+
+/// The command an operation sends.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Command<'a, P = ()> {
+    /// `COM_QUERY` with SQL text.
+    Query(&'a [u8]),
+    /// `COM_STMT_EXECUTE` of a statement (SQL text is prepared on first use and kept in the
+    /// connection's statement cache) with parameters.
+    Execute(StatementRef<'a>, P),
+    /// `COM_PING`.
+    Ping,
+    /// `COM_INIT_DB`.
+    InitDb(&'a str),
+    /// `COM_RESET_CONNECTION`.
+    ResetConnection,
+}
+
+/// Resolves a [`StatementRef`] to a prepared [`Statement`]: given, cached, or prepared now
+/// (`COM_STMT_PREPARE`, then cached, evicting the least recently used).
+#[derive(Debug)]
+pub struct Resolve<'a> {
+    statement: StatementRef<'a>,
+    preparing: Option<CommandId>,
+}
+
+impl<'a> Resolve<'a> {
+    /// Resolves `statement`.
+    pub fn new(statement: StatementRef<'a>) -> Self {
+        Resolve {
+            statement,
+            preparing: None,
+        }
+    }
+
+    /// Polls: `Done` with the statement. Call after [`Connection::begin_operation`]. Fails with
+    /// the server's error for SQL it cannot prepare.
+    pub fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Statement>> {
+        let sql = match self.statement {
+            StatementRef::Prepared(st) => return Ok(Progress::Done(st.clone())),
+            StatementRef::Sql(sql) => sql,
+        };
+        let id = match self.preparing {
+            Some(id) => id,
+            None => {
+                if let Some(st) = conn.statement_cache().get(sql.as_bytes()) {
+                    return Ok(Progress::Done(st));
+                }
+                ready!(conn.poll_room(1)?);
+                let id = conn.prepare(sql)?;
+                self.preparing = Some(id);
+                id
+            }
+        };
+        ready!(conn.poll_sent_ahead(Some(id))?);
+        let st = ready!(conn.poll_prepared(id)?);
+        conn.cache_statement(sql.as_bytes(), st.clone())?;
+        Ok(Progress::Done(st))
+    }
+}
+
+/// Starts an operation and queues one [`Command`]: `Done` with its id once the results of
+/// what was sent ahead of it are read.
+#[derive(Debug)]
+pub struct Send<'a, P = ()> {
+    begun: bool,
+    command: Option<Queued<'a, P>>,
+    resolve: Option<Resolve<'a>>,
+    statement: Option<Statement>,
+    id: Option<CommandId>,
+}
+
+impl<'a, P: Params> Send<'a, P> {
+    /// Sends `command`.
+    pub fn new(command: Command<'a, P>) -> Self {
+        let resolve = match &command {
+            Command::Execute(StatementRef::Sql(sql), _) => {
+                Some(Resolve::new(StatementRef::Sql(*sql)))
+            }
+            _ => None,
+        };
+        Send {
+            begun: false,
+            command: Some(Queued::Command(command)),
+            resolve,
+            statement: None,
+            id: None,
+        }
+    }
+}
+
+/// What [`Send`] queues: a [`Command`], or a prepare (for [`Prepare`]).
+#[derive(Debug)]
+enum Queued<'a, P> {
+    Command(Command<'a, P>),
+    Prepare(&'a [u8]),
+}
+
+impl<'a> Send<'a, ()> {
+    /// Sends `COM_STMT_PREPARE` of `sql`.
+    fn prepare(sql: &'a [u8]) -> Self {
+        Send {
+            begun: false,
+            command: Some(Queued::Prepare(sql)),
+            resolve: None,
+            statement: None,
+            id: None,
+        }
+    }
+}
+
+impl<P: Params> Operation for Send<'_, P> {
+    type Output = CommandId;
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<CommandId>> {
+        if !self.begun {
+            conn.begin_operation()?;
+            self.begun = true;
+        }
+        let id = match self.id {
+            Some(id) => id,
+            None => {
+                if let Some(resolve) = &mut self.resolve {
+                    self.statement = Some(ready!(resolve.poll(conn)?));
+                    self.resolve = None;
+                }
+                ready!(conn.poll_room(1)?);
+                let command = self.command.take().ok_or_else(polled_after_done)?;
+                let id = match command {
+                    Queued::Prepare(sql) => conn.prepare(sql)?,
+                    Queued::Command(Command::Query(sql)) => conn.query(sql)?,
+                    Queued::Command(Command::Execute(StatementRef::Prepared(st), params)) => {
+                        conn.execute_params(st, &params)?
+                    }
+                    Queued::Command(Command::Execute(StatementRef::Sql(_), params)) => {
+                        let st = self.statement.take().ok_or_else(polled_after_done)?;
+                        conn.execute_params(&st, &params)?
+                    }
+                    Queued::Command(Command::Ping) => conn.ping()?,
+                    Queued::Command(Command::InitDb(db)) => conn.init_db(db)?,
+                    Queued::Command(Command::ResetConnection) => conn.reset_connection()?,
+                };
+                self.id = Some(id);
+                id
+            }
+        };
+        ready!(conn.poll_sent_ahead(Some(id))?);
+        Ok(Progress::Done(id))
+    }
+}
+
+/// Sends a [`Command`] and reads its response to the end, keeping the last OK
+/// ([`Connection::last_ok`]). Fails with the first server error (the response is still read
+/// to its end: the connection stays in step).
+#[derive(Debug)]
+pub struct Finish<'a, P = ()> {
+    send: Send<'a, P>,
+    error: Option<Error>,
+}
+
+impl<'a, P: Params> Finish<'a, P> {
+    /// Runs `command` to its end.
+    pub fn new(command: Command<'a, P>) -> Self {
+        Finish {
+            send: Send::new(command),
+            error: None,
+        }
+    }
+}
+
+impl<P: Params> Operation for Finish<'_, P> {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        let id = ready!(self.send.poll(conn)?);
+        ready!(conn.poll_finish(id, &mut self.error)?);
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(Progress::Done(())),
+        }
+    }
+}
+
+/// Sends a [`Command`] and reads up to its first result: `Done` with a [`Cursor`] over its
+/// results. Fails with the server's error when the first statement fails.
+#[derive(Debug)]
+pub struct Start<'a, P = ()> {
+    send: Send<'a, P>,
+    cursor: Option<Cursor>,
+}
+
+impl<'a, P: Params> Start<'a, P> {
+    /// Starts `command`.
+    pub fn new(command: Command<'a, P>) -> Self {
+        Start {
+            send: Send::new(command),
+            cursor: None,
+        }
+    }
+}
+
+impl<P: Params> Operation for Start<'_, P> {
+    type Output = Cursor;
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Cursor>> {
+        let cursor = match &mut self.cursor {
+            Some(c) => c,
+            None => {
+                let id = ready!(self.send.poll(conn)?);
+                self.cursor.insert(Cursor::new(id))
+            }
+        };
+        ready!(cursor.poll_header(conn)?);
+        self.cursor
+            .take()
+            .map(Progress::Done)
+            .ok_or_else(polled_after_done)
+    }
+}
+
+/// Prepares SQL outside the statement cache (`COM_STMT_PREPARE`): `Done` with the statement,
+/// which the caller closes when done. Fails with the server's error for invalid SQL.
+#[derive(Debug)]
+pub struct Prepare<'a> {
+    send: Send<'a, ()>,
+}
+
+impl<'a> Prepare<'a> {
+    /// Prepares `sql`.
+    pub fn new(sql: &'a [u8]) -> Self {
+        Prepare {
+            send: Send::prepare(sql),
+        }
+    }
+}
+
+impl Operation for Prepare<'_> {
+    type Output = Statement;
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Statement>> {
+        let id = ready!(self.send.poll(conn)?);
+        conn.poll_prepared(id)
+    }
+}
+
+/// The error of an operation polled again after it finished.
+#[cold]
+pub(crate) fn polled_after_done() -> Error {
+    Error::misuse("operation polled again after it finished")
+}

@@ -1,0 +1,130 @@
+//! Operations around the commands: the handshake, reading raw events, closing a statement,
+//! draining abandoned responses, saying goodbye.
+
+use crate::connection::{Connection, Event};
+use crate::error::{Error, Result};
+use crate::ops::{Operation, Progress};
+
+/// The handshake and authentication: `Done` once the server accepted the login
+/// ([`Event::Connected`]). Fails with the server's refusal ([`ErrorKind::Auth`](crate::ErrorKind::Auth)),
+/// a TLS failure, or a protocol violation; the connection is then unusable.
+#[derive(Debug, Default)]
+pub struct Handshake;
+
+impl Operation for Handshake {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        if !conn.advance()? {
+            return Ok(Progress::Read);
+        }
+        match conn.event() {
+            Some(Event::Connected(_)) => Ok(Progress::Done(())),
+            other => Err(Error::protocol(format!(
+                "unexpected event during the handshake: {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The next event of the commands in flight, for callers that queue raw commands
+/// ([`Connection::query`] and friends) and read events themselves: `Done` when
+/// [`Connection::event`] lends it. Fails with a misuse error when no command is in flight
+/// (no event can come: waiting would never end).
+#[derive(Debug, Default)]
+pub struct NextEvent;
+
+impl Operation for NextEvent {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        if conn.advance()? {
+            return Ok(Progress::Done(()));
+        }
+        if conn.in_flight() == 0 {
+            return Err(Error::misuse("no command in flight: no event will come"));
+        }
+        Ok(Progress::Read)
+    }
+}
+
+/// Skips everything the server still owes (every command in flight is discarded): `Done`
+/// once nothing is in flight. Used after a statement was killed for a query timeout.
+#[derive(Debug, Default)]
+pub struct Drain;
+
+impl Operation for Drain {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        conn.discard_all();
+        // Skipped responses produce no event: `advance` says `false` once they are consumed.
+        while conn.in_flight() > 0 {
+            if !conn.advance()? && conn.in_flight() > 0 {
+                return Ok(Progress::Read);
+            }
+        }
+        Ok(Progress::Done(()))
+    }
+}
+
+/// Closes a prepared statement (`COM_STMT_CLOSE`, which has no response): `Done` once it is
+/// written.
+#[derive(Debug)]
+pub struct CloseStatement {
+    statement_id: Option<u32>,
+}
+
+impl CloseStatement {
+    /// Closes the statement with id `statement_id`.
+    pub fn new(statement_id: u32) -> Self {
+        CloseStatement {
+            statement_id: Some(statement_id),
+        }
+    }
+}
+
+impl Operation for CloseStatement {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        if let Some(id) = self.statement_id.take() {
+            conn.close_statement(id)?;
+        }
+        flushed(conn)
+    }
+}
+
+/// Says goodbye: abandons whatever is still owed, queues `COM_QUIT` and is `Done` once it is
+/// written (the adapter then closes the socket). Fails with the fatal error of a broken
+/// connection (close the socket anyway).
+#[derive(Debug, Default)]
+pub struct Quit {
+    queued: bool,
+}
+
+impl Operation for Quit {
+    type Output = ();
+
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        if !self.queued {
+            conn.begin_operation()?;
+            conn.discard_all();
+            conn.take_sent_ahead();
+            conn.quit()?;
+            self.queued = true;
+        }
+        flushed(conn)
+    }
+}
+
+/// `Done` once everything queued is written, else `Flush`.
+fn flushed(conn: &mut Connection) -> Result<Progress<()>> {
+    if let Some(e) = conn.fatal_error() {
+        return Err(e.clone());
+    }
+    Ok(match conn.wants_write() {
+        true => Progress::Flush,
+        false => Progress::Done(()),
+    })
+}
