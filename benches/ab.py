@@ -2,10 +2,11 @@
 """A/B comparison of two builds of the `ours` contestant, side by side in one run.
 
     python3 benches/ab.py OURS_A OURS_B [--reps N] [--workloads ping,point,big_text,big_bin]
+                          [--callgrind ping,point]
 
 Build each binary with `cargo build --release --bin ours` in benches/e2e and copy it away
 (e.g. /tmp/ours-before). Per workload and runtime (blocking, tokio): callgrind instructions
-per op (whole process incl. connect, like run.py) for ping and point, and the median client
+per op (whole process incl. connect, like run.py) for the --callgrind workloads, and the median client
 CPU (user+sys) per op over N alternating runs for every workload. Expects the test server and
 the fixtures (run `python3 benches/e2e/run.py --reps 0 --workloads ping` once to load them).
 """
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("b")
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--workloads", default="ping,point,big_text,big_bin")
+    ap.add_argument("--callgrind", default="ping,point",
+                    help="workloads whose instructions per op are counted")
     args = ap.parse_args()
     u = url() + "?ssl-mode=disabled"
     print("| workload | runtime | instr/op A | instr/op B | B/A | CPU us/op A | CPU us/op B | B/A |")
@@ -56,16 +59,19 @@ def main():
     for w in args.workloads.split(","):
         for rt in ["blocking", "tokio"]:
             ia = ib = None
-            if w in ("ping", "point"):
+            if w in args.callgrind.split(","):
                 ia, ib = instructions(args.a, w, rt, u), instructions(args.b, w, rt, u)
             ca, cb = [], []
             for _ in range(args.reps):
                 for binary, acc in ((args.a, ca), (args.b, cb)):
                     r = run(binary, w, rt, u)
                     acc.append((r["user_s"] + r["sys_s"]) / r["ops"] * 1e6)
-            ma, mb = statistics.median(ca), statistics.median(cb)
             instr = (f"{ia:,.0f} | {ib:,.0f} | {ib / ia:.3f}" if ia else "- | - | -")
-            print(f"| {w} | {rt} | {instr} | {ma:.3f} | {mb:.3f} | {mb / ma:.3f} |", flush=True)
+            cpu = "- | - | -"
+            if ca:
+                ma, mb = statistics.median(ca), statistics.median(cb)
+                cpu = f"{ma:.3f} | {mb:.3f} | {mb / ma:.3f}"
+            print(f"| {w} | {rt} | {instr} | {cpu} |", flush=True)
 
 
 if __name__ == "__main__":

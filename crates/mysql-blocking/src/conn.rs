@@ -96,8 +96,12 @@ impl Conn {
     }
 
     fn flush(&mut self) -> Result<()> {
-        while !self.proto.pending_send().is_empty() {
-            match self.stream.write(self.proto.pending_send()) {
+        loop {
+            let out = self.proto.pending_send();
+            if out.is_empty() {
+                break;
+            }
+            match self.stream.write(out) {
                 Ok(0) => return Err(Error::io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => self.proto.consume_send(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -111,14 +115,12 @@ impl Conn {
     fn fill(&mut self, deadline: Option<(Instant, &'static str)>) -> std::result::Result<(), Stop> {
         let wait = match deadline {
             Some((at, what)) => Some((at, Some(what))),
+            None if self.query_timeout.is_none() => None,
             None => self.query_deadline().map(|at| (at, None)),
         };
         if let Some((at, what)) = wait {
-            if !self
-                .stream
-                .wait_readable(at)
-                .map_err(|e| Stop::Io(Error::io(e)))?
-            {
+            let ready = self.stream.wait_readable(at);
+            if !ready.map_err(|e| Stop::Io(Error::io(e)))? {
                 return Err(match what {
                     Some(what) => Stop::Io(Error::new(ErrorKind::Timeout, what)),
                     None => Stop::QueryTimeout,
@@ -132,26 +134,22 @@ impl Conn {
         };
         loop {
             match self.stream.read(self.proto.recv_buf(hint)) {
-                Ok(0) => return Ok(self.proto.handle_eof()),
-                Ok(n) => return Ok(self.proto.handle_recv(n)),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(0) => self.proto.handle_eof(),
+                Ok(n) => self.proto.handle_recv(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Stop::Io(transport_error(e, "read"))),
             }
+            return Ok(());
         }
     }
 
     /// When the running statement times out: counted from the last command queued.
     fn query_deadline(&mut self) -> Option<Instant> {
-        let limit = self.query_timeout?;
-        let queued = self.proto.commands_queued();
-        match self.query_deadline {
-            Some((at, armed)) if armed == queued => Some(at),
-            _ => Some(
-                self.query_deadline
-                    .insert((Instant::now() + limit, queued))
-                    .0,
-            ),
+        let (limit, queued) = (self.query_timeout?, self.proto.commands_queued());
+        if self.query_deadline.is_none_or(|(_, armed)| armed != queued) {
+            self.query_deadline = Some((Instant::now() + limit, queued));
         }
+        self.query_deadline.map(|(at, _)| at)
     }
 }
 

@@ -105,10 +105,12 @@ impl<R: Runtime> Conn<R> {
     ) -> std::result::Result<O::Output, Option<Error>> {
         // Fast path: the operation completes on what is buffered (rows of a streaming result):
         // no IO, no timer, no poll machinery.
-        let mut read = match op.poll(&mut self.proto).map_err(Some)? {
-            Progress::Done(t) => return Ok(t),
-            p => matches!(p, Progress::Read),
+        let mut read = match op.poll(&mut self.proto) {
+            Ok(Progress::Done(t)) => return Ok(t),
+            Ok(p) => matches!(p, Progress::Read),
+            Err(e) => return Err(Some(e)),
         };
+        let query_timer = query_timer && self.query_timeout.is_some();
         poll_fn(|cx| loop {
             if query_timer && self.poll_query_timer(cx).is_ready() {
                 return Poll::Ready(Err(None));
@@ -194,8 +196,12 @@ impl<R: Runtime> Conn<R> {
 
     /// Writes pending output until done (`Ready(Ok)`) or the socket is full (`Pending`).
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        while !self.proto.pending_send().is_empty() {
-            match self.io.poll_write(cx, self.proto.pending_send()) {
+        loop {
+            let out = self.proto.pending_send();
+            if out.is_empty() {
+                break;
+            }
+            match self.io.poll_write(cx, out) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Err(Error::io(io::ErrorKind::WriteZero.into())))
                 }

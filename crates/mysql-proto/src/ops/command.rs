@@ -79,10 +79,11 @@ pub struct Send<'a, P = ()> {
 
 impl<'a, P: Params> Send<'a, P> {
     /// Sends `command`.
+    #[inline]
     pub fn new(command: Command<'a, P>) -> Self {
         let resolve = match &command {
             Command::Execute(StatementRef::Sql(sql), _) => {
-                Some(Resolve::new(StatementRef::Sql(*sql)))
+                Some(Resolve::new(StatementRef::Sql(sql)))
             }
             _ => None,
         };
@@ -119,6 +120,7 @@ impl<'a> Send<'a, ()> {
 impl<P: Params> Operation for Send<'_, P> {
     type Output = CommandId;
 
+    #[inline(always)]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<CommandId>> {
         if !self.begun {
             conn.begin_operation()?;
@@ -167,6 +169,7 @@ pub struct Finish<'a, P = ()> {
 
 impl<'a, P: Params> Finish<'a, P> {
     /// Runs `command` to its end.
+    #[inline]
     pub fn new(command: Command<'a, P>) -> Self {
         Finish {
             send: Send::new(command),
@@ -178,6 +181,7 @@ impl<'a, P: Params> Finish<'a, P> {
 impl<P: Params> Operation for Finish<'_, P> {
     type Output = ();
 
+    #[inline]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         let id = ready!(self.send.poll(conn)?);
         ready!(conn.poll_finish(id, &mut self.error)?);
@@ -198,6 +202,7 @@ pub struct Start<'a, P = ()> {
 
 impl<'a, P: Params> Start<'a, P> {
     /// Starts `command`.
+    #[inline]
     pub fn new(command: Command<'a, P>) -> Self {
         Start {
             send: Send::new(command),
@@ -209,6 +214,7 @@ impl<'a, P: Params> Start<'a, P> {
 impl<P: Params> Operation for Start<'_, P> {
     type Output = Cursor;
 
+    #[inline(always)]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Cursor>> {
         let cursor = match &mut self.cursor {
             Some(c) => c,

@@ -38,6 +38,7 @@ enum State {
 
 impl Cursor {
     /// A cursor over the results of command `id`, before its first result.
+    #[inline]
     pub fn new(id: CommandId) -> Cursor {
         Cursor {
             id,
@@ -65,6 +66,7 @@ impl Cursor {
 
     /// Reads the current result's header: a result set's columns, an OK, or the server's error
     /// (then no result follows).
+    #[inline(always)]
     pub fn poll_header(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         ready!(conn.poll_event_of(self.id)?);
         self.columns = None;
@@ -101,6 +103,7 @@ impl Cursor {
     }
 
     /// The non-row event that ends a result set's rows.
+    #[inline]
     fn on_end(&mut self, conn: &mut Connection) -> Result<()> {
         let more = match conn.event() {
             Some(Event::ResultSetEnd { ok, .. }) => ok.status.more_results(),
@@ -136,6 +139,7 @@ impl Cursor {
 
     /// Abandons the rest of the results (a result dropped before its end): the connection skips
     /// them before the next command's response. No IO.
+    #[inline]
     pub fn abandon(&self, conn: &mut Connection) {
         if !matches!(self.state, State::Done | State::ResultDone { more: false }) {
             conn.discard(self.id);

@@ -18,14 +18,24 @@ pub(crate) struct OpState {
     send_next: Vec<&'static str>,
 }
 
+impl OpState {
+    /// The commands sent ahead whose results are still to be read.
+    #[inline]
+    pub(crate) fn sent_ahead(&self) -> &[CommandId] {
+        &self.sent_ahead
+    }
+}
+
 impl Connection {
     /// The OK packet of the last statement an operation finished (affected rows, last insert
     /// id, warnings, info, status); the default OK before any.
+    #[inline]
     pub fn last_ok(&self) -> &OkPacket {
         &self.ops.last_ok
     }
 
     /// Keeps the OK of the ready event as [`last_ok`](Self::last_ok).
+    #[inline]
     pub(crate) fn keep_last_ok(&mut self) {
         let (ops, ok) = self.ops_and_ok();
         ops.last_ok.clone_from(ok);
@@ -34,14 +44,13 @@ impl Connection {
     /// Starts an operation: fails with the fatal error if the connection is broken, and
     /// abandons whatever earlier operations left unread (their responses are skipped as they
     /// arrive), except the results of commands sent ahead, which the new operation reads.
+    #[inline(always)]
     pub fn begin_operation(&mut self) -> Result<()> {
         if let Some(e) = self.fatal_error() {
             return Err(e.clone());
         }
         if self.in_flight() > 0 {
-            let keep = std::mem::take(&mut self.ops.sent_ahead);
-            self.discard_all_except(&keep);
-            self.ops.sent_ahead = keep;
+            self.discard_all_but_sent_ahead();
         }
         Ok(())
     }
@@ -72,6 +81,7 @@ impl Connection {
     /// Whether `commands` more commands (plus those deferred, see
     /// [`deferred_commands`](Self::deferred_commands)) fit under `max-in-flight` and the send
     /// buffer is within `max-send-buffer`. An idle connection always has room for one.
+    #[inline]
     pub fn has_room(&self, commands: usize) -> bool {
         let max = self.opts().max_in_flight().max(1);
         let need = (commands + self.deferred_commands()).min(max);
@@ -85,7 +95,18 @@ impl Connection {
     /// to abandoned operations are skipped, results of commands sent ahead are checked (a
     /// failure is returned). Call it after [`begin_operation`](Self::begin_operation) and
     /// before the operation's own commands are in flight.
+    #[inline(always)]
     pub fn poll_room(&mut self, commands: usize) -> Result<Progress<()>> {
+        // The common case: room, nothing to send ahead (a broken connection fails when the
+        // command is queued).
+        if self.ops.send_next.is_empty() && self.has_room(commands) {
+            return Ok(Progress::Done(()));
+        }
+        self.poll_room_slow(commands)
+    }
+
+    #[inline(never)]
+    fn poll_room_slow(&mut self, commands: usize) -> Result<Progress<()>> {
         loop {
             if let Some(e) = self.fatal_error() {
                 return Err(e.clone());
@@ -118,6 +139,7 @@ impl Connection {
     /// Reads the results of the commands sent ahead of `next` (queued in the same round trip,
     /// answered first). When one failed, its error is returned, `next` and the rest sent ahead
     /// are abandoned.
+    #[inline(always)]
     pub fn poll_sent_ahead(&mut self, next: Option<CommandId>) -> Result<Progress<()>> {
         while let Some(&first) = self.ops.sent_ahead.first() {
             if !self.is_in_flight(first) {
@@ -172,6 +194,7 @@ impl Connection {
 
     /// Reads the events of command `id` to its end, keeping each OK as
     /// [`last_ok`](Self::last_ok) and the first server error in `first_error`.
+    #[inline]
     pub fn poll_finish(
         &mut self,
         id: CommandId,
@@ -212,15 +235,17 @@ impl Connection {
         }
     }
 
-    /// Advances until an event of command `id` is ready; fails with a misuse error when `id`
-    /// is no longer in flight (its response was abandoned), instead of waiting forever.
-    #[inline]
+    /// Advances until an event of command `id` is ready; fails with a misuse error when nothing
+    /// is in flight any more (`id`'s response was abandoned), instead of waiting forever.
+    #[inline(always)]
     pub fn poll_event_of(&mut self, id: CommandId) -> Result<Progress<()>> {
         if self.advance()? {
             return Ok(Progress::Done(()));
         }
-        if !self.is_in_flight(id) {
-            return Err(abandoned());
+        // Responses leave the queue unannounced only when all are abandoned (a drain, a
+        // broken connection): checking the count is enough, and O(1).
+        if self.in_flight() == 0 {
+            return Err(abandoned(id));
         }
         Ok(Progress::Read)
     }
@@ -228,6 +253,8 @@ impl Connection {
 
 /// The error for reading a response that was abandoned.
 #[cold]
-fn abandoned() -> Error {
-    Error::misuse("this response was abandoned (a timeout or a later operation skipped it)")
+fn abandoned(id: CommandId) -> Error {
+    Error::misuse(format!(
+        "the response to {id:?} was abandoned (a timeout or a broken connection skipped it)"
+    ))
 }

@@ -1,0 +1,223 @@
+//! Events of a [`Connection`]: decoding the input into the next [`Event`], lending it, and the
+//! TLS switch of the handshake.
+
+use super::*;
+
+impl Connection {
+    /// Decodes input until the next event is ready (`Ok(true)`: read it with
+    /// [`event`](Self::event)) or more input is needed (`Ok(false)`). Ends the previous event.
+    ///
+    /// Fails, fatally and stickily, on a protocol violation, an exceeded limit, an authentication
+    /// failure, or a connection closed by the peer while a response was owed; every queued
+    /// command is then abandoned and the caller must reconnect.
+    pub fn advance(&mut self) -> Result<bool> {
+        self.release_current();
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        match self.step() {
+            Ok(ready) => Ok(ready),
+            Err(e) => {
+                self.fatal = Some(e.clone());
+                self.responses.queue.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// The event made ready by the last [`advance`](Self::advance) that returned `Ok(true)`;
+    /// `None` otherwise or after any other `&mut` call.
+    pub fn event(&self) -> Option<Event<'_>> {
+        let r = &self.responses;
+        Some(match self.current.as_ref()? {
+            Current::Connected => match &self.phase {
+                Phase::Ready(info) => Event::Connected(info),
+                _ => return None,
+            },
+            Current::Response(p, _) => match p {
+                Produced::ResultSetStart(id) => Event::ResultSetStart {
+                    id: *id,
+                    columns: r.columns.as_ref()?,
+                },
+                Produced::Row(id, _) => Event::Row {
+                    id: *id,
+                    row: self.row()?,
+                },
+                Produced::Prepared(id) => Event::Prepared {
+                    id: *id,
+                    statement: r.prepared.as_ref()?,
+                },
+                Produced::ResultSetEnd(id) => Event::ResultSetEnd { id: *id, ok: &r.ok },
+                Produced::Ok(id) => Event::Ok { id: *id, ok: &r.ok },
+                Produced::ServerError(id) => Event::ServerError {
+                    id: *id,
+                    error: r.error.as_ref()?,
+                },
+            },
+        })
+    }
+
+    /// Whether the ready event is a [`Event::Row`]: a cheap test before borrowing it with
+    /// [`event`](Self::event) (adapters returning the row or going on with other events).
+    #[inline]
+    pub fn has_row(&self) -> bool {
+        matches!(self.current, Some(Current::Response(Produced::Row(..), _)))
+    }
+
+    /// The ready event's row when it is an [`Event::Row`], `None` for any other event: the
+    /// per-row path of adapters, cheaper than matching [`event`](Self::event).
+    #[inline]
+    pub fn row(&self) -> Option<RowRef<'_>> {
+        let Some(Current::Response(Produced::Row(_, format), loc)) = &self.current else {
+            return None;
+        };
+        let payload = match loc {
+            Some(range) => &self.rx[range.clone()],
+            None => self.deframer.reassembled(),
+        };
+        Some(RowRef::with_format(
+            payload,
+            self.responses.columns.as_ref()?,
+            *format,
+        ))
+    }
+
+    /// [`advance`](Self::advance) and [`event`](Self::event) in one call: `Ok(None)` means
+    /// "feed me bytes".
+    pub fn poll_event(&mut self) -> Result<Option<Event<'_>>> {
+        if self.advance()? {
+            Ok(self.event())
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn step(&mut self) -> Result<bool> {
+        loop {
+            let input = &self.rx[self.rx_start..self.rx_end];
+            let seq = match &mut self.phase {
+                Phase::Handshake(h) => h.seq_mut(),
+                Phase::Ready(_) | Phase::Quit => match self.responses.queue.front_mut() {
+                    Some(c) => &mut c.seq,
+                    None => return self.idle(),
+                },
+            };
+            let (consumed, payload) =
+                match self.deframer.next(input, seq, self.opts.max_packet())? {
+                    Deframed::Incomplete { consumed } => {
+                        self.rx_start += consumed;
+                        if self.eof {
+                            return Err(Error::new(
+                                ErrorKind::Closed,
+                                "server closed the connection before the response was complete",
+                            ));
+                        }
+                        return Ok(false);
+                    }
+                    Deframed::Packet { consumed, payload } => (consumed, payload),
+                };
+            let base = self.rx_start;
+            self.release = consumed;
+            let loc = payload.map(|r| base + r.start..base + r.end);
+            let p = match &loc {
+                Some(r) => &self.rx[r.clone()],
+                None => self.deframer.reassembled(),
+            };
+            match &mut self.phase {
+                Phase::Handshake(h) => {
+                    match h.on_packet(p, &self.opts, &mut self.tx, &mut *self.rng)? {
+                        HandshakeStep::Continue => {}
+                        HandshakeStep::StartTls { plaintext_len } => {
+                            self.release_current();
+                            self.start_tls(plaintext_len)?;
+                            continue;
+                        }
+                        HandshakeStep::Done(info) => {
+                            self.responses.capabilities = info.capabilities;
+                            self.responses.mariadb_capabilities = info.mariadb_capabilities;
+                            self.status = info.status;
+                            self.phase = Phase::Ready(info);
+                            self.current = Some(Current::Connected);
+                            return Ok(true);
+                        }
+                    }
+                }
+                Phase::Ready(_) | Phase::Quit => {
+                    if let Some(row) = self.responses.streaming_row(p) {
+                        let row = row?;
+                        if !row.discard {
+                            let produced = Produced::Row(row.id, row.format);
+                            self.current = Some(Current::Response(produced, loc));
+                            return Ok(true);
+                        }
+                    } else if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
+                        if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
+                            self.status = self.responses.ok.status;
+                        }
+                        let loc = if matches!(produced, Produced::Row(..)) {
+                            loc
+                        } else {
+                            None
+                        };
+                        self.current = Some(Current::Response(produced, loc));
+                        return Ok(true);
+                    }
+                }
+            }
+            self.release_current();
+        }
+    }
+
+    /// No command is in flight: input now is unsolicited (a server shutting down or killing the
+    /// connection sends an ERR first).
+    fn idle(&mut self) -> Result<bool> {
+        let input = &self.rx[self.rx_start..self.rx_end];
+        if let Some(h) = framing::FrameHeader::parse(input) {
+            if input.len() >= 4 + h.len.min(MAX_PAYLOAD) {
+                let p = &input[4..4 + h.len];
+                if p.first() == Some(&0xff) {
+                    let server = crate::packets::parse_err(p)?;
+                    return Err(Error::from_server(ErrorKind::Closed, server));
+                }
+                return Err(Error::protocol(
+                    "server sent data while no command was in flight",
+                ));
+            }
+        }
+        if self.eof && !matches!(self.phase, Phase::Quit) {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "server closed the connection",
+            ));
+        }
+        Ok(false)
+    }
+
+    /// Switches to TLS: the first `plaintext_len` unsent bytes (the SSLRequest) go out as they
+    /// are, everything after through TLS.
+    fn start_tls(&mut self, plaintext_len: usize) -> Result<()> {
+        #[cfg(feature = "tls")]
+        {
+            let end = self.tx_pos + plaintext_len;
+            let session = crate::tls::TlsSession::start(&self.opts, &self.tx[self.tx_pos..end])?;
+            self.tx.drain(self.tx_pos..end);
+            self.tls = Some(session);
+            Ok(())
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = plaintext_len;
+            Err(Error::unsupported(
+                "TLS needs the `tls` feature of mysql-proto",
+            ))
+        }
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+}
