@@ -8,7 +8,7 @@ use mysql_proto::codec::Writer;
 use mysql_proto::packets::column_definition::ColumnSpec;
 use mysql_proto::packets::OkPacket;
 use mysql_proto::testing::{mariadb_greeting, ServerScript};
-use mysql_proto::value::binary::encode_binary_row;
+use mysql_proto::value::binary_row::encode_binary_row;
 use mysql_proto::{ColumnType, Connection, Event, Opts, Statement, Value};
 
 /// Rows of the result set workloads.
@@ -141,7 +141,7 @@ fn result_set(binary: bool) -> Vec<u8> {
             encode_binary_row(&values, &mut p);
         } else {
             let texts: Vec<Option<Vec<u8>>> = values.iter().map(text).collect();
-            mysql_proto::packets::text_row::encode_text_row(
+            mysql_proto::value::text_row::encode_text_row(
                 texts.iter().map(|t| t.as_deref()),
                 &mut p,
             );

@@ -205,14 +205,14 @@ fn rows_of(data: &[u8], text: bool, binary: bool) {
         })
         .collect::<Vec<_>>()
         .into();
-    if text && packets::text_row::check_text_row(payload, columns.len()).is_ok() {
+    if text && crate::value::text_row::check_text_row(payload, columns.len()).is_ok() {
         let row = RowRef::new(payload, &columns);
         let _: Vec<_> = row.text_values().collect();
         let _ = row.get::<i64>(0);
         let _ = row.get::<String>(0);
         strings_agree_with_std(row);
     }
-    if binary && crate::value::binary::check_binary_row(payload, &columns).is_ok() {
+    if binary && crate::value::binary_row::check_binary_row(payload, &columns).is_ok() {
         let row = RowRef::with_format(payload, &columns, RowFormat::Binary);
         let values: Vec<_> = row.values().collect();
         assert_eq!(values.len(), columns.len());

@@ -13,8 +13,8 @@ use crate::constants::*;
 use crate::error::{Result, ServerError};
 use crate::packets::column_definition::ColumnSpec;
 use crate::packets::err::encode_err;
-use crate::packets::text_row::encode_text_row;
 use crate::packets::{Column, Greeting, OkPacket};
+use crate::value::text_row::encode_text_row;
 use crate::value::Columns;
 use crate::{Connection, Event};
 
@@ -230,7 +230,7 @@ impl ServerScript {
                 .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
                 .collect();
             let mut p = Vec::new();
-            crate::value::binary::encode_binary_row(&values, &mut p);
+            crate::value::binary_row::encode_binary_row(&values, &mut p);
             p
         });
         self.result_set_packets(names, metadata, rows, 0);

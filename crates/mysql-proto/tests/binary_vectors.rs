@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mysql_proto::constants::{ColumnFlags, ColumnType};
-use mysql_proto::value::binary::{check_binary_row, encode_binary_row};
+use mysql_proto::value::binary_row::{check_binary_row, encode_binary_row};
 use mysql_proto::{Column, Columns, DateTime, RawValue, RowFormat, RowRef, Time, Value};
 use serde_json::Value as Json;
 

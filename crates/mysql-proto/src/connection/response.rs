@@ -46,9 +46,9 @@ use crate::constants::{
     CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_CACHE_METADATA, MARIADB_CLIENT_EXTENDED_TYPE_INFO,
 };
 use crate::error::{Error, Result, ServerError};
-use crate::packets::text_row::check_text_row;
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
-use crate::value::binary::{check_binary_row_layout, layout_into};
+use crate::value::binary_row::{check_binary_row_layout, layout_into};
+use crate::value::text_row::check_text_row;
 use crate::value::{Columns, RowFormat};
 
 use super::event::CommandId;
@@ -135,7 +135,7 @@ pub(crate) struct Responses {
     pub(crate) mariadb_capabilities: u32,
     pub(crate) max_columns: usize,
     pub(crate) columns: Option<Columns>,
-    /// The value layout of `columns` for checking binary rows (see `binary::layout`).
+    /// The value layout of `columns` for checking binary rows (see `binary_row::layout`).
     pub(crate) layout: Vec<u8>,
     /// While column definitions arrive: the index of the next one, and whether all so far are
     /// byte for byte those of `columns` (the same query again), which are then reused as they

@@ -9,7 +9,6 @@ pub mod greeting;
 pub mod handshake_response;
 pub mod ok;
 pub mod stmt;
-pub mod text_row;
 
 pub use auth_switch::AuthSwitchRequest;
 pub use column_definition::Column;

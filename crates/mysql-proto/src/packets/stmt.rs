@@ -18,7 +18,7 @@
 use crate::codec::{Reader, Writer};
 use crate::constants::{ColumnType, Command};
 use crate::error::{Error, Result};
-use crate::value::binary::{param_type, write_value};
+use crate::value::binary_row::{param_type, write_value};
 use crate::value::{ParamSlice, ValueRef};
 
 /// The parsed `COM_STMT_PREPARE_OK`.

@@ -14,11 +14,11 @@
 //! the Rust type asked for.
 
 use crate::error::{Error, Result};
-use crate::packets::text_row::TextFields;
 use crate::packets::Column;
 use crate::value::render::to_text;
 use crate::value::row::{RowRef, Values};
 use crate::value::temporal::{DateTime, Time};
+use crate::value::text_row::TextFields;
 use crate::ColumnType;
 
 /// A column value as it came off the wire, before conversion.

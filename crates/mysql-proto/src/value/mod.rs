@@ -1,14 +1,17 @@
 //! Rows and values: zero-copy [`RowRef`] over the receive buffer (text or binary protocol),
 //! owned [`Row`], the conversions of column values into Rust types ([`FromValue`], [`FromRow`]),
-//! parameter values ([`Value`], [`ToValue`], [`Params`]) and the server's text rendering.
+//! parameter values ([`Value`], [`ToValue`], [`Params`]) and the server's text rendering. The
+//! two row codecs sit side by side: [`text_row`] (`COM_QUERY` results) and [`binary_row`]
+//! (`COM_STMT_EXECUTE` results and parameters).
 
-pub mod binary;
+pub mod binary_row;
 pub mod convert;
 pub mod features;
 pub mod param;
 pub mod render;
 pub mod row;
 pub mod temporal;
+pub mod text_row;
 pub(crate) mod utf8;
 
 pub use convert::{FromRow, FromValue, RawValue};

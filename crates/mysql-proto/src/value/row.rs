@@ -2,8 +2,8 @@
 //!
 //! Both wrap one row payload, text protocol (`COM_QUERY`) or binary protocol
 //! (`COM_STMT_EXECUTE`), that was validated on arrival (see
-//! [`check_text_row`](crate::packets::text_row::check_text_row) and
-//! [`check_binary_row`](crate::value::binary::check_binary_row)), so reading fields cannot fail
+//! [`check_text_row`](crate::value::text_row::check_text_row) and
+//! [`check_binary_row`](crate::value::binary_row::check_binary_row)), so reading fields cannot fail
 //! on structure, only on conversion.
 
 use std::borrow::Cow;
@@ -12,11 +12,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::packets::text_row::TextFields;
 use crate::packets::Column;
-use crate::value::binary::BinaryValues;
+use crate::value::binary_row::BinaryValues;
 use crate::value::convert::{FromRow, FromValue, RawValue};
 use crate::value::render::to_text;
+use crate::value::text_row::TextFields;
 
 /// How a row payload is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct RowRef<'a> {
 
 impl<'a> RowRef<'a> {
     /// Wraps a text row payload that passed
-    /// [`check_text_row`](crate::packets::text_row::check_text_row) for `columns.len()` columns
+    /// [`check_text_row`](crate::value::text_row::check_text_row) for `columns.len()` columns
     /// (the connection guarantees this for the rows it hands out; for other payloads, fields past
     /// the first malformed one read as missing).
     pub fn new(payload: &'a [u8], columns: &'a Columns) -> Self {
