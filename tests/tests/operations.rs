@@ -15,6 +15,7 @@ use mysql_proto::{ErrorKind, PipelineStep, TxOpts, Value};
 
 for_every_adapter!(
     a_pipeline_after_an_unfinished_query_under_max_in_flight_2,
+    dropped_transactions_under_max_in_flight_2,
     commands_owed_by_abandoned_operations_make_room,
     exec_batch_and_pipelines_fit_a_small_send_buffer,
     connect_timeout_bounds_a_slow_greeting,
@@ -57,6 +58,53 @@ fn a_pipeline_after_an_unfinished_query_under_max_in_flight_2<A: Adapter>() {
             let plus_one = out[1].as_ref().unwrap().rows()[0].get::<i64>(0).unwrap();
             assert_eq!(plus_one, round + 1);
         }
+    })
+}
+
+/// Regression: with `max-in-flight=2`, a dropped transaction left its queued `ROLLBACK` and the
+/// statement owed, and the next command was refused ("commands already in flight") while
+/// nothing drained them. Each dropped transaction must roll back, and the connection go on.
+fn dropped_transactions_under_max_in_flight_2<A: Adapter>() {
+    let _w = Watchdog::new("dropped transactions", Duration::from_secs(60));
+    A::block_on(async {
+        let t = table("dropped_tx");
+        let mut c: A::Conn = connect(&with_opts("max-in-flight=2")).await;
+        c.query_drop(&format!("CREATE TEMPORARY TABLE {t} (n INT) ENGINE=InnoDB"))
+            .await
+            .unwrap();
+        for i in 0..20 {
+            let insert = format!("INSERT INTO {t} VALUES ({i})");
+            let isolation = TxOpts {
+                isolation: Some(mysql_proto::IsolationLevel::ReadCommitted),
+                ..TxOpts::default()
+            };
+            // Begun, one statement, dropped without commit: rolled back.
+            c.transaction(isolation, &insert, false).await.unwrap();
+            let got: Vec<(i64,)> = c
+                .exec_collect(
+                    &format!("SELECT COUNT(*) + ? FROM {t}"),
+                    vec![Value::Int(i)],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                got,
+                vec![(i,)],
+                "round {i}: a dropped transaction committed"
+            );
+        }
+        c.transaction(
+            TxOpts::default(),
+            &format!("INSERT INTO {t} VALUES (1)"),
+            true,
+        )
+        .await
+        .unwrap();
+        let got: Vec<(i64,)> = c
+            .query_collect(&format!("SELECT COUNT(*) FROM {t}"))
+            .await
+            .unwrap();
+        assert_eq!(got, vec![(1,)]);
     })
 }
 
