@@ -189,3 +189,19 @@ fn exec_batch_of_borrowed_tuples() {
         assert_eq!(g.3, want_note, "row {}", r.id);
     }
 }
+
+/// The optional conversions' types are reachable through the adapter crates (`types`), so an
+/// application needs no second dependency on `mysql-proto` to name them.
+#[test]
+fn the_optional_types_come_through_the_adapters() {
+    use mysql_blocking::types::{chrono::NaiveDate, rust_decimal::Decimal};
+    let mut c = blocking(&url());
+    let row: Option<(NaiveDate, Decimal)> = c
+        .query_first("SELECT DATE '2026-12-02', CAST('12.50' AS DECIMAL(6,2))")
+        .unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    assert_eq!(row, Some((day, Decimal::new(1250, 2))));
+    // The same crates, whichever adapter names them.
+    let _: Option<mysql_tokio::types::uuid::Uuid> =
+        mysql_smol::types::uuid::Uuid::from_slice(&[7; 16]).ok();
+}

@@ -16,7 +16,31 @@ for_every_adapter!(
     nothing_listening_is_an_io_error,
     a_row_and_a_query_larger_than_16_mib,
     last_insert_id_and_reset,
+    a_row_of_one_column_is_its_value,
 );
+
+/// `query_collect::<i64>` instead of `::<(i64,)>`, on both protocols; a row of another width
+/// is a conversion error that says so, and the connection goes on.
+fn a_row_of_one_column_is_its_value<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let n: Vec<i64> = c.query_collect("SELECT seq FROM seq_1_to_3").await.unwrap();
+        assert_eq!(n, vec![1, 2, 3]);
+        let s: Vec<Option<String>> = c
+            .query_collect("SELECT 'a' UNION ALL SELECT NULL")
+            .await
+            .unwrap();
+        assert_eq!(s, vec![Some("a".to_string()), None]);
+        let params = vec![mysql_proto::Value::Int(41)];
+        let m: Vec<u64> = c.exec_collect("SELECT ? + 1", params).await.unwrap();
+        assert_eq!(m, vec![42]);
+        let e = c.query_collect::<i64>("SELECT 1, 2").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conversion, "{e}");
+        assert!(e.message().contains("2 columns"), "{e}");
+        let n: Vec<i64> = c.query_collect("SELECT 7").await.unwrap();
+        assert_eq!(n, vec![7]);
+    })
+}
 
 fn connect_query_and_types_over_every_transport<A: Adapter>() {
     A::block_on(async {

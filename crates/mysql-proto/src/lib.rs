@@ -46,6 +46,24 @@ pub mod tls;
 pub mod transaction;
 pub mod value;
 
+/// The crates behind the optional conversions (cargo features of the same names, forwarded by
+/// every adapter crate), so that an application names the very versions the driver converts:
+/// `mysql_tokio::types::chrono::NaiveDateTime` with `mysql-tokio = { features = ["chrono"] }`.
+pub mod types {
+    #[cfg(feature = "bigdecimal")]
+    pub use bigdecimal;
+    #[cfg(feature = "chrono")]
+    pub use chrono;
+    #[cfg(feature = "rust_decimal")]
+    pub use rust_decimal;
+    #[cfg(feature = "serde_json")]
+    pub use serde_json;
+    #[cfg(feature = "time")]
+    pub use time;
+    #[cfg(feature = "uuid")]
+    pub use uuid;
+}
+
 pub use connection::{
     AsStatement, CommandId, Connection, Event, ReadCoalescing, ServerInfo, Statement, StatementRef,
 };

@@ -52,7 +52,8 @@ pub trait FromValue<'a>: Sized {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self>;
 }
 
-/// A Rust type a whole row converts into: tuples of [`FromValue`] types.
+/// A Rust type a whole row converts into: tuples of [`FromValue`] types, or one such type for a
+/// row of one column (`conn.query_first::<i64>("SELECT COUNT(*) FROM t")`).
 pub trait FromRow<'a>: Sized {
     /// Converts `row`; fails when the column count differs or a value does not convert.
     fn from_row(row: RowRef<'a>) -> Result<Self>;
@@ -321,6 +322,16 @@ impl<'a, T: FromValue<'a>> FromValue<'a> for Option<T> {
 impl<'a> FromValue<'a> for RawValue<'a> {
     fn from_value(value: RawValue<'a>, _column: &Column) -> Result<Self> {
         Ok(value)
+    }
+}
+
+/// A row of exactly one column as its value: `query_collect::<String>(...)` instead of
+/// `query_collect::<(String,)>(...)`. Fails, like a tuple of one, when the row has another
+/// number of columns.
+impl<'a, T: FromValue<'a>> FromRow<'a> for T {
+    #[inline(always)]
+    fn from_row(row: RowRef<'a>) -> Result<Self> {
+        <(T,)>::from_row(row).map(|(value,)| value)
     }
 }
 
