@@ -357,3 +357,38 @@ async fn dropping_a_huge_pipeline_leaves_room<R: Runtime>() {
         assert_eq!(got, Some((5 + round,)));
     }
 }
+
+/// The README's batch pattern (a tuple borrowing each item, from an iterator) inside
+/// `tokio::spawn`, which needs the future to be `Send` for every lifetime it borrows.
+#[test]
+fn a_borrowing_exec_batch_runs_inside_tokio_spawn() {
+    struct Item {
+        sku: String,
+        qty: i64,
+    }
+    let rt = ::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let inserted = rt.block_on(async {
+        let task = ::tokio::spawn(async move {
+            let mut conn: Conn<mysql_tokio::Tokio> = connect(&url()).await;
+            let t = table("spawned_batch");
+            conn.query_drop(format!("CREATE TEMPORARY TABLE {t} (sku TEXT, qty INT)"))
+                .await
+                .unwrap();
+            let items: Vec<Item> = (0..100)
+                .map(|i| Item {
+                    sku: format!("sku-{i}"),
+                    qty: i,
+                })
+                .collect();
+            let sets = items.iter().map(|i| (i.sku.as_str(), i.qty));
+            conn.exec_batch(format!("INSERT INTO {t} VALUES (?, ?)"), sets)
+                .await
+                .unwrap()
+        });
+        task.await.unwrap()
+    });
+    assert_eq!(inserted, 100);
+}

@@ -58,12 +58,12 @@ impl Conn {
 
     /// Runs `op` to its end under the query timeout.
     #[inline]
-    fn run<O: Operation>(&mut self, op: O) -> Result<O::Output> {
+    fn run<T, O: Operation<T>>(&mut self, op: O) -> Result<T> {
         self.drive(op, None)
     }
 
     /// Runs `op` without the query timeout, breaking the connection after `limit`.
-    fn run_within<O: Operation>(&mut self, op: O, limit: Option<Duration>) -> Result<O::Output> {
+    fn run_within<T, O: Operation<T>>(&mut self, op: O, limit: Option<Duration>) -> Result<T> {
         let deadline = limit.map(|t| (Instant::now() + t, "operation timed out"));
         self.drive(op, deadline)
     }
@@ -72,11 +72,11 @@ impl Conn {
     /// (instant, message) it ends there with a fatal timeout; without one the query timeout
     /// applies.
     #[inline]
-    fn drive<O: Operation>(
+    fn drive<T, O: Operation<T>>(
         &mut self,
         mut op: O,
         deadline: Option<(Instant, &'static str)>,
-    ) -> Result<O::Output> {
+    ) -> Result<T> {
         loop {
             let io = match op.poll(&mut self.proto)? {
                 Progress::Done(t) => return Ok(t),

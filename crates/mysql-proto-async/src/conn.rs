@@ -69,7 +69,7 @@ impl<R: Runtime> Conn<R> {
 
     /// Runs `op` to its end under the query timeout.
     #[inline]
-    async fn run<O: Operation>(&mut self, op: O) -> Result<O::Output> {
+    async fn run<T, O: Operation<T>>(&mut self, op: O) -> Result<T> {
         match self.drive(op, true).await {
             Ok(t) => Ok(t),
             Err(Some(e)) => Err(e),
@@ -80,11 +80,11 @@ impl<R: Runtime> Conn<R> {
     }
 
     /// Runs `op` without the query timeout, breaking the connection after `limit`.
-    async fn run_within<O: Operation>(
+    async fn run_within<T, O: Operation<T>>(
         &mut self,
         op: O,
         limit: Option<Duration>,
-    ) -> Result<O::Output> {
+    ) -> Result<T> {
         match timeout::<R, _>(limit, self.drive(op, false)).await {
             Ok(r) => r.map_err(expect_error),
             Err(()) => {
@@ -98,11 +98,11 @@ impl<R: Runtime> Conn<R> {
     /// reading together. With `query_timer`, fails with `None` when the query timeout expires
     /// (the caller kills the statement).
     #[inline]
-    async fn drive<O: Operation>(
+    async fn drive<T, O: Operation<T>>(
         &mut self,
         mut op: O,
         query_timer: bool,
-    ) -> std::result::Result<O::Output, Option<Error>> {
+    ) -> std::result::Result<T, Option<Error>> {
         // Fast path: the operation completes on what is buffered (rows of a streaming result):
         // no IO, no timer, no poll machinery.
         let mut read = match op.poll(&mut self.proto) {

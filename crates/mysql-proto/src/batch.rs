@@ -39,13 +39,61 @@ const EXECUTE_WINDOW: usize = 256;
 /// The state of one `exec_batch`: the statement, the parameter sets not yet queued, and
 /// whether they go as bulk commands. Each set is encoded straight from the caller's values
 /// ([`Params::with_params`]): a tuple of `&str`s is copied only into the command.
-pub struct Batch<I: Iterator> {
+///
+/// No bound on the struct and no `Iterator::Item` in its fields: an async `exec_batch` future
+/// holding a batch over `items.iter().map(|i| (i.name.as_str(),))` stays `Send` (rustc cannot
+/// prove auto traits through such projections for every lifetime).
+pub struct Batch<I, P> {
     statement: Statement,
-    params: Peekable<I>,
+    params: ParamSets<I, P>,
     bulk: bool,
 }
 
-impl<I: Iterator> std::fmt::Debug for Batch<I> {
+/// Parameter sets not yet queued, with one looked at ahead (like `Peekable`, without naming
+/// `I::Item`, see [`Batch`]).
+pub struct ParamSets<I, P> {
+    iter: I,
+    peeked: Option<P>,
+}
+
+impl<I: Iterator<Item = P>, P> ParamSets<I, P> {
+    /// The sets of `iter`.
+    pub fn new(iter: I) -> Self {
+        ParamSets { iter, peeked: None }
+    }
+}
+
+/// A source of parameter sets that can be looked at before they are taken: what
+/// [`Connection::bulk_execute_from`] fills a command from.
+pub trait PeekSets<P> {
+    /// The next set, not taken.
+    fn peek(&mut self) -> Option<&P>;
+    /// Takes the next set.
+    fn next(&mut self) -> Option<P>;
+}
+
+impl<I: Iterator<Item = P>, P> PeekSets<P> for ParamSets<I, P> {
+    fn peek(&mut self) -> Option<&P> {
+        if self.peeked.is_none() {
+            self.peeked = self.iter.next();
+        }
+        self.peeked.as_ref()
+    }
+    fn next(&mut self) -> Option<P> {
+        self.peeked.take().or_else(|| self.iter.next())
+    }
+}
+
+impl<I: Iterator<Item = P>, P> PeekSets<P> for Peekable<I> {
+    fn peek(&mut self) -> Option<&P> {
+        Peekable::peek(self)
+    }
+    fn next(&mut self) -> Option<P> {
+        Iterator::next(self)
+    }
+}
+
+impl<I, P> std::fmt::Debug for Batch<I, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batch")
             .field("statement", &self.statement)
@@ -54,7 +102,7 @@ impl<I: Iterator> std::fmt::Debug for Batch<I> {
     }
 }
 
-impl<I, P> Batch<I>
+impl<I, P> Batch<I, P>
 where
     I: Iterator<Item = P>,
     P: Params,
@@ -65,7 +113,7 @@ where
         let bulk = conn.supports_bulk_execute(&statement);
         Batch {
             statement,
-            params: params.peekable(),
+            params: ParamSets::new(params),
             bulk,
         }
     }
@@ -97,7 +145,7 @@ where
             let queued = conn.bulk_execute_from(&self.statement, &mut self.params)?;
             return Ok(queued.map(|(id, _)| id));
         }
-        match self.params.next() {
+        match PeekSets::next(&mut self.params) {
             Some(p) => conn.execute_params(&self.statement, &p).map(Some),
             None => Ok(None),
         }

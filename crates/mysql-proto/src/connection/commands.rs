@@ -170,10 +170,10 @@ impl Connection {
     /// Fails like `bulk_execute`; a set whose number of values differs from the statement's
     /// parameters ends the command before it, and the next call fails on it with a misuse
     /// error (queueing nothing, leaving it in `sets`).
-    pub fn bulk_execute_from<P: Params, I: Iterator<Item = P>>(
+    pub fn bulk_execute_from<P: Params>(
         &mut self,
         statement: &Statement,
-        sets: &mut std::iter::Peekable<I>,
+        sets: &mut impl crate::batch::PeekSets<P>,
     ) -> Result<Option<(CommandId, usize)>> {
         self.check_bulk(statement)?;
         if sets.peek().is_none() {

@@ -161,11 +161,17 @@ macro_rules! client_api {
             /// differs (with bulk commands the server stops at the failing set of that command,
             /// and the engine decides about the sets before it), so run a batch inside a
             /// transaction and roll back on error when it must be all or nothing.
-            pub $($async)* fn exec_batch<P: $crate::Params>(
+            pub $($async)* fn exec_batch<P, I>(
                 &mut self,
                 statement: impl $crate::AsStatement,
-                params: impl IntoIterator<Item = P>,
-            ) -> $crate::Result<u64> {
+                params: impl IntoIterator<Item = P, IntoIter = I>,
+            ) -> $crate::Result<u64>
+            where
+                P: $crate::Params,
+                // Named, not `<_ as IntoIterator>::IntoIter`: the future then holds no
+                // projection, and stays `Send` over borrowing iterators (see `ops::Operation`).
+                I: Iterator<Item = P>,
+            {
                 let op = $crate::ops::ExecBatch::new(statement.as_statement(), params.into_iter());
                 self.run(op)$($await)*
             }

@@ -19,11 +19,14 @@ use super::Operation;
 /// has room (`max-in-flight`, `max-send-buffer`): a large batch never fails for a small limit,
 /// it only takes more round trips. A failing set does not stop the others from being sent; the
 /// first server error is returned once all are answered.
-pub struct ExecBatch<'a, I: Iterator> {
+///
+/// Like [`Batch`], no bound on the struct and no `Iterator::Item` in it, so the future of an
+/// async `exec_batch` over borrowed items stays `Send`.
+pub struct ExecBatch<'a, I, P> {
     begun: bool,
     resolve: Resolve<'a>,
     params: Option<I>,
-    batch: Option<Batch<I>>,
+    batch: Option<Batch<I, P>>,
     pending: VecDeque<CommandId>,
     queued_all: bool,
     affected: u64,
@@ -32,7 +35,7 @@ pub struct ExecBatch<'a, I: Iterator> {
     first_error: Option<Error>,
 }
 
-impl<'a, I, P> ExecBatch<'a, I>
+impl<'a, I, P> ExecBatch<'a, I, P>
 where
     I: Iterator<Item = P>,
     P: Params,
@@ -54,13 +57,11 @@ where
     }
 }
 
-impl<I, P> Operation for ExecBatch<'_, I>
+impl<I, P> Operation<u64> for ExecBatch<'_, I, P>
 where
     I: Iterator<Item = P>,
     P: Params,
 {
-    type Output = u64;
-
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<u64>> {
         if !self.begun {
             conn.begin_operation()?;
@@ -106,7 +107,7 @@ where
     }
 }
 
-impl<I: Iterator> std::fmt::Debug for ExecBatch<'_, I> {
+impl<I, P> std::fmt::Debug for ExecBatch<'_, I, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExecBatch")
             .field("batch", &self.batch)

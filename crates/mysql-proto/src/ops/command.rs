@@ -117,9 +117,7 @@ impl<'a> Send<'a, ()> {
     }
 }
 
-impl<P: Params> Operation for Send<'_, P> {
-    type Output = CommandId;
-
+impl<P: Params> Operation<CommandId> for Send<'_, P> {
     #[inline(always)]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<CommandId>> {
         if !self.begun {
@@ -178,9 +176,7 @@ impl<'a, P: Params> Finish<'a, P> {
     }
 }
 
-impl<P: Params> Operation for Finish<'_, P> {
-    type Output = ();
-
+impl<P: Params> Operation<()> for Finish<'_, P> {
     #[inline]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         let id = ready!(self.send.poll(conn)?);
@@ -211,9 +207,7 @@ impl<'a, P: Params> Start<'a, P> {
     }
 }
 
-impl<P: Params> Operation for Start<'_, P> {
-    type Output = Cursor;
-
+impl<P: Params> Operation<Cursor> for Start<'_, P> {
     #[inline(always)]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Cursor>> {
         let cursor = match &mut self.cursor {
@@ -247,9 +241,7 @@ impl<'a> Prepare<'a> {
     }
 }
 
-impl Operation for Prepare<'_> {
-    type Output = Statement;
-
+impl Operation<Statement> for Prepare<'_> {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Statement>> {
         let id = ready!(self.send.poll(conn)?);
         conn.poll_prepared(id)

@@ -11,9 +11,7 @@ use crate::ops::{Operation, Progress};
 #[derive(Debug, Default)]
 pub struct Handshake;
 
-impl Operation for Handshake {
-    type Output = ();
-
+impl Operation<()> for Handshake {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         if !conn.advance()? {
             return Ok(Progress::Read);
@@ -34,9 +32,7 @@ impl Operation for Handshake {
 #[derive(Debug, Default)]
 pub struct NextEvent;
 
-impl Operation for NextEvent {
-    type Output = ();
-
+impl Operation<()> for NextEvent {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         if conn.advance()? {
             return Ok(Progress::Done(()));
@@ -53,9 +49,7 @@ impl Operation for NextEvent {
 #[derive(Debug, Default)]
 pub struct Drain;
 
-impl Operation for Drain {
-    type Output = ();
-
+impl Operation<()> for Drain {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         conn.discard_all();
         // Skipped responses produce no event: `advance` says `false` once they are consumed.
@@ -84,9 +78,7 @@ impl CloseStatement {
     }
 }
 
-impl Operation for CloseStatement {
-    type Output = ();
-
+impl Operation<()> for CloseStatement {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         if let Some(id) = self.statement_id.take() {
             conn.close_statement(id)?;
@@ -103,9 +95,7 @@ pub struct Quit {
     queued: bool,
 }
 
-impl Operation for Quit {
-    type Output = ();
-
+impl Operation<()> for Quit {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         if !self.queued {
             conn.begin_operation()?;

@@ -98,31 +98,33 @@ pub enum Progress<T> {
     Done(T),
 }
 
-/// An operation over a [`Connection`]; see the module docs for the protocol between an
-/// operation and its runner.
-pub trait Operation {
-    /// What the operation returns.
-    type Output;
+/// An operation over a [`Connection`] whose result is a `T`; see the module docs for the
+/// protocol between an operation and its runner.
+///
+/// The result type is a parameter, not an associated type: a runner's future then never names
+/// `<O as Operation>::Output`, a projection through which rustc cannot prove `Send` for every
+/// lifetime when the operation borrows (an async `exec_batch` over
+/// `items.iter().map(|i| (i.name.as_str(),))` inside `tokio::spawn`).
+pub trait Operation<T> {
     /// Advances the operation. Call again after the IO that [`Progress`] asks for; never call
     /// again after `Done` or an error (a misuse error says so, nothing else happens).
-    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Self::Output>>;
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<T>>;
 
     /// What the operation returns when the runner's transport failed (the connection is then
     /// broken with `error`, see [`Connection::break_with`]): by default the error. An
     /// operation with partial results to report overrides it (a pipeline fails each
     /// unfinished command).
-    fn fail(&mut self, error: Error) -> Result<Self::Output> {
+    fn fail(&mut self, error: Error) -> Result<T> {
         Err(error)
     }
 }
 
-impl<O: Operation + ?Sized> Operation for &mut O {
-    type Output = O::Output;
+impl<T, O: Operation<T> + ?Sized> Operation<T> for &mut O {
     #[inline]
-    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<O::Output>> {
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<T>> {
         (**self).poll(conn)
     }
-    fn fail(&mut self, error: Error) -> Result<O::Output> {
+    fn fail(&mut self, error: Error) -> Result<T> {
         (**self).fail(error)
     }
 }
@@ -136,8 +138,7 @@ pub fn poll_fn<T, F: FnMut(&mut Connection) -> Result<Progress<T>>>(f: F) -> Pol
     PollFn(f)
 }
 
-impl<T, F: FnMut(&mut Connection) -> Result<Progress<T>>> Operation for PollFn<F> {
-    type Output = T;
+impl<T, F: FnMut(&mut Connection) -> Result<Progress<T>>> Operation<T> for PollFn<F> {
     #[inline(always)]
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<T>> {
         (self.0)(conn)

@@ -43,18 +43,16 @@ impl RunPipeline {
     }
 }
 
-impl Operation for RunPipeline {
-    type Output = Vec<Result<Output>>;
-
+impl Operation<Vec<Result<Output>>> for RunPipeline {
     /// Every unfinished command fails with `error`; the finished ones keep their results.
-    fn fail(&mut self, error: Error) -> Result<Self::Output> {
+    fn fail(&mut self, error: Error) -> Result<Vec<Result<Output>>> {
         match self.conclude(Some(error.clone())) {
             Progress::Done(results) if !results.is_empty() => Ok(results),
             _ => Err(error),
         }
     }
 
-    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Self::Output>> {
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Vec<Result<Output>>>> {
         if !self.begun {
             conn.begin_operation()?;
             self.begun = true;
