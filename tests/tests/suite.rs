@@ -17,7 +17,23 @@ for_every_adapter!(
     a_row_and_a_query_larger_than_16_mib,
     last_insert_id_and_reset,
     a_row_of_one_column_is_its_value,
+    named_parameters,
 );
+
+/// `:name` placeholders rewritten by the client, values taken by name, through both
+/// protocols' statement cache; a quoted `:word` stays text.
+fn named_parameters<A: Adapter>() {
+    A::block_on(async {
+        let mut c: A::Conn = connect(&url()).await;
+        let (sql, params) =
+            mysql_proto::named::bind("SELECT :a + :b, :a, ':a' /* :b */", [("b", 2), ("a", 40)])
+                .unwrap();
+        let got: Vec<(i64, i64, String)> = c.exec_collect(&sql, params).await.unwrap();
+        assert_eq!(got, vec![(42, 40, ":a".to_string())]);
+        let e = mysql_proto::named::bind("SELECT :a", [("b", 1)]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
+    })
+}
 
 /// `query_collect::<i64>` instead of `::<(i64,)>`, on both protocols; a row of another width
 /// is a conversion error that says so, and the connection goes on.

@@ -37,7 +37,7 @@ mod result;
 mod runtime;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
-pub use mysql_proto::types;
+pub use mysql_proto::{named, types};
 pub use mysql_proto::{
     AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
     FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,

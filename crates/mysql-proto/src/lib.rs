@@ -36,6 +36,7 @@ pub mod constants;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod named;
 pub mod ops;
 pub mod opts;
 pub mod packets;
