@@ -205,3 +205,39 @@ fn the_optional_types_come_through_the_adapters() {
     let _: Option<mysql_tokio::types::uuid::Uuid> =
         mysql_smol::types::uuid::Uuid::from_slice(&[7; 16]).ok();
 }
+
+/// `Json<T>`: a JSON column read into a typed value through serde and written back with
+/// `Json::encode`; text that does not fit is a conversion error naming the column, a value
+/// serde cannot write an error before anything is sent.
+#[test]
+fn json_columns_as_typed_values() {
+    use mysql_blocking::{ErrorKind, Json};
+    use std::collections::BTreeMap;
+    type Doc = BTreeMap<String, Vec<i64>>;
+    let mut c = blocking(&url());
+    let t = table("json_typed");
+    c.query_drop(format!("CREATE TEMPORARY TABLE {t} (id INT, doc JSON)"))
+        .unwrap();
+    let doc: Doc = [("a".to_string(), vec![1, 2]), ("b".to_string(), vec![])].into();
+    let param = Json(&doc).encode().unwrap();
+    c.exec_drop(format!("INSERT INTO {t} VALUES (1, ?)"), (param,))
+        .unwrap();
+    c.query_drop(format!(
+        "INSERT INTO {t} VALUES (2, '[\"not\", \"a map\"]')"
+    ))
+    .unwrap();
+    let back: Option<Json<Doc>> = c
+        .exec_first(format!("SELECT doc FROM {t} WHERE id = ?"), (1,))
+        .unwrap();
+    assert_eq!(back, Some(Json(doc)));
+    let e = c
+        .query_first::<Json<Doc>>(format!("SELECT doc FROM {t} WHERE id = 2"))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conversion);
+    assert!(e.message().contains("`doc`"), "{e}");
+    let unwritable: BTreeMap<(i32, i32), i32> = [((1, 2), 3)].into();
+    assert_eq!(
+        Json(unwritable).encode().unwrap_err().kind(),
+        ErrorKind::Conversion
+    );
+}

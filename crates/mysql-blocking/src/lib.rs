@@ -51,6 +51,8 @@ mod conn;
 mod stream;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+#[cfg(feature = "serde_json")]
+pub use mysql_proto::Json;
 pub use mysql_proto::{named, types};
 pub use mysql_proto::{
     AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,

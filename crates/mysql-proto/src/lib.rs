@@ -74,6 +74,8 @@ pub use opts::{IntoOpts, Opts, OptsBuilder, SslMode};
 pub use packets::{Column, OkPacket};
 pub use pipeline::{Output, PipelineStep, ResultSet, StepStatement};
 pub use transaction::{IsolationLevel, TxOpts};
+#[cfg(feature = "serde_json")]
+pub use value::features::Json;
 pub use value::{
     Columns, DateTime, FromRow, FromValue, Param, ParamSlice, Params, RawValue, Row, RowFormat,
     RowRef, Time, ToValue, Value, ValueRef,

@@ -581,7 +581,45 @@ mod serde_json_impl {
             Value::Bytes(self.to_string().into_bytes())
         }
     }
+
+    /// A JSON column or parameter as a typed Rust value, through serde: reading a row into
+    /// `Json<Order>` parses the column's JSON text into an `Order` (a conversion error naming
+    /// the column and the type when it does not fit); [`Json::encode`] gives the parameter for
+    /// a value (fallible, as serializing is: a `ToValue` could only drop or invent data).
+    ///
+    /// ```
+    /// use mysql_proto::{Json, Value};
+    /// assert_eq!(Json(vec![1, 2, 3]).encode()?, Value::Bytes(b"[1,2,3]".to_vec()));
+    /// # Ok::<(), mysql_proto::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Json<T>(pub T);
+
+    impl<T: serde::Serialize> Json<T> {
+        /// The JSON text as a parameter value. Fails with a conversion error when serde cannot
+        /// serialize the value (a map with non-string keys, a failing `Serialize` impl).
+        pub fn encode(&self) -> Result<Value> {
+            serde_json::to_vec(&self.0).map(Value::Bytes).map_err(|e| {
+                Error::conversion(format!(
+                    "{} cannot be written as JSON: {e}",
+                    std::any::type_name::<T>()
+                ))
+            })
+        }
+    }
+
+    impl<'a, T: serde::de::DeserializeOwned> FromValue<'a> for Json<T> {
+        fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
+            let rust = std::any::type_name::<T>();
+            let b = text(v, c, rust)?;
+            serde_json::from_slice(&b)
+                .map(Json)
+                .map_err(|e| bad(c, rust, &e.to_string()))
+        }
+    }
 }
+#[cfg(feature = "serde_json")]
+pub use serde_json_impl::Json;
 
 #[cfg(test)]
 mod tests {
