@@ -51,6 +51,8 @@ mod conn;
 mod stream;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+#[doc(hidden)]
+pub use mysql_proto::derive_support;
 #[cfg(feature = "serde_json")]
 pub use mysql_proto::Json;
 pub use mysql_proto::{named, types};

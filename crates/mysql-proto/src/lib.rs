@@ -33,6 +33,8 @@ pub mod batch;
 pub mod codec;
 pub mod connection;
 pub mod constants;
+#[doc(hidden)]
+pub mod derive_support;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -70,6 +72,9 @@ pub use connection::{
 };
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};
+/// `#[derive(FromRow)]` (feature `derive`): see [`FromRow`](trait@FromRow).
+#[cfg(feature = "derive")]
+pub use mysql_derive::FromRow;
 pub use opts::{IntoOpts, Opts, OptsBuilder, SslMode};
 pub use packets::{Column, OkPacket};
 pub use pipeline::{Output, PipelineStep, ResultSet, StepStatement};

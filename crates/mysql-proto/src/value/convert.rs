@@ -52,8 +52,41 @@ pub trait FromValue<'a>: Sized {
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self>;
 }
 
-/// A Rust type a whole row converts into: tuples of [`FromValue`] types, or one such type for a
-/// row of one column (`conn.query_first::<i64>("SELECT COUNT(*) FROM t")`).
+/// A Rust type a whole row converts into: tuples of [`FromValue`] types, one such type for a
+/// row of one column (`conn.query_first::<i64>("SELECT COUNT(*) FROM t")`), or a struct with
+/// `#[derive(FromRow)]` (feature `derive`, on `mysql-proto` and on every adapter crate).
+///
+/// The derive reads each named field from the column of the same name, in any order; borrowed
+/// fields (`&'a str`, `&'a [u8]`) read from the receive buffer without a copy. Field
+/// attributes: `#[mysql(rename = "column")]`, `#[mysql(default)]` (the type's default when the
+/// row has no such column), `#[mysql(flatten)]` (a nested struct read from the same row),
+/// `#[mysql(try_from = "T")]` (read a `T`, then `TryFrom`). A missing column or a value that
+/// does not fit is a conversion error naming the column and the types.
+///
+/// ```ignore
+/// use mysql_tokio::FromRow;
+///
+/// #[derive(FromRow)]
+/// struct Order {
+///     id: u64,
+///     #[mysql(rename = "sku_code")]
+///     sku: String,
+///     note: Option<String>,
+///     #[mysql(try_from = "i64")]
+///     quantity: u16,
+/// }
+/// let orders: Vec<Order> = conn.query_collect("SELECT * FROM orders").await?;
+///
+/// // Borrowed fields, without a copy: decode each row while it is lent.
+/// #[derive(FromRow)]
+/// struct Name<'a> {
+///     name: &'a str,
+/// }
+/// let mut result = conn.query("SELECT name FROM customers").await?;
+/// while let Some(row) = result.next_row().await? {
+///     let Name { name } = row.decode()?;
+/// }
+/// ```
 pub trait FromRow<'a>: Sized {
     /// Converts `row`; fails when the column count differs or a value does not convert.
     fn from_row(row: RowRef<'a>) -> Result<Self>;
