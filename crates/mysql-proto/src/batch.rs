@@ -1,5 +1,5 @@
 //! [`Batch`]: executing one prepared statement with many parameter sets, pipelined, shared by
-//! every adapter's `exec_batch`.
+//! [`ExecBatch`](crate::ops::ExecBatch), the one `exec_batch` of every adapter.
 //!
 //! On MariaDB servers that offer it, and for statements that take parameters and return no
 //! result set, the sets go out as `COM_STMT_BULK_EXECUTE` commands of up to

@@ -2,8 +2,9 @@
 //!
 //! Any number of commands can be queued on a [`Connection`](crate::Connection) before their
 //! responses arrive; responses come back in order, each event naming its command. A
-//! [`Collector`] turns those events into one [`Output`] (or server error) per command, so that
-//! every adapter's `pipeline().run()` shares this code.
+//! [`Collector`] turns those events into one [`Output`] (or server error) per command;
+//! [`RunPipeline`](crate::ops::RunPipeline), the one `pipeline().run()` of every adapter, is
+//! built on it.
 //!
 //! Semantics users must know (also in the adapters' docs): a server error ends only its own
 //! command; the commands after it still run (a pipelined `COMMIT` after a failed `INSERT` still
@@ -226,7 +227,7 @@ impl PipelineStep {
     }
 }
 
-/// Decides what a pipeline queues next, so every adapter runs pipelines with one loop:
+/// Decides what a pipeline queues next; [`RunPipeline`](crate::ops::RunPipeline) runs it with one loop:
 ///
 /// ```text
 /// let mut plan = Plan::new(steps, &mut conn);
@@ -413,7 +414,7 @@ impl Plan {
 
     /// The result of every step, in order. `fatal` (the error that broke the connection, if
     /// any) is the result of every step without one. Call [`Plan::queue_more`] one last time
-    /// before (the adapters' loop does) so the last statements prepared are cached.
+    /// before ([`RunPipeline`](crate::ops::RunPipeline) does) so the last statements prepared are cached.
     pub fn finish(self, collector: Collector, fatal: Option<Error>) -> Vec<Result<Output>> {
         let mut by_id: std::collections::HashMap<CommandId, Result<Output>> =
             collector.finish().into_iter().collect();
