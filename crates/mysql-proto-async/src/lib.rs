@@ -37,16 +37,6 @@ mod result;
 mod runtime;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
-#[doc(hidden)]
-pub use mysql_proto::derive_support;
-#[cfg(feature = "serde_json")]
-pub use mysql_proto::Json;
-pub use mysql_proto::{named, types};
-pub use mysql_proto::{
-    AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
-    FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
-    PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo, Statement,
-    StepStatement, Time, ToValue, TxOpts, Value,
-};
+pub use mysql_proto::adapter_api::*;
 pub use result::RowStream;
 pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};

@@ -67,6 +67,23 @@ pub mod types {
     pub use uuid;
 }
 
+/// What every adapter crate re-exports besides its own `Conn`, `QueryResult`, `Pipeline` and
+/// `Transaction` (one list, so the adapters' APIs name the same types): `pub use
+/// mysql_proto::adapter_api::*;`.
+pub mod adapter_api {
+    #[doc(hidden)]
+    pub use crate::derive_support;
+    #[cfg(feature = "serde_json")]
+    pub use crate::Json;
+    pub use crate::{named, types};
+    pub use crate::{
+        AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
+        FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
+        PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo, Statement,
+        StepStatement, Time, ToValue, TxOpts, Value,
+    };
+}
+
 pub use connection::{
     AsStatement, CommandId, Connection, Event, ReadCoalescing, ServerInfo, Statement, StatementRef,
 };
