@@ -43,6 +43,7 @@ pub mod ops;
 pub mod opts;
 pub mod packets;
 pub mod pipeline;
+pub mod pool;
 pub mod testing;
 #[cfg(feature = "tls")]
 pub mod tls;
