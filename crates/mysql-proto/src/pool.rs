@@ -3,8 +3,9 @@
 //! passed in (any monotonic origin, as a [`Duration`]); the adapters supply the waiting
 //! (a condition variable, wakers) and the IO (connecting, pinging, closing).
 //!
-//! This is the first piece of the pool; the adapters' pools are built on it (see the project's
-//! issue on the pool for what remains).
+//! This is the first piece of the pool: the adapters' pools (not written yet) are to be built on
+//! it, with their acquire-time maintenance (closing retired connections, the health check, a
+//! rollback of a connection returned inside a transaction) written once like the operations.
 //!
 //! # Theory of operation
 //!
