@@ -52,7 +52,7 @@ pub mod value;
 
 /// The crates behind the optional conversions (cargo features of the same names, forwarded by
 /// every adapter crate), so that an application names the very versions the driver converts:
-/// `mysql_tokio::types::chrono::NaiveDateTime` with `mysql-tokio = { features = ["chrono"] }`.
+/// `mysql_smol::types::chrono::NaiveDateTime` with `mysql-smol = { features = ["chrono"] }`.
 pub mod types {
     #[cfg(feature = "bigdecimal")]
     pub use bigdecimal;

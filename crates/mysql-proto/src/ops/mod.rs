@@ -104,7 +104,7 @@ pub enum Progress<T> {
 /// The result type is a parameter, not an associated type: a runner's future then never names
 /// `<O as Operation>::Output`, a projection through which rustc cannot prove `Send` for every
 /// lifetime when the operation borrows (an async `exec_batch` over
-/// `items.iter().map(|i| (i.name.as_str(),))` inside `tokio::spawn`).
+/// `items.iter().map(|i| (i.name.as_str(),))` in a task spawned on a multi-threaded runtime).
 pub trait Operation<T> {
     /// Advances the operation. Call again after the IO that [`Progress`] asks for; never call
     /// again after `Done` or an error (a misuse error says so, nothing else happens).

@@ -64,7 +64,7 @@ pub trait FromValue<'a>: Sized {
 /// does not fit is a conversion error naming the column and the types.
 ///
 /// ```ignore
-/// use mysql_tokio::FromRow;
+/// use mysql_smol::FromRow;
 ///
 /// #[derive(FromRow)]
 /// struct Order {
