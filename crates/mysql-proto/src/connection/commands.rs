@@ -329,27 +329,16 @@ impl Connection {
     /// adapter sent ahead and still reads, e.g. a pipelined `START TRANSACTION`).
     #[inline]
     pub fn discard_all_except(&mut self, keep: &[CommandId]) {
-        for c in self.responses.queue.iter_mut() {
-            if !keep.contains(&c.id) {
-                c.discard = true;
-            }
-        }
-        if matches!(&self.current, Some(Current::Response(p, _)) if !keep.contains(&p.id())) {
+        if mark_discarded(&mut self.responses, &self.current, keep) {
             self.release_current();
         }
     }
 
     /// [`discard_all_except`](Self::discard_all_except) the commands sent ahead by an
-    /// operation (see [`begin_operation`](Self::begin_operation)).
+    /// operation (see [`begin_operation`](Self::begin_operation)), without taking the list apart.
     #[inline]
     pub(crate) fn discard_all_but_sent_ahead(&mut self) {
-        let keep = self.ops.sent_ahead();
-        for c in self.responses.queue.iter_mut() {
-            if !keep.contains(&c.id) {
-                c.discard = true;
-            }
-        }
-        if matches!(&self.current, Some(Current::Response(p, _)) if !keep.contains(&p.id())) {
+        if mark_discarded(&mut self.responses, &self.current, self.ops.sent_ahead()) {
             self.release_current();
         }
     }
@@ -422,4 +411,20 @@ impl Connection {
             last.statement = Some(statement);
         }
     }
+}
+
+/// Marks every command in flight but those in `keep` discarded; whether the lent event belongs
+/// to one of them (the caller then releases it).
+#[inline]
+fn mark_discarded(
+    responses: &mut Responses,
+    current: &Option<Current>,
+    keep: &[CommandId],
+) -> bool {
+    for c in responses.queue.iter_mut() {
+        if !keep.contains(&c.id) {
+            c.discard = true;
+        }
+    }
+    matches!(current, Some(Current::Response(p, _)) if !keep.contains(&p.id()))
 }
