@@ -27,6 +27,10 @@ pub struct AsyncStd;
 pub type Conn = mysql_proto_async::Conn<AsyncStd>;
 /// A query's results on async-std.
 pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, AsyncStd>;
+/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
+pub type Pool = mysql_proto_async::Pool<AsyncStd>;
+/// A connection lent by a [`Pool`].
+pub type PooledConn = mysql_proto_async::PooledConn<AsyncStd>;
 
 #[cfg(unix)]
 type UnixSocket = FuturesIo<async_std::os::unix::net::UnixStream>;

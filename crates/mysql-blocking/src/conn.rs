@@ -14,7 +14,7 @@ use crate::stream::Stream;
 #[derive(Debug)]
 pub struct Conn {
     stream: Stream,
-    proto: Connection,
+    pub(crate) proto: Connection,
     query_timeout: Option<Duration>,
     /// When the running statement times out, and the command count it was started for.
     query_deadline: Option<(Instant, u64)>,
@@ -63,7 +63,11 @@ impl Conn {
     }
 
     /// Runs `op` without the query timeout, breaking the connection after `limit`.
-    fn run_within<T, O: Operation<T>>(&mut self, op: O, limit: Option<Duration>) -> Result<T> {
+    pub(crate) fn run_within<T, O: Operation<T>>(
+        &mut self,
+        op: O,
+        limit: Option<Duration>,
+    ) -> Result<T> {
         let deadline = limit.map(|t| (Instant::now() + t, "operation timed out"));
         self.drive(op, deadline)
     }
@@ -141,6 +145,42 @@ impl Conn {
             }
             return Ok(());
         }
+    }
+
+    /// Writes what the socket takes now and feeds the core what it already holds, never
+    /// waiting (the pool's check-in and check-out); an IO error breaks the connection.
+    pub(crate) fn io_without_waiting(&mut self) {
+        if let Err(e) = self.try_io() {
+            self.proto.break_with(Error::io(e));
+        }
+    }
+
+    fn try_io(&mut self) -> io::Result<()> {
+        if self.proto.wants_write() {
+            self.stream.set_nonblocking(true)?;
+            let written = loop {
+                let out = self.proto.pending_send();
+                if out.is_empty() {
+                    break Ok(());
+                }
+                match self.stream.write(out) {
+                    Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => self.proto.consume_send(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            self.stream.set_nonblocking(false)?;
+            written?;
+        }
+        if self.stream.wait_readable(Instant::now())? {
+            match self.stream.read(self.proto.recv_buf(self.proto.read_hint()))? {
+                0 => self.proto.handle_eof(),
+                n => self.proto.handle_recv(n),
+            }
+        }
+        Ok(())
     }
 
     /// When the running statement times out: counted from the last command queued.

@@ -48,7 +48,9 @@
 
 mod coalesce;
 mod conn;
+mod pool;
 mod stream;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+pub use pool::{Pool, PooledConn};
 pub use mysql_proto::adapter_api::*;

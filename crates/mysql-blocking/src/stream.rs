@@ -85,6 +85,11 @@ impl Stream {
         }
     }
 
+    /// Switches the socket between non-blocking and blocking mode.
+    pub(crate) fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        each!(self, s => s.set_nonblocking(on))
+    }
+
     pub(crate) fn set_timeouts(
         &self,
         read: Option<Duration>,

@@ -5,7 +5,7 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
 use mysql_proto::ops::{Handshake, Operation, Progress};
@@ -24,7 +24,7 @@ pub(crate) type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// docs).
 pub struct Conn<R: Runtime> {
     io: R::Stream,
-    proto: Connection,
+    pub(crate) proto: Connection,
     query_timeout: Option<Duration>,
     /// The query timer, and the command count it was started for.
     timer: Option<Timer>,
@@ -80,7 +80,7 @@ impl<R: Runtime> Conn<R> {
     }
 
     /// Runs `op` without the query timeout, breaking the connection after `limit`.
-    async fn run_within<T, O: Operation<T>>(
+    pub(crate) async fn run_within<T, O: Operation<T>>(
         &mut self,
         op: O,
         limit: Option<Duration>,
@@ -126,6 +126,26 @@ impl<R: Runtime> Conn<R> {
             }
         })
         .await
+    }
+
+    /// Writes what the socket takes now and feeds the core what it already holds, never
+    /// waiting (the pool's check-in and check-out); an IO error breaks the connection.
+    pub(crate) fn io_without_waiting(&mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(Err(e)) = self.poll_flush(&mut cx) {
+            self.proto.break_with(e);
+            return;
+        }
+        // A plain read: no coalescing wait (it would start a timer, perhaps outside the
+        // runtime, in a `Drop`).
+        let buf = self.proto.recv_buf(self.proto.read_hint());
+        match self.io.poll_read(&mut cx, buf) {
+            Poll::Ready(Ok(0)) => self.proto.handle_eof(),
+            Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Poll::Ready(Err(e)) => drop(self.proto.break_with(Error::io(e))),
+            Poll::Pending => {}
+        }
     }
 
     /// `Ready` when the query timeout expired; (re)started whenever a command was queued.

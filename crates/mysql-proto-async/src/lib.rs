@@ -33,10 +33,12 @@
 
 mod coalesce;
 mod conn;
+mod pool;
 mod result;
 mod runtime;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+pub use pool::{Pool, PooledConn};
 pub use mysql_proto::adapter_api::*;
 pub use result::RowStream;
 pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};

@@ -25,6 +25,7 @@
 //! | `server-public-key` | PEM file of the server's RSA key (caching_sha2 / sha256 full auth without TLS) | none |
 //! | `allow-public-key-retrieval` | fetch that key from the server (a MITM could forge it) | `false` |
 //! | `enable-cleartext-plugin` | allow `mysql_clear_password` (still only over TLS or a Unix socket) | `false` |
+//! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
 //! pass silently.
@@ -39,6 +40,7 @@
 use core::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::pool::PoolOpts;
 
 /// Connection options. Build with [`Opts::from_url`] or [`Opts::builder`].
 ///
@@ -76,6 +78,7 @@ pub struct Opts {
     allow_public_key_retrieval: bool,
     enable_cleartext_plugin: bool,
     read_coalescing: bool,
+    pool: PoolOpts,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -143,6 +146,7 @@ impl Default for Opts {
             allow_public_key_retrieval: false,
             enable_cleartext_plugin: false,
             read_coalescing: true,
+            pool: PoolOpts::default(),
         }
     }
 }
@@ -239,6 +243,13 @@ impl Opts {
                 self.allow_public_key_retrieval = parse_bool(key, value)?
             }
             "enable-cleartext-plugin" => self.enable_cleartext_plugin = parse_bool(key, value)?,
+            "pool-min" => self.pool.min_size = parse_num(key, value)?,
+            "pool-max" => self.pool.max_size = parse_num(key, value)?.max(1),
+            "acquire-timeout" => self.pool.acquire_timeout = parse_limit(key, value)?,
+            "idle-timeout" => self.pool.idle_timeout = parse_limit(key, value)?,
+            "max-lifetime" => self.pool.max_lifetime = parse_limit(key, value)?,
+            "check-after-idle" => self.pool.check_after_idle = parse_limit(key, value)?,
+            "reset-on-return" => self.pool.reset_on_return = parse_bool(key, value)?,
             _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
         }
         Ok(())
@@ -361,6 +372,11 @@ impl Opts {
     pub fn enable_cleartext_plugin(&self) -> bool {
         self.enable_cleartext_plugin
     }
+    /// The pool's options (`pool-max`, `acquire-timeout`, ...), read by the adapters' `Pool`.
+    pub fn pool(&self) -> &PoolOpts {
+        &self.pool
+    }
+
     /// Whether the adapters may coalesce socket reads while a large result set streams in (see
     /// [`crate::ReadCoalescing`]).
     pub fn read_coalescing(&self) -> bool {
@@ -477,6 +493,7 @@ impl std::fmt::Debug for Opts {
             .field("ssl_ca", &self.ssl_ca)
             .field("ssl_cert", &self.ssl_cert)
             .field("ssl_key", &self.ssl_key.as_ref().map(|_| "<path>"))
+            .field("pool", &self.pool)
             .finish()
     }
 }
@@ -597,6 +614,12 @@ impl OptsBuilder {
         self.0.enable_cleartext_plugin = on;
         self
     }
+    /// The pool's options (used by the adapters' `Pool`; a `Conn` ignores them).
+    pub fn pool(mut self, pool: PoolOpts) -> Self {
+        self.0.pool = pool;
+        self
+    }
+
     /// Allow read coalescing (on by default; see [`crate::ReadCoalescing`]): off, every server
     /// write that finds the reader asleep wakes it, as with most drivers.
     pub fn read_coalescing(mut self, on: bool) -> Self {
@@ -654,6 +677,14 @@ fn parse_duration(key: &str, v: &str) -> Result<Duration> {
         .parse::<f64>()
         .map_err(|_| bad())?;
     Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+/// A duration, or `off` / `none` for no limit.
+fn parse_limit(key: &str, v: &str) -> Result<Option<Duration>> {
+    match v {
+        "off" | "none" => Ok(None),
+        _ => parse_duration(key, v).map(Some),
+    }
 }
 
 fn parse_bool(key: &str, v: &str) -> Result<bool> {

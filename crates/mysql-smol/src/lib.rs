@@ -25,6 +25,10 @@ pub struct Smol;
 pub type Conn = mysql_proto_async::Conn<Smol>;
 /// A query's results on smol.
 pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Smol>;
+/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
+pub type Pool = mysql_proto_async::Pool<Smol>;
+/// A connection lent by a [`Pool`].
+pub type PooledConn = mysql_proto_async::PooledConn<Smol>;
 
 #[cfg(unix)]
 type UnixSocket = FuturesIo<smol::net::unix::UnixStream>;

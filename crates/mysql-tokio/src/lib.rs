@@ -29,6 +29,10 @@ pub struct Tokio;
 pub type Conn = mysql_proto_async::Conn<Tokio>;
 /// A query's results on tokio.
 pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Tokio>;
+/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
+pub type Pool = mysql_proto_async::Pool<Tokio>;
+/// A connection lent by a [`Pool`].
+pub type PooledConn = mysql_proto_async::PooledConn<Tokio>;
 
 #[cfg(unix)]
 type UnixSocket = TokioIo<tokio::net::UnixStream>;

@@ -232,6 +232,20 @@ impl Connection {
         self.rollback_before_next = true;
     }
 
+    /// Whether a `ROLLBACK` waits to go ahead of the next command
+    /// ([`rollback_before_next_command`](Self::rollback_before_next_command)).
+    pub fn rollback_pending(&self) -> bool {
+        self.rollback_before_next
+    }
+
+    /// Queues now what waits to go ahead of the next command (a dropped guard's `ROLLBACK`, its
+    /// response skipped), for a caller that wants it on the wire without queueing a command of
+    /// its own (a pool taking a connection back). Fails like any command on a connection that
+    /// cannot take one.
+    pub fn send_deferred(&mut self) -> Result<()> {
+        self.flush_deferred()
+    }
+
     /// Queues `COM_STMT_CLOSE` (no response). Closing an unknown statement is harmless.
     pub fn close_statement(&mut self, statement_id: u32) -> Result<()> {
         self.check_ready()?;

@@ -99,13 +99,18 @@ impl Operation<()> for Quit {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         if !self.queued {
             conn.begin_operation()?;
-            conn.discard_all();
-            conn.take_sent_ahead();
-            conn.quit()?;
+            queue_quit(conn)?;
             self.queued = true;
         }
         flushed(conn)
     }
+}
+
+/// Abandons whatever is owed (commands sent ahead included) and queues `COM_QUIT`.
+pub(crate) fn queue_quit(conn: &mut Connection) -> Result<()> {
+    conn.discard_all();
+    conn.take_sent_ahead();
+    conn.quit()
 }
 
 /// `Done` once everything queued is written, else `Flush`.

@@ -1,65 +1,9 @@
-//! The bookkeeping of a connection pool, with no IO and no clock: which idle connection to lend,
-//! when to open a new one, who waits and in which order, which connections are too old. Time is
-//! passed in (any monotonic origin, as a [`Duration`]); the adapters supply the waiting
-//! (a condition variable, wakers) and the IO (connecting, pinging, closing).
-//!
-//! This is the first piece of the pool: the adapters' pools (not written yet) are to be built on
-//! it, with their acquire-time maintenance (closing retired connections, the health check, a
-//! rollback of a connection returned inside a transaction) written once like the operations.
-//!
-//! # Theory of operation
-//!
-//! Every connection the pool owns is counted in `open`: idle ones, lent ones, and slots
-//! reserved for a connection being opened. [`PoolState::acquire`] lends the most recently
-//! returned idle connection (the warmest), else reserves a slot to open one while `open` is
-//! under `max_size`, else queues the caller as a waiter. Waiters are served strictly in order:
-//! while anyone waits, a newcomer queues too, and [`PoolState::release`] hands a returned
-//! connection (or, if it is not reusable, a freed slot) to the first waiter directly, so no
-//! newcomer can take it first. A waiter that gives up ([`PoolState::cancel`]) passes on what it
-//! was granted. Connections past `max_lifetime` or idle past `idle_timeout` are retired:
-//! collected for the adapter to close ([`PoolState::take_retired`]), never handed out.
-//!
-//! ```
-//! use core::time::Duration;
-//! use mysql_proto::pool::{Acquire, Grant, PoolConfig, PoolState};
-//!
-//! let mut pool: PoolState<&str> = PoolState::new(PoolConfig { max_size: 1, ..PoolConfig::default() });
-//! let t = Duration::ZERO;
-//! assert!(matches!(pool.acquire(t), Acquire::Ready(Grant::Open))); // open one
-//! let Acquire::Wait(waiter) = pool.acquire(t) else { panic!() };  // the pool is full
-//! assert_eq!(pool.release("conn", t, t, true), Some(waiter));     // handed to the waiter
-//! assert!(matches!(pool.grant(waiter), Some(Grant::Conn(p)) if p.conn == "conn"));
-//! ```
+//! [`PoolState`]: the pool's bookkeeping, no IO and no clock (see the [module docs](super)).
 
 use core::time::Duration;
 use std::collections::VecDeque;
 
-/// The pool's limits and policies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolConfig {
-    /// Most connections open at once (idle, lent, or being opened). At least 1.
-    pub max_size: usize,
-    /// An idle connection older than this (since it was returned) is retired.
-    pub idle_timeout: Option<Duration>,
-    /// A connection older than this (since it was opened) is retired when seen idle or returned.
-    pub max_lifetime: Option<Duration>,
-    /// A connection idle longer than this is lent with [`Pooled::check`] set: the adapter pings
-    /// it first (and releases it as not reusable when the ping fails).
-    pub check_after_idle: Option<Duration>,
-}
-
-impl Default for PoolConfig {
-    /// 10 connections, idle connections retired after 10 minutes, checked after 1 minute idle,
-    /// no lifetime limit.
-    fn default() -> Self {
-        PoolConfig {
-            max_size: 10,
-            idle_timeout: Some(Duration::from_secs(600)),
-            max_lifetime: None,
-            check_after_idle: Some(Duration::from_secs(60)),
-        }
-    }
-}
+use super::PoolOpts;
 
 /// A connection lent by the pool.
 #[derive(Debug)]
@@ -87,6 +31,8 @@ pub enum Grant<C> {
 pub enum Acquire<C> {
     /// Granted at once.
     Ready(Grant<C>),
+    /// The pool is closed.
+    Closed,
     /// Queued: wait until [`PoolState::release`] or [`PoolState::open_failed`] names this
     /// waiter, then take the grant with [`PoolState::grant`]; on giving up, [`PoolState::cancel`].
     Wait(WaiterId),
@@ -103,6 +49,8 @@ pub struct PoolStatus {
     pub open: usize,
     /// Idle connections.
     pub idle: usize,
+    /// Connections lent out or being opened (`open - idle`).
+    pub in_use: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
 }
@@ -110,7 +58,7 @@ pub struct PoolStatus {
 /// The pool's bookkeeping; see the module docs.
 #[derive(Debug)]
 pub struct PoolState<C> {
-    config: PoolConfig,
+    opts: PoolOpts,
     /// Idle connections, the most recently returned at the back: (connection, born, since).
     idle: VecDeque<(C, Duration, Duration)>,
     open: usize,
@@ -118,14 +66,17 @@ pub struct PoolState<C> {
     granted: Vec<(WaiterId, Grant<C>)>,
     retired: Vec<C>,
     next_waiter: u64,
+    closed: bool,
 }
 
 impl<C> PoolState<C> {
     /// An empty pool.
-    pub fn new(mut config: PoolConfig) -> Self {
-        config.max_size = config.max_size.max(1);
+    pub fn new(mut opts: PoolOpts) -> Self {
+        opts.max_size = opts.max_size.max(1);
+        opts.min_size = opts.min_size.min(opts.max_size);
         PoolState {
-            config,
+            opts,
+            closed: false,
             idle: VecDeque::new(),
             open: 0,
             waiters: VecDeque::new(),
@@ -135,19 +86,22 @@ impl<C> PoolState<C> {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &PoolConfig {
-        &self.config
+    /// The options.
+    pub fn opts(&self) -> &PoolOpts {
+        &self.opts
     }
 
     /// Lends an idle connection, reserves a slot to open one, or queues the caller (see the
     /// module docs). Expired idle connections met on the way are retired.
     pub fn acquire(&mut self, now: Duration) -> Acquire<C> {
+        if self.closed {
+            return Acquire::Closed;
+        }
         if self.waiters.is_empty() {
             if let Some(p) = self.take_idle(now) {
                 return Acquire::Ready(Grant::Conn(p));
             }
-            if self.open < self.config.max_size {
+            if self.open < self.opts.max_size {
                 self.open += 1;
                 return Acquire::Ready(Grant::Open);
             }
@@ -190,10 +144,10 @@ impl<C> PoolState<C> {
         reusable: bool,
     ) -> Option<WaiterId> {
         let too_old = self
-            .config
+            .opts
             .max_lifetime
             .is_some_and(|l| now.saturating_sub(born) >= l);
-        if !reusable || too_old {
+        if !reusable || too_old || self.closed {
             self.retired.push(conn);
             self.open -= 1;
             return self.grant_open_slot();
@@ -217,8 +171,8 @@ impl<C> PoolState<C> {
     /// no background task).
     pub fn retire_expired(&mut self, now: Duration) {
         let mut kept = VecDeque::with_capacity(self.idle.len());
-        for (conn, born, since) in self.idle.drain(..) {
-            if self.config.expired(born, since, now) {
+        for (conn, born, since) in std::mem::take(&mut self.idle) {
+            if self.expired(born, since, now) {
                 self.retired.push(conn);
                 self.open -= 1;
             } else {
@@ -233,20 +187,37 @@ impl<C> PoolState<C> {
         PoolStatus {
             open: self.open,
             idle: self.idle.len(),
+            in_use: self.open - self.idle.len(),
             waiting: self.waiters.len(),
         }
+    }
+
+    /// Closes the pool: every idle connection is retired, later acquires get
+    /// [`Acquire::Closed`], connections returned later are retired. Returns the waiters to wake
+    /// (their [`grant`](Self::grant) is `None` and they fail); a waiter already granted a
+    /// connection or a slot keeps it.
+    pub fn close(&mut self) -> Vec<WaiterId> {
+        self.closed = true;
+        self.open -= self.idle.len();
+        self.retired.extend(self.idle.drain(..).map(|(conn, _, _)| conn));
+        self.waiters.drain(..).collect()
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
     }
 
     /// The warmest idle connection that has not expired; expired ones met are retired.
     fn take_idle(&mut self, now: Duration) -> Option<Pooled<C>> {
         while let Some((conn, born, since)) = self.idle.pop_back() {
-            if self.config.expired(born, since, now) {
+            if self.expired(born, since, now) {
                 self.retired.push(conn);
                 self.open -= 1;
                 continue;
             }
             let check = self
-                .config
+                .opts
                 .check_after_idle
                 .is_some_and(|c| now.saturating_sub(since) >= c);
             return Some(Pooled { conn, born, check });
@@ -282,13 +253,15 @@ impl<C> PoolState<C> {
     }
 }
 
-impl PoolConfig {
+impl<C> PoolState<C> {
+    /// Past its lifetime, or idle past the idle timeout while more than `min_size` are open.
     fn expired(&self, born: Duration, since: Duration, now: Duration) -> bool {
-        self.max_lifetime
+        let o = &self.opts;
+        o.max_lifetime
             .is_some_and(|l| now.saturating_sub(born) >= l)
-            || self
-                .idle_timeout
-                .is_some_and(|t| now.saturating_sub(since) >= t)
+            || (self.open > o.min_size
+                && o.idle_timeout
+                    .is_some_and(|t| now.saturating_sub(since) >= t))
     }
 }
 
@@ -303,11 +276,12 @@ mod tests {
     }
 
     fn pool(max: usize) -> PoolState<u32> {
-        PoolState::new(PoolConfig {
+        PoolState::new(PoolOpts {
             max_size: max,
             idle_timeout: Some(secs(100)),
             max_lifetime: Some(secs(1000)),
             check_after_idle: Some(secs(10)),
+            ..PoolOpts::default()
         })
     }
 
@@ -327,6 +301,7 @@ mod tests {
             PoolStatus {
                 open: 2,
                 idle: 0,
+                in_use: 2,
                 waiting: 2
             }
         );
@@ -351,6 +326,7 @@ mod tests {
             PoolStatus {
                 open: 2,
                 idle: 0,
+                in_use: 2,
                 waiting: 0
             }
         );
@@ -398,6 +374,7 @@ mod tests {
             PoolStatus {
                 open: 1,
                 idle: 0,
+                in_use: 1,
                 waiting: 0
             }
         );
@@ -438,6 +415,7 @@ mod tests {
             PoolStatus {
                 open: 0,
                 idle: 0,
+                in_use: 0,
                 waiting: 0
             }
         );
@@ -468,6 +446,7 @@ mod tests {
                 0 | 1 => match p.acquire(now) {
                     Acquire::Ready(g) => granted(g, &mut lent, &mut opening),
                     Acquire::Wait(w) => waiting.push(w),
+                    Acquire::Closed => unreachable!("never closed here"),
                 },
                 2 if !lent.is_empty() => {
                     let c = lent.swap_remove(next(lent.len() as u64) as usize);
