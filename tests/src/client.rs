@@ -249,16 +249,104 @@ client_impl!([R: mysql_proto_async::Runtime] mysql_proto_async::Conn<R>, [.await
 pub trait Adapter {
     /// The connection type.
     type Conn: Client;
+    /// The pool type.
+    type Pool: PoolClient<Conn = Self::Conn>;
     /// Runs `f` to completion.
     fn block_on<F: Future>(f: F) -> F::Output;
+    /// Runs `f(0)`, ..., `f(n - 1)` concurrently and returns their outputs: on threads for the
+    /// blocking adapter (whose futures never wait), on one task for the async ones.
+    fn concurrently<Fut: Future>(n: usize, f: impl Fn(usize) -> Fut + Sync) -> Vec<Fut::Output>
+    where
+        Fut::Output: Send,
+    {
+        Self::block_on(crate::join_all((0..n).map(f).collect()))
+    }
 }
+
+/// The common API of the pools (every adapter's `Pool`, from the core's `pool_api!`).
+pub trait PoolClient: Clone + Send + Sync + Sized {
+    /// The pooled connection type.
+    type Conn: Client;
+    /// The guard `get` lends.
+    type Guard: std::ops::DerefMut<Target = Self::Conn>;
+    /// `Pool::new`.
+    fn new(url: &str) -> Result<Self>;
+    /// `Pool::get`.
+    fn get(&self) -> impl Future<Output = Result<Self::Guard>>;
+    /// `Pool::status`.
+    fn status(&self) -> mysql_proto::pool::PoolStatus;
+    /// `Pool::metrics`.
+    fn metrics(&self) -> mysql_proto::pool::PoolMetrics;
+    /// `Pool::close`.
+    fn close(&self);
+    /// `PooledConn::detach`.
+    fn detach(guard: Self::Guard) -> Self::Conn;
+}
+
+/// The one implementation of [`PoolClient`], expanded per flavour.
+macro_rules! pool_impl {
+    ([$($g:tt)*] $pool:ty, $guard:ty, $conn:ty, [$($await:tt)*]) => {
+        impl<$($g)*> PoolClient for $pool {
+            type Conn = $conn;
+            type Guard = $guard;
+            fn new(url: &str) -> Result<Self> {
+                <$pool>::new(url)
+            }
+            async fn get(&self) -> Result<$guard> {
+                <$pool>::get(self)$($await)*
+            }
+            fn status(&self) -> mysql_proto::pool::PoolStatus {
+                <$pool>::status(self)
+            }
+            fn metrics(&self) -> mysql_proto::pool::PoolMetrics {
+                <$pool>::metrics(self)
+            }
+            fn close(&self) {
+                <$pool>::close(self)
+            }
+            fn detach(guard: $guard) -> $conn {
+                guard.detach()
+            }
+        }
+    };
+}
+
+pool_impl!([] mysql_blocking::Pool, mysql_blocking::PooledConn, mysql_blocking::Conn, []);
+pool_impl!(
+    [R: mysql_proto_async::Runtime]
+    mysql_proto_async::Pool<R>,
+    mysql_proto_async::PooledConn<R>,
+    mysql_proto_async::Conn<R>,
+    [.await]
+);
 
 /// The blocking adapter (futures-lite's `block_on`; its futures never wait).
 pub struct Blocking;
 impl Adapter for Blocking {
     type Conn = mysql_blocking::Conn;
+    type Pool = mysql_blocking::Pool;
     fn block_on<F: Future>(f: F) -> F::Output {
         futures_lite::future::block_on(f)
+    }
+    fn concurrently<Fut: Future>(n: usize, f: impl Fn(usize) -> Fut + Sync) -> Vec<Fut::Output>
+    where
+        Fut::Output: Send,
+    {
+        let f = &f;
+        std::thread::scope(|s| {
+            let threads: Vec<_> = (0..n)
+                .map(|i| {
+                    std::thread::Builder::new()
+                        .stack_size(256 << 10)
+                        .spawn_scoped(s, move || futures_lite::future::block_on(f(i)))
+                        .expect("spawn a thread")
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("thread"))
+                .collect()
+        })
     }
 }
 
@@ -266,6 +354,7 @@ impl Adapter for Blocking {
 pub struct Tokio;
 impl Adapter for Tokio {
     type Conn = mysql_tokio::Conn;
+    type Pool = mysql_tokio::Pool;
     fn block_on<F: Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -279,6 +368,7 @@ impl Adapter for Tokio {
 pub struct Smol;
 impl Adapter for Smol {
     type Conn = mysql_smol::Conn;
+    type Pool = mysql_smol::Pool;
     fn block_on<F: Future>(f: F) -> F::Output {
         smol::block_on(f)
     }
@@ -288,6 +378,7 @@ impl Adapter for Smol {
 pub struct AsyncStd;
 impl Adapter for AsyncStd {
     type Conn = mysql_async_std::Conn;
+    type Pool = mysql_async_std::Pool;
     fn block_on<F: Future>(f: F) -> F::Output {
         async_std::task::block_on(f)
     }

@@ -107,3 +107,73 @@ impl Drop for Watchdog {
         }
     }
 }
+
+/// Runs every future of `futures` concurrently on the calling task and returns their outputs
+/// in order. Only the futures whose waker fired are polled again, so ten thousand of them cost
+/// what their own wake-ups cost (a plain poll-all join would poll all of them per wake-up).
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Wake, Waker};
+
+    /// The indices woken since the last poll, and the parent task to wake.
+    struct Ready {
+        woken: Mutex<(Vec<usize>, Option<Waker>)>,
+    }
+    struct Child(Arc<Ready>, usize);
+    impl Wake for Child {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let mut w = self.0.woken.lock().unwrap();
+            w.0.push(self.1);
+            if let Some(parent) = w.1.take() {
+                parent.wake();
+            }
+        }
+    }
+
+    let n = futures.len();
+    let mut futures: Vec<Option<std::pin::Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut out: Vec<Option<F::Output>> = (0..n).map(|_| None).collect();
+    let ready = Arc::new(Ready {
+        woken: Mutex::new(((0..n).collect(), None)),
+    });
+    let wakers: Vec<Waker> = (0..n)
+        .map(|i| Waker::from(Arc::new(Child(ready.clone(), i))))
+        .collect();
+    let mut left = n;
+    std::future::poll_fn(|cx| {
+        loop {
+            let woken = {
+                let mut w = ready.woken.lock().unwrap();
+                if w.0.is_empty() {
+                    w.1 = Some(cx.waker().clone());
+                    break;
+                }
+                std::mem::take(&mut w.0)
+            };
+            for i in woken {
+                let Some(f) = futures[i].as_mut() else {
+                    continue;
+                };
+                let mut child = std::task::Context::from_waker(&wakers[i]);
+                if let Poll::Ready(v) = f.as_mut().poll(&mut child) {
+                    out[i] = Some(v);
+                    futures[i] = None;
+                    left -= 1;
+                }
+            }
+        }
+        if left == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
+}

@@ -36,6 +36,18 @@ pub struct FaultProxy {
     stop: Arc<AtomicBool>,
     fault: Arc<Mutex<Fault>>,
     to_client: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+}
+
+/// What the accept loop and the pumps share with the test.
+#[derive(Default)]
+struct Shared {
+    /// While set, new connections are closed at once (a server that is down).
+    down: AtomicBool,
+    /// The client side of every connection forwarded, to sever them.
+    clients: Mutex<Vec<TcpStream>>,
+    /// `COM_QUIT` packets seen from clients (each the last bytes of a client's write).
+    quits: AtomicUsize,
 }
 
 impl FaultProxy {
@@ -47,12 +59,20 @@ impl FaultProxy {
         let stop = Arc::new(AtomicBool::new(false));
         let fault = Arc::new(Mutex::new(fault));
         let to_client = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared::default());
         let (stop2, fault2, counter) = (stop.clone(), fault.clone(), to_client.clone());
+        let shared2 = shared.clone();
         thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
+                    Ok((client, _)) if shared2.down.load(Ordering::Relaxed) => drop(client),
                     Ok((client, _)) => {
                         client.set_nonblocking(false).unwrap();
+                        shared2
+                            .clients
+                            .lock()
+                            .unwrap()
+                            .push(client.try_clone().unwrap());
                         if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) {
                             let f = *fault2.lock().unwrap();
                             if let Fault::Paced(_) = f {
@@ -60,7 +80,7 @@ impl FaultProxy {
                                 // sets TCP_NODELAY); Nagle would merge them into 64 KiB.
                                 client.set_nodelay(true).unwrap();
                             }
-                            serve(client, server, f, counter.clone());
+                            serve(client, server, f, counter.clone(), shared2.clone());
                         }
                     }
                     Err(_) => thread::sleep(Duration::from_millis(1)),
@@ -72,7 +92,27 @@ impl FaultProxy {
             stop,
             fault,
             to_client,
+            shared,
         }
+    }
+
+    /// A server restart as clients see it: every forwarded connection is cut now, and new
+    /// ones are closed at once until [`up`](Self::up).
+    pub fn down(&self) {
+        self.shared.down.store(true, Ordering::Relaxed);
+        for c in self.shared.clients.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Accepts and forwards connections again.
+    pub fn up(&self) {
+        self.shared.down.store(false, Ordering::Relaxed);
+    }
+
+    /// `COM_QUIT` packets clients sent so far (plain connections only: TLS hides them).
+    pub fn quits(&self) -> usize {
+        self.shared.quits.load(Ordering::Relaxed)
     }
 
     /// Changes the fault for connections accepted from now on.
@@ -104,11 +144,17 @@ impl Drop for FaultProxy {
     }
 }
 
-fn serve(client: TcpStream, server: TcpStream, fault: Fault, counter: Arc<AtomicUsize>) {
+fn serve(
+    client: TcpStream,
+    server: TcpStream,
+    fault: Fault,
+    counter: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+) {
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let c2_counter = Arc::new(AtomicUsize::new(0));
-    thread::spawn(move || pump(server, client, fault, true, counter));
-    thread::spawn(move || pump(c2, s2, fault, false, c2_counter));
+    thread::spawn(move || pump(server, client, fault, true, counter, None));
+    thread::spawn(move || pump(c2, s2, fault, false, c2_counter, Some(shared)));
 }
 
 /// Copies `from` to `to`, applying `fault` for this direction (`to_client`), counting bytes.
@@ -118,6 +164,7 @@ fn pump(
     fault: Fault,
     to_client: bool,
     counter: Arc<AtomicUsize>,
+    shared: Option<Arc<Shared>>,
 ) {
     let mut buf = [0u8; 16 * 1024];
     let mut sent = 0usize;
@@ -127,6 +174,11 @@ fn pump(
             Ok(n) => n,
         };
         counter.fetch_add(n, Ordering::Relaxed);
+        if let Some(shared) = &shared {
+            if buf[..n].ends_with(&[1, 0, 0, 0, 1]) {
+                shared.quits.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         let chunk = &mut buf[..n];
         let limit = match (fault, to_client) {
             (Fault::CutToClientAfter(k), true) | (Fault::CutToServerAfter(k), false) => Some(k),

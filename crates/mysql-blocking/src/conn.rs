@@ -175,7 +175,10 @@ impl Conn {
             written?;
         }
         if self.stream.wait_readable(Instant::now())? {
-            match self.stream.read(self.proto.recv_buf(self.proto.read_hint()))? {
+            match self
+                .stream
+                .read(self.proto.recv_buf(self.proto.read_hint()))?
+            {
                 0 => self.proto.handle_eof(),
                 n => self.proto.handle_recv(n),
             }

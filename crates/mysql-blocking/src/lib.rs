@@ -52,5 +52,5 @@ mod pool;
 mod stream;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
-pub use pool::{Pool, PooledConn};
 pub use mysql_proto::adapter_api::*;
+pub use pool::{Pool, PooledConn};

@@ -16,11 +16,7 @@ mysql_proto::pool_api!(async: [], await: [], generics: [], args: []);
 impl Pool {
     /// Parks the thread until waiter `id` is granted, the pool closes (`Ok(None)`) or `limit`
     /// passes (`Err(())`).
-    fn wait_for(
-        &self,
-        id: WaiterId,
-        limit: Option<Duration>,
-    ) -> Result<Option<Grant<Conn>>, ()> {
+    fn wait_for(&self, id: WaiterId, limit: Option<Duration>) -> Result<Option<Grant<Conn>>, ()> {
         let deadline = limit.map(|l| Instant::now() + l);
         let waker = Waker::from(Arc::new(Unpark(thread::current())));
         loop {

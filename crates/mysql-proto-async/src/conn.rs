@@ -144,8 +144,23 @@ impl<R: Runtime> Conn<R> {
             Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             Poll::Ready(Err(e)) => drop(self.proto.break_with(Error::io(e))),
+            Poll::Pending if self.closed_while_idle() => {
+                let e = Error::new(ErrorKind::Closed, "server closed the connection");
+                self.proto.break_with(e);
+            }
             Poll::Pending => {}
         }
+    }
+
+    /// Whether the socket of a connection that expects nothing is readable all the same (the
+    /// server closed it, or said why before closing), asked of the OS: a runtime may not have
+    /// seen the event yet (tokio learns readiness only when its driver runs).
+    fn closed_while_idle(&self) -> bool {
+        #[cfg(unix)]
+        if let Some(fd) = self.io.fd().filter(|_| self.proto.in_flight() == 0) {
+            return mysql_sockopt::wait_readable(fd, Duration::ZERO).unwrap_or(true);
+        }
+        false
     }
 
     /// `Ready` when the query timeout expired; (re)started whenever a command was queued.

@@ -38,7 +38,7 @@ mod result;
 mod runtime;
 
 pub use conn::{Conn, Pipeline, QueryResult, Transaction};
-pub use pool::{Pool, PooledConn};
 pub use mysql_proto::adapter_api::*;
+pub use pool::{Pool, PooledConn};
 pub use result::RowStream;
 pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};

@@ -78,8 +78,8 @@ pub mod api;
 pub use batch::ExecBatch;
 pub use command::{Command, Finish, Prepare, Resolve, Send, Start};
 pub use cursor::Cursor;
-pub use lifecycle::{CloseStatement, Drain, Handshake, NextEvent, Quit};
 pub(crate) use lifecycle::queue_quit;
+pub use lifecycle::{CloseStatement, Drain, Handshake, NextEvent, Quit};
 pub use pipeline::RunPipeline;
 pub(crate) use session::OpState;
 

@@ -7,7 +7,8 @@ use crate::connection::Connection;
 
 /// Prepares a connection handed back to the pool and says whether it can be lent again.
 ///
-/// Broken connections cannot. A connection inside a transaction gets a `ROLLBACK` queued (and
+/// Broken connections cannot. A connection inside a transaction (or with answers still owed,
+/// whose state is unknown) gets a `ROLLBACK` queued (and
 /// with `reset` every connection gets `COM_RESET_CONNECTION`, which also rolls back); their
 /// answers are skipped by the connection's next operation, like the rest of a result the last
 /// user dropped. The adapter writes what was queued without waiting, so locks are released
@@ -16,8 +17,11 @@ pub fn check_in(conn: &mut Connection, reset: bool) -> bool {
     if conn.fatal_error().is_some() {
         return false;
     }
-    // A dropped transaction guard already asked for a ROLLBACK ahead of the next command.
-    let in_transaction = conn.status().in_transaction() || conn.rollback_pending();
+    // A dropped transaction guard already asked for a ROLLBACK ahead of the next command;
+    // with answers still owed (a dropped operation) the status flags are stale: a `BEGIN` may
+    // be among them, so roll back to be sure (harmless outside a transaction).
+    let in_transaction =
+        conn.status().in_transaction() || conn.rollback_pending() || conn.in_flight() > 0;
     let queued = if reset {
         conn.reset_connection().map(|id| conn.discard(id))
     } else if in_transaction {

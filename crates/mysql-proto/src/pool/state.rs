@@ -199,7 +199,8 @@ impl<C> PoolState<C> {
     pub fn close(&mut self) -> Vec<WaiterId> {
         self.closed = true;
         self.open -= self.idle.len();
-        self.retired.extend(self.idle.drain(..).map(|(conn, _, _)| conn));
+        self.retired
+            .extend(self.idle.drain(..).map(|(conn, _, _)| conn));
         self.waiters.drain(..).collect()
     }
 
@@ -419,6 +420,51 @@ mod tests {
                 waiting: 0
             }
         );
+    }
+
+    #[test]
+    fn close_retires_idle_fails_waiters_and_retires_what_comes_back() {
+        let mut p = pool(2);
+        let _ = p.acquire(T0);
+        let _ = p.acquire(T0);
+        let Acquire::Wait(w) = p.acquire(T0) else {
+            panic!()
+        };
+        assert_eq!(p.release(1, T0, T0, true), Some(w));
+        let Acquire::Wait(late) = p.acquire(T0) else {
+            panic!()
+        };
+        // `w` was granted connection 1 before the close and keeps it; `late` is woken to fail.
+        assert_eq!(p.close(), vec![late]);
+        assert!(p.grant(late).is_none());
+        assert!(matches!(p.acquire(T0), Acquire::Closed));
+        assert!(matches!(
+            p.grant(w),
+            Some(Grant::Conn(Pooled { conn: 1, .. }))
+        ));
+        assert_eq!(p.release(1, T0, T0, true), None);
+        assert_eq!(p.release(2, T0, T0, true), None);
+        assert_eq!(p.take_retired(), vec![1, 2]);
+        assert_eq!(p.status(), PoolStatus::default());
+    }
+
+    #[test]
+    fn the_idle_timeout_keeps_min_size_open() {
+        let mut p = PoolState::new(PoolOpts {
+            max_size: 3,
+            min_size: 2,
+            idle_timeout: Some(secs(10)),
+            ..PoolOpts::default()
+        });
+        for _ in 0..3 {
+            let _ = p.acquire(T0);
+        }
+        for c in 1..=3 {
+            assert_eq!(p.release(c, T0, T0, true), None);
+        }
+        p.retire_expired(secs(100));
+        assert_eq!(p.take_retired().len(), 1);
+        assert_eq!(p.status().open, 2);
     }
 
     /// Random acquires, releases, cancels and failed opens: the counts stay exact and within
