@@ -47,6 +47,7 @@ pub mod pool;
 pub mod testing;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod trace;
 pub mod transaction;
 pub mod value;
 

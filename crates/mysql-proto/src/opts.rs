@@ -25,6 +25,7 @@
 //! | `server-public-key` | PEM file of the server's RSA key (caching_sha2 / sha256 full auth without TLS) | none |
 //! | `allow-public-key-retrieval` | fetch that key from the server (a MITM could forge it) | `false` |
 //! | `enable-cleartext-plugin` | allow `mysql_clear_password` (still only over TLS or a Unix socket) | `false` |
+//! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
@@ -79,6 +80,7 @@ pub struct Opts {
     enable_cleartext_plugin: bool,
     read_coalescing: bool,
     pool: PoolOpts,
+    trace_query_text: bool,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -147,6 +149,7 @@ impl Default for Opts {
             enable_cleartext_plugin: false,
             read_coalescing: true,
             pool: PoolOpts::default(),
+            trace_query_text: false,
         }
     }
 }
@@ -250,6 +253,7 @@ impl Opts {
             "max-lifetime" => self.pool.max_lifetime = parse_limit(key, value)?,
             "check-after-idle" => self.pool.check_after_idle = parse_limit(key, value)?,
             "reset-on-return" => self.pool.reset_on_return = parse_bool(key, value)?,
+            "trace-query-text" => self.trace_query_text = parse_bool(key, value)?,
             _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
         }
         Ok(())
@@ -372,6 +376,11 @@ impl Opts {
     pub fn enable_cleartext_plugin(&self) -> bool {
         self.enable_cleartext_plugin
     }
+    /// Whether command spans record the SQL text (`trace-query-text`; see [`crate::trace`]).
+    pub fn trace_query_text(&self) -> bool {
+        self.trace_query_text
+    }
+
     /// The pool's options (`pool-max`, `acquire-timeout`, ...), read by the adapters' `Pool`.
     pub fn pool(&self) -> &PoolOpts {
         &self.pool
@@ -614,6 +623,13 @@ impl OptsBuilder {
         self.0.enable_cleartext_plugin = on;
         self
     }
+    /// Record the SQL text in command spans (feature `tracing`; off by default, as SQL text can
+    /// hold literal values).
+    pub fn trace_query_text(mut self, on: bool) -> Self {
+        self.0.trace_query_text = on;
+        self
+    }
+
     /// The pool's options (used by the adapters' `Pool`; a `Conn` ignores them).
     pub fn pool(mut self, pool: PoolOpts) -> Self {
         self.0.pool = pool;

@@ -1,7 +1,5 @@
 //! This project's contestant: `ours WORKLOAD URL blocking|tokio`.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::NaiveDateTime;
 use mysql_e2e_bench::*;
 use rust_decimal::Decimal;
@@ -106,24 +104,22 @@ fn blocking(a: &Args) -> mysql_proto::Result<()> {
             m2.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
         }
         "concurrent" => {
-            let conns: Vec<_> = (0..CONNS)
-                .map(|_| {
-                    let mut c = Conn::connect(a.url.as_str())?;
-                    let st = c.prepare(POINT_SQL)?;
-                    Ok(Arc::new(Mutex::new((c, st))))
-                })
-                .collect::<mysql_proto::Result<_>>()?;
+            // The pool, as the peers use theirs: every connection opened and the statement
+            // prepared (its cache) before measuring.
+            let pool = mysql_blocking::Pool::new(format!("{}&pool-max={CONNS}", a.url))?;
+            let warm = (0..CONNS).map(|_| pool.get()).collect::<mysql_proto::Result<Vec<_>>>()?;
+            for mut c in warm {
+                c.exec_drop(POINT_SQL, (point_id(0),))?;
+            }
             let m = Meter::start();
             let threads: Vec<_> = (0..TASKS)
                 .map(|t| {
-                    let slot = conns[t % CONNS].clone();
+                    let pool = pool.clone();
                     std::thread::spawn(move || -> mysql_proto::Result<u64> {
                         let mut sum = 0u64;
                         for i in (t..POINT_N).step_by(TASKS) {
-                            let mut g = slot.lock().unwrap();
-                            let (c, st) = &mut *g;
-                            let st = st.clone();
-                            let mut r = c.exec(&st, (point_id(i),))?;
+                            let mut c = pool.get()?;
+                            let mut r = c.exec(POINT_SQL, (point_id(i),))?;
                             while let Some(row) = r.next_row()? {
                                 sum = sum.wrapping_add(hash(row.decode()?));
                             }
@@ -222,23 +218,26 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
             m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
         }
         "concurrent" => {
-            let mut conns = Vec::new();
+            // The pool, as the peers use theirs: every connection opened and the statement
+            // prepared (its cache) before measuring.
+            let pool = mysql_tokio::Pool::new(format!("{}&pool-max={CONNS}", a.url))?;
+            let mut warm = Vec::new();
             for _ in 0..CONNS {
-                let mut c = Conn::connect(a.url.as_str()).await?;
-                let st = c.prepare(POINT_SQL).await?;
-                conns.push(Arc::new(tokio::sync::Mutex::new((c, st))));
+                warm.push(pool.get().await?);
             }
+            for c in &mut warm {
+                c.exec_drop(POINT_SQL, (point_id(0),)).await?;
+            }
+            drop(warm);
             let m = Meter::start();
             let tasks: Vec<tokio::task::JoinHandle<mysql_proto::Result<u64>>> = (0..TASKS)
                 .map(|t| {
-                    let slot = conns[t % CONNS].clone();
+                    let pool = pool.clone();
                     tokio::spawn(async move {
                         let mut sum = 0u64;
                         for i in (t..POINT_N).step_by(TASKS) {
-                            let mut g = slot.lock().await;
-                            let (c, st) = &mut *g;
-                            let st = st.clone();
-                            let mut r = c.exec(&st, (point_id(i),)).await?;
+                            let mut c = pool.get().await?;
+                            let mut r = c.exec(POINT_SQL, (point_id(i),)).await?;
                             while let Some(row) = r.next_row().await? {
                                 sum = sum.wrapping_add(hash(row.decode()?));
                             }

@@ -198,6 +198,7 @@ impl Connection {
     fn start_tls(&mut self, plaintext_len: usize) -> Result<()> {
         #[cfg(feature = "tls")]
         {
+            crate::trace::tls_started(self.opts.host());
             let end = self.tx_pos + plaintext_len;
             let session = crate::tls::TlsSession::start(&self.opts, &self.tx[self.tx_pos..end])?;
             self.tx.drain(self.tx_pos..end);

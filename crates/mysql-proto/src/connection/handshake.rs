@@ -132,6 +132,7 @@ impl Handshake {
                 Some(0xff) => Err(Error::from_server(ErrorKind::Auth, parse_err(p)?)),
                 Some(0xfe) => {
                     let req = AuthSwitchRequest::parse(p)?;
+                    crate::trace::auth_switch(&req.plugin_name);
                     let ctx = context(opts, *secure);
                     let (ex, resp) =
                         AuthExchange::start(&req.plugin_name, &req.plugin_data, &ctx, rng)?;

@@ -7,6 +7,7 @@ use crate::batch::Batch;
 use crate::connection::{CommandId, Connection, StatementRef};
 use crate::error::{Error, Result};
 use crate::ops::{Progress, Resolve};
+use crate::trace::{CommandSpan, Traced};
 use crate::value::Params;
 
 use super::command::polled_after_done;
@@ -33,6 +34,9 @@ pub struct ExecBatch<'a, I, P> {
     /// The server error of the command being read.
     error: Option<Error>,
     first_error: Option<Error>,
+    /// The batch's span (tracing).
+    span: CommandSpan,
+    queued: usize,
 }
 
 impl<'a, I, P> ExecBatch<'a, I, P>
@@ -53,6 +57,8 @@ where
             affected: 0,
             error: None,
             first_error: None,
+            span: CommandSpan::default(),
+            queued: 0,
         }
     }
 }
@@ -63,9 +69,28 @@ where
     P: Params,
 {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<u64>> {
+        let r = self.poll_batch(conn);
+        if !matches!(r, Ok(Progress::Read | Progress::Flush)) {
+            self.span.batch_size(self.queued);
+        }
+        self.span.end(r)
+    }
+}
+
+impl<I, P> ExecBatch<'_, I, P>
+where
+    I: Iterator<Item = P>,
+    P: Params,
+{
+    fn poll_batch(&mut self, conn: &mut Connection) -> Result<Progress<u64>> {
         if !self.begun {
             conn.begin_operation()?;
             self.begun = true;
+            let traced = match self.resolve.statement() {
+                StatementRef::Sql(sql) => Traced::Sql(sql.as_bytes()),
+                StatementRef::Prepared(_) => Traced::Named("EXECUTE"),
+            };
+            self.span = CommandSpan::start(conn, traced);
         }
         let batch = match &mut self.batch {
             Some(b) => b,
@@ -84,7 +109,10 @@ where
                     break;
                 }
                 match batch.queue_next(conn)? {
-                    Some(id) => self.pending.push_back(id),
+                    Some(id) => {
+                        self.pending.push_back(id);
+                        self.queued += 1;
+                    }
                     None => self.queued_all = true,
                 }
             }

@@ -4,6 +4,7 @@
 use crate::connection::{CommandId, Connection, Statement, StatementRef};
 use crate::error::{Error, Result};
 use crate::ops::{Cursor, Operation, Progress};
+use crate::trace::{CommandSpan, Traced};
 use crate::value::Params;
 
 /// The command an operation sends.
@@ -40,6 +41,11 @@ impl<'a> Resolve<'a> {
         }
     }
 
+    /// The statement being resolved.
+    pub(crate) fn statement(&self) -> &StatementRef<'a> {
+        &self.statement
+    }
+
     /// Polls: `Done` with the statement. Call after [`Connection::begin_operation`]. Fails with
     /// the server's error for SQL it cannot prepare.
     pub fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Statement>> {
@@ -71,6 +77,8 @@ impl<'a> Resolve<'a> {
 #[derive(Debug)]
 pub struct Send<'a, P = ()> {
     begun: bool,
+    /// The command's span (tracing), opened when the operation begins.
+    pub(crate) span: CommandSpan,
     command: Option<Queued<'a, P>>,
     resolve: Option<Resolve<'a>>,
     statement: Option<Statement>,
@@ -89,6 +97,7 @@ impl<'a, P: Params> Send<'a, P> {
         };
         Send {
             begun: false,
+            span: CommandSpan::default(),
             command: Some(Queued::Command(command)),
             resolve,
             statement: None,
@@ -109,10 +118,29 @@ impl<'a> Send<'a, ()> {
     fn prepare(sql: &'a [u8]) -> Self {
         Send {
             begun: false,
+            span: CommandSpan::default(),
             command: Some(Queued::Prepare(sql)),
             resolve: None,
             statement: None,
             id: None,
+        }
+    }
+}
+
+impl<P> Send<'_, P> {
+    /// What the span of the command says it is.
+    fn traced(&self) -> Traced<'_> {
+        match &self.command {
+            Some(Queued::Prepare(sql)) => Traced::Sql(sql),
+            Some(Queued::Command(c)) => match c {
+                Command::Query(sql) => Traced::Sql(sql),
+                Command::Execute(StatementRef::Sql(sql), _) => Traced::Sql(sql.as_bytes()),
+                Command::Execute(StatementRef::Prepared(_), _) => Traced::Named("EXECUTE"),
+                Command::Ping => Traced::Named("PING"),
+                Command::InitDb(_) => Traced::Named("USE"),
+                Command::ResetConnection => Traced::Named("RESET CONNECTION"),
+            },
+            None => Traced::Named("COMMAND"),
         }
     }
 }
@@ -123,6 +151,7 @@ impl<P: Params> Operation<CommandId> for Send<'_, P> {
         if !self.begun {
             conn.begin_operation()?;
             self.begun = true;
+            self.span = CommandSpan::start(conn, self.traced());
         }
         let id = match self.id {
             Some(id) => id,
@@ -176,15 +205,23 @@ impl<'a, P: Params> Finish<'a, P> {
     }
 }
 
-impl<P: Params> Operation<()> for Finish<'_, P> {
-    #[inline]
-    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+impl<P: Params> Finish<'_, P> {
+    #[inline(always)]
+    fn poll_command(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
         let id = ready!(self.send.poll(conn)?);
         ready!(conn.poll_finish(id, &mut self.error)?);
         match self.error.take() {
             Some(e) => Err(e),
             None => Ok(Progress::Done(())),
         }
+    }
+}
+
+impl<P: Params> Operation<()> for Finish<'_, P> {
+    #[inline]
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        let r = self.poll_command(conn);
+        self.send.span.end(r)
     }
 }
 
@@ -213,8 +250,14 @@ impl<P: Params> Operation<Cursor> for Start<'_, P> {
         let cursor = match &mut self.cursor {
             Some(c) => c,
             None => {
-                let id = ready!(self.send.poll(conn)?);
-                self.cursor.insert(Cursor::new(id))
+                let id = match self.send.poll(conn) {
+                    Ok(Progress::Done(id)) => id,
+                    Ok(Progress::Read) => return Ok(Progress::Read),
+                    Ok(Progress::Flush) => return Ok(Progress::Flush),
+                    Err(e) => return self.send.span.end(Err(e)),
+                };
+                let span = std::mem::take(&mut self.send.span);
+                self.cursor.insert(Cursor::new(id).with_span(span))
             }
         };
         ready!(cursor.poll_header(conn)?);
@@ -243,8 +286,13 @@ impl<'a> Prepare<'a> {
 
 impl Operation<Statement> for Prepare<'_> {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Statement>> {
-        let id = ready!(self.send.poll(conn)?);
-        conn.poll_prepared(id)
+        let r = match self.send.poll(conn) {
+            Ok(Progress::Done(id)) => conn.poll_prepared(id),
+            Ok(Progress::Read) => Ok(Progress::Read),
+            Ok(Progress::Flush) => Ok(Progress::Flush),
+            Err(e) => Err(e),
+        };
+        self.send.span.end(r)
     }
 }
 

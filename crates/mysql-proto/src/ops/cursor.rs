@@ -5,6 +5,7 @@ use crate::connection::{CommandId, Connection, Event};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Progress;
 use crate::packets::OkPacket;
+use crate::trace::CommandSpan;
 use crate::value::Columns;
 
 /// Where a command's results stand, from [`Start`](crate::ops::Start). Rows are lent by the
@@ -22,6 +23,8 @@ pub struct Cursor {
     columns: Option<Columns>,
     /// The current result's OK arrived (it is the connection's `last_ok`).
     has_ok: bool,
+    /// The command's span (tracing): closed when the last result is read or the cursor dropped.
+    span: CommandSpan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +48,15 @@ impl Cursor {
             state: State::Header,
             columns: None,
             has_ok: false,
+            span: CommandSpan::default(),
         }
+    }
+
+    /// The cursor, carrying the command's span on (see [`crate::trace`]).
+    #[inline(always)]
+    pub fn with_span(mut self, span: CommandSpan) -> Cursor {
+        self.span = span;
+        self
     }
 
     /// The command whose results these are.
@@ -82,7 +93,7 @@ impl Cursor {
         };
         conn.keep_last_ok();
         self.has_ok = true;
-        self.state = State::ResultDone { more };
+        self.result_done(more);
         Ok(Progress::Done(()))
     }
 
@@ -96,6 +107,7 @@ impl Cursor {
         }
         ready!(conn.poll_event_of(self.id)?);
         if conn.has_row() {
+            self.span.row();
             return Ok(Progress::Done(true));
         }
         self.on_end(conn)?;
@@ -111,8 +123,17 @@ impl Cursor {
         };
         conn.keep_last_ok();
         self.has_ok = true;
-        self.state = State::ResultDone { more };
+        self.result_done(more);
         Ok(())
+    }
+
+    /// The current result is complete; after the last one the command's span closes.
+    #[inline(always)]
+    fn result_done(&mut self, more: bool) {
+        self.state = State::ResultDone { more };
+        if !more {
+            self.span.finish();
+        }
     }
 
     /// Skips what is left of the current result and reads the next one's header: `Done(true)`,
@@ -150,11 +171,14 @@ impl Cursor {
     /// command.
     fn failed(&mut self, ev: Option<Event<'_>>) -> Error {
         self.state = State::Done;
-        match ev {
+        let e = match ev {
             Some(Event::ServerError { error, .. }) => {
                 Error::from_server(ErrorKind::Server, error.clone())
             }
             other => Error::protocol(format!("unexpected event in a query response: {other:?}")),
-        }
+        };
+        self.span.fail(&e);
+        self.span.finish();
+        e
     }
 }

@@ -17,7 +17,10 @@ impl Operation<()> for Handshake {
             return Ok(Progress::Read);
         }
         match conn.event() {
-            Some(Event::Connected(_)) => Ok(Progress::Done(())),
+            Some(Event::Connected(_)) => {
+                crate::trace::connected(conn);
+                Ok(Progress::Done(()))
+            }
             other => Err(Error::protocol(format!(
                 "unexpected event during the handshake: {other:?}"
             ))),

@@ -5,6 +5,7 @@ use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::ops::{Operation, Progress};
 use crate::pipeline::{Collector, Output, PipelineStep, Plan};
+use crate::trace::{CommandSpan, Traced};
 
 /// Runs pipeline steps: `Done` with one result per step, in order (`Ok` with its output, or
 /// `Err` with the server's error for that step, or, after the connection broke, the fatal
@@ -17,6 +18,8 @@ pub struct RunPipeline {
     steps: Option<Vec<PipelineStep>>,
     plan: Option<Plan>,
     collector: Collector,
+    /// The pipeline's span (tracing).
+    span: CommandSpan,
 }
 
 impl RunPipeline {
@@ -27,6 +30,7 @@ impl RunPipeline {
             steps: Some(steps),
             plan: None,
             collector: Collector::new(),
+            span: CommandSpan::default(),
         }
     }
 
@@ -46,6 +50,8 @@ impl RunPipeline {
 impl Operation<Vec<Result<Output>>> for RunPipeline {
     /// Every unfinished command fails with `error`; the finished ones keep their results.
     fn fail(&mut self, error: Error) -> Result<Vec<Result<Output>>> {
+        self.span.fail(&error);
+        self.span.finish();
         match self.conclude(Some(error.clone())) {
             Progress::Done(results) if !results.is_empty() => Ok(results),
             _ => Err(error),
@@ -53,9 +59,18 @@ impl Operation<Vec<Result<Output>>> for RunPipeline {
     }
 
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<Vec<Result<Output>>>> {
+        let r = self.poll_steps(conn);
+        self.span.end(r)
+    }
+}
+
+impl RunPipeline {
+    fn poll_steps(&mut self, conn: &mut Connection) -> Result<Progress<Vec<Result<Output>>>> {
         if !self.begun {
             conn.begin_operation()?;
             self.begun = true;
+            let steps = self.steps.as_ref().map_or(0, Vec::len);
+            self.span = CommandSpan::start(conn, Traced::Batch("PIPELINE", steps));
         }
         let plan = match &mut self.plan {
             Some(p) => p,

@@ -91,19 +91,24 @@ macro_rules! pool_api {
                         Acquire::Closed => return Err($crate::pool::closed()),
                         Acquire::Wait(id) => {
                             waited = true;
+                            let in_use = inner.shared.status().in_use;
+                            let span = $crate::trace::PoolWaitSpan::start(inner.opts.pool().max_size, in_use);
                             let waiting = $crate::pool::Waiting::new(&inner.shared, id, pool_clock);
                             let left = deadline.map(|d| d.saturating_sub(pool_clock()));
                             match self.wait_for(id, left)$($await)* {
                                 Ok(Some(grant)) => {
                                     waiting.done();
+                                    span.end("granted");
                                     grant
                                 }
                                 Ok(None) => {
                                     waiting.done();
+                                    span.end("closed");
                                     return Err($crate::pool::closed());
                                 }
                                 Err(()) => {
                                     waiting.timed_out();
+                                    span.end("timeout");
                                     return Err($crate::pool::timed_out(inner.opts.pool().acquire_timeout));
                                 }
                             }
