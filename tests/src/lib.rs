@@ -111,6 +111,8 @@ impl Drop for Watchdog {
 /// Runs every future of `futures` concurrently on the calling task and returns their outputs
 /// in order. Only the futures whose waker fired are polled again, so ten thousand of them cost
 /// what their own wake-ups cost (a plain poll-all join would poll all of them per wake-up).
+/// Each is polled at most once per poll of the join, so a runtime's cooperative budget
+/// (tokio's) cannot make it spin.
 pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     use std::sync::{Arc, Mutex};
     use std::task::{Poll, Wake, Waker};
@@ -145,25 +147,23 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
         .collect();
     let mut left = n;
     std::future::poll_fn(|cx| {
-        loop {
-            let woken = {
-                let mut w = ready.woken.lock().unwrap();
-                if w.0.is_empty() {
-                    w.1 = Some(cx.waker().clone());
-                    break;
-                }
-                std::mem::take(&mut w.0)
+        // Each woken future is polled once per poll of the whole: a future woken again while
+        // being polled (tokio's budget ran out) waits for the next round, which the parent's
+        // waker (set first) schedules, instead of spinning here.
+        let woken = {
+            let mut w = ready.woken.lock().unwrap();
+            w.1 = Some(cx.waker().clone());
+            std::mem::take(&mut w.0)
+        };
+        for i in woken {
+            let Some(f) = futures[i].as_mut() else {
+                continue;
             };
-            for i in woken {
-                let Some(f) = futures[i].as_mut() else {
-                    continue;
-                };
-                let mut child = std::task::Context::from_waker(&wakers[i]);
-                if let Poll::Ready(v) = f.as_mut().poll(&mut child) {
-                    out[i] = Some(v);
-                    futures[i] = None;
-                    left -= 1;
-                }
+            let mut child = std::task::Context::from_waker(&wakers[i]);
+            if let Poll::Ready(v) = f.as_mut().poll(&mut child) {
+                out[i] = Some(v);
+                futures[i] = None;
+                left -= 1;
             }
         }
         if left == 0 {

@@ -151,7 +151,7 @@ impl Connection {
                             return Ok(true);
                         }
                     } else if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
-                        if matches!(produced, Produced::Ok(_) | Produced::ResultSetEnd(_)) {
+                        if std::mem::take(&mut self.responses.ok_arrived) {
                             self.status = self.responses.ok.status;
                         }
                         let loc = if matches!(produced, Produced::Row(..)) {
@@ -163,6 +163,10 @@ impl Connection {
                         return Ok(true);
                     }
                 }
+            }
+            // A discarded command's OK still says where the session stands (in a transaction).
+            if std::mem::take(&mut self.responses.ok_arrived) {
+                self.status = self.responses.ok.status;
             }
             self.release_current();
         }

@@ -147,6 +147,9 @@ pub(crate) struct Responses {
     pub(crate) prepare_ok: Option<PrepareOk>,
     pub(crate) prepared: Option<Statement>,
     pub(crate) ok: OkPacket,
+    /// An OK (or a result set's end) was parsed into `ok` since the connection last looked:
+    /// its status flags are the session's, also for a discarded command.
+    pub(crate) ok_arrived: bool,
     pub(crate) error: Option<ServerError>,
     /// With `MARIADB_CLIENT_CACHE_METADATA`: the last columns the server sent for each
     /// prepared statement (at prepare, or with an execute's result), used when it skips them.
@@ -199,6 +202,7 @@ impl Responses {
         let produced = match (head.state, first) {
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 self.ok = OkPacket::parse(p, self.capabilities)?;
+                self.ok_arrived = true;
                 if head.resets_statements {
                     self.statement_columns.clear();
                     self.last_prepared = None;
@@ -360,6 +364,7 @@ impl Responses {
                         ..OkPacket::default()
                     }
                 };
+                self.ok_arrived = true;
                 self.end_result();
                 Produced::ResultSetEnd(id)
             }

@@ -215,9 +215,18 @@ macro_rules! pool_api {
                 deadline: Option<core::time::Duration>,
             ) -> bool {
                 let conn = self.conn.as_mut().expect("a lent connection");
+                let owed = conn.proto.in_flight() > 0;
                 conn.io_without_waiting();
                 if !$crate::pool::check_out(&mut conn.proto) {
                     return false;
+                }
+                // The owed answers were read: what follows them (the server's goodbye) shows
+                // only to another read.
+                if owed {
+                    conn.io_without_waiting();
+                    if !$crate::pool::check_out(&mut conn.proto) {
+                        return false;
+                    }
                 }
                 if !ping {
                     return true;

@@ -7,8 +7,7 @@ use crate::connection::Connection;
 
 /// Prepares a connection handed back to the pool and says whether it can be lent again.
 ///
-/// Broken connections cannot. A connection inside a transaction (or with answers still owed,
-/// whose state is unknown) gets a `ROLLBACK` queued (and
+/// Broken connections cannot. A connection inside a transaction gets a `ROLLBACK` queued (and
 /// with `reset` every connection gets `COM_RESET_CONNECTION`, which also rolls back); their
 /// answers are skipped by the connection's next operation, like the rest of a result the last
 /// user dropped. The adapter writes what was queued without waiting, so locks are released
@@ -17,11 +16,9 @@ pub fn check_in(conn: &mut Connection, reset: bool) -> bool {
     if conn.fatal_error().is_some() {
         return false;
     }
-    // A dropped transaction guard already asked for a ROLLBACK ahead of the next command;
-    // with answers still owed (a dropped operation) the status flags are stale: a `BEGIN` may
-    // be among them, so roll back to be sure (harmless outside a transaction).
-    let in_transaction =
-        conn.status().in_transaction() || conn.rollback_pending() || conn.in_flight() > 0;
+    // A dropped transaction guard already asked for a ROLLBACK ahead of the next command.
+    // (With answers still owed, a `BEGIN` may be among them: `check_out` looks again.)
+    let in_transaction = conn.status().in_transaction() || conn.rollback_pending();
     let queued = if reset {
         conn.reset_connection().map(|id| conn.discard(id))
     } else if in_transaction {
@@ -46,6 +43,10 @@ pub fn retire(conn: &mut Connection) {
 /// has already arrived (a `ROLLBACK`'s answer, the server's goodbye) is read. Returns `false`
 /// when the connection turns out broken or closed by the server: the pool retires it and
 /// tries another. Call it after the adapter fed the core what the socket already holds.
+///
+/// If the answers read show a transaction open (a `BEGIN` whose operation was dropped before
+/// its answer), or answers are still owed (the session's state is not known yet), a
+/// `ROLLBACK` goes ahead of the next user's first command, in the same round trip.
 pub fn check_out(conn: &mut Connection) -> bool {
     if conn.fatal_error().is_some() {
         return false;
@@ -55,7 +56,12 @@ pub fn check_out(conn: &mut Connection) -> bool {
     loop {
         match conn.advance() {
             Ok(true) => {}
-            Ok(false) => return true,
+            Ok(false) => {
+                if conn.status().in_transaction() || conn.in_flight() > 0 {
+                    conn.rollback_before_next_command();
+                }
+                return true;
+            }
             Err(_) => return false,
         }
     }
