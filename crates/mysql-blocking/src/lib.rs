@@ -26,6 +26,31 @@
 //! # Ok::<(), mysql_blocking::Error>(())
 //! ```
 //!
+//! ## Sharing connections between threads
+//!
+//! A [`Pool`] lends connections (options in the URL: `pool-max`, `acquire-timeout`, ...; see
+//! [`mysql_proto::pool::PoolOpts`]); the guard hands its connection back when dropped, rolled
+//! back if a transaction was left open. Same API as the async adapters' pools.
+//!
+//! ```no_run
+//! let pool = mysql_blocking::Pool::new("mysql://root@127.0.0.1:3307/test?pool-max=8")?;
+//! let workers: Vec<_> = (0..32)
+//!     .map(|i| {
+//!         let pool = pool.clone();
+//!         std::thread::spawn(move || -> mysql_blocking::Result<i64> {
+//!             let mut conn = pool.get()?; // waits its turn, at most acquire-timeout
+//!             let n: Option<i64> = conn.exec_first("SELECT ? * 2", (i,))?;
+//!             Ok(n.unwrap_or_default())
+//!         })
+//!     })
+//!     .collect();
+//! for w in workers {
+//!     w.join().unwrap()?;
+//! }
+//! pool.close(); // COM_QUIT on every connection
+//! # Ok::<(), mysql_blocking::Error>(())
+//! ```
+//!
 //! ## Timeouts and what they leave behind
 //!
 //! * `connect-timeout` (default 10 s) bounds the whole connect: TCP, TLS, handshake and every

@@ -6,6 +6,10 @@
 //! ([`mysql_proto::ops`]) and this crate is its async runner, so the API is the blocking
 //! adapter's (`mysql-blocking`) with `.await`: same names, same types, same documentation.
 //!
+//! A [`Pool`] shares connections between tasks (`mysql_tokio::Pool`, ...): same API as the
+//! blocking pool with `.await`, every future of it cancellation safe (a dropped `get` leaves
+//! the pool's counts exact), no background task.
+//!
 //! ## Guarantees
 //!
 //! * **Never blocks the executor**: reads and writes are polled; while a command waits for the

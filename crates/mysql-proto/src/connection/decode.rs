@@ -135,7 +135,7 @@ impl Connection {
                         HandshakeStep::Done(info) => {
                             self.responses.capabilities = info.capabilities;
                             self.responses.mariadb_capabilities = info.mariadb_capabilities;
-                            self.status = info.status;
+                            self.responses.status = info.status;
                             self.phase = Phase::Ready(info);
                             self.current = Some(Current::Connected);
                             return Ok(true);
@@ -151,9 +151,6 @@ impl Connection {
                             return Ok(true);
                         }
                     } else if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
-                        if std::mem::take(&mut self.responses.ok_arrived) {
-                            self.status = self.responses.ok.status;
-                        }
                         let loc = if matches!(produced, Produced::Row(..)) {
                             loc
                         } else {
@@ -163,10 +160,6 @@ impl Connection {
                         return Ok(true);
                     }
                 }
-            }
-            // A discarded command's OK still says where the session stands (in a transaction).
-            if std::mem::take(&mut self.responses.ok_arrived) {
-                self.status = self.responses.ok.status;
             }
             self.release_current();
         }

@@ -132,7 +132,6 @@ pub struct Connection {
     current: Option<Current>,
     release: usize,
     fatal: Option<Error>,
-    status: StatusFlags,
     statements: StatementCache,
     rollback_before_next: bool,
     last_was_prepare: bool,
@@ -187,7 +186,6 @@ impl Connection {
             current: None,
             release: 0,
             fatal: None,
-            status: StatusFlags::default(),
             statements: StatementCache::new(opts_cache),
             rollback_before_next: false,
             last_was_prepare: false,
@@ -235,7 +233,7 @@ impl Connection {
 
     /// The status flags of the last OK / EOF packet (autocommit, in transaction, ...).
     pub fn status(&self) -> StatusFlags {
-        self.status
+        self.responses.status
     }
 
     /// The fatal error that broke the connection, if any.

@@ -43,7 +43,8 @@ use std::sync::Arc;
 
 use crate::codec::{framing, Reader, MAX_PAYLOAD};
 use crate::constants::{
-    CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_CACHE_METADATA, MARIADB_CLIENT_EXTENDED_TYPE_INFO,
+    StatusFlags, CLIENT_DEPRECATE_EOF, MARIADB_CLIENT_CACHE_METADATA,
+    MARIADB_CLIENT_EXTENDED_TYPE_INFO,
 };
 use crate::error::{Error, Result, ServerError};
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
@@ -147,9 +148,9 @@ pub(crate) struct Responses {
     pub(crate) prepare_ok: Option<PrepareOk>,
     pub(crate) prepared: Option<Statement>,
     pub(crate) ok: OkPacket,
-    /// An OK (or a result set's end) was parsed into `ok` since the connection last looked:
-    /// its status flags are the session's, also for a discarded command.
-    pub(crate) ok_arrived: bool,
+    /// The status flags of the last OK or result set end (or of the handshake), also of a
+    /// discarded command: where the session stands (in a transaction, ...).
+    pub(crate) status: StatusFlags,
     pub(crate) error: Option<ServerError>,
     /// With `MARIADB_CLIENT_CACHE_METADATA`: the last columns the server sent for each
     /// prepared statement (at prepare, or with an execute's result), used when it skips them.
@@ -202,7 +203,7 @@ impl Responses {
         let produced = match (head.state, first) {
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 self.ok = OkPacket::parse(p, self.capabilities)?;
-                self.ok_arrived = true;
+                self.status = self.ok.status;
                 if head.resets_statements {
                     self.statement_columns.clear();
                     self.last_prepared = None;
@@ -364,7 +365,7 @@ impl Responses {
                         ..OkPacket::default()
                     }
                 };
-                self.ok_arrived = true;
+                self.status = self.ok.status;
                 self.end_result();
                 Produced::ResultSetEnd(id)
             }
