@@ -150,12 +150,22 @@ impl Conn {
     /// Writes what the socket takes now and feeds the core what it already holds, never
     /// waiting (the pool's check-in and check-out); an IO error breaks the connection.
     pub(crate) fn io_without_waiting(&mut self) {
-        if let Err(e) = self.try_io() {
+        if let Err(e) = self.try_io(true) {
             self.proto.break_with(Error::io(e));
         }
     }
 
-    fn try_io(&mut self) -> io::Result<()> {
+    /// Writes what the socket takes now, never waiting (the pool's check-in, a goodbye);
+    /// `false` when that broke the connection.
+    pub(crate) fn flush_without_waiting(&mut self) -> bool {
+        if let Err(e) = self.try_io(false) {
+            self.proto.break_with(Error::io(e));
+            return false;
+        }
+        true
+    }
+
+    fn try_io(&mut self, read: bool) -> io::Result<()> {
         if self.proto.wants_write() {
             self.stream.set_nonblocking(true)?;
             let written = loop {
@@ -174,7 +184,7 @@ impl Conn {
             self.stream.set_nonblocking(false)?;
             written?;
         }
-        if self.stream.wait_readable(Instant::now())? {
+        if read && self.stream.wait_readable(Instant::now())? {
             match self
                 .stream
                 .read(self.proto.recv_buf(self.proto.read_hint()))?

@@ -131,11 +131,10 @@ impl<R: Runtime> Conn<R> {
     /// Writes what the socket takes now and feeds the core what it already holds, never
     /// waiting (the pool's check-in and check-out); an IO error breaks the connection.
     pub(crate) fn io_without_waiting(&mut self) {
-        let mut cx = Context::from_waker(Waker::noop());
-        if let Poll::Ready(Err(e)) = self.poll_flush(&mut cx) {
-            self.proto.break_with(e);
+        if !self.flush_without_waiting() {
             return;
         }
+        let mut cx = Context::from_waker(Waker::noop());
         // A plain read: no coalescing wait (it would start a timer, perhaps outside the
         // runtime, in a `Drop`).
         let buf = self.proto.recv_buf(self.proto.read_hint());
@@ -150,6 +149,20 @@ impl<R: Runtime> Conn<R> {
             }
             Poll::Pending => {}
         }
+    }
+
+    /// Writes what the socket takes now, never waiting (the pool's check-in, a goodbye);
+    /// `false` when that broke the connection.
+    pub(crate) fn flush_without_waiting(&mut self) -> bool {
+        if !self.proto.wants_write() {
+            return true;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(Err(e)) = self.poll_flush(&mut cx) {
+            self.proto.break_with(e);
+            return false;
+        }
+        true
     }
 
     /// Whether the socket of a connection that expects nothing is readable all the same (the

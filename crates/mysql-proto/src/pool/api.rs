@@ -14,6 +14,7 @@
 ///   method `run_within` visible to the invoking module;
 /// * `Conn::io_without_waiting(&mut self)`: writes what the socket takes now and feeds the core
 ///   what the socket already holds, never waiting; an IO error breaks the connection;
+/// * `Conn::flush_without_waiting(&mut self)`: the same without the read;
 /// * `pool_clock() -> Duration`: a monotonic clock (any origin);
 /// * `Pool::wait_for(&self, id: WaiterId, limit: Option<Duration>) -> Result<Option<Grant<Conn>>, ()>`
 ///   (async in an async adapter): waits, at most `limit`, until
@@ -186,7 +187,7 @@ macro_rules! pool_api {
             fn close_retired(&self) {
                 for mut conn in self.shared.take_retired() {
                     $crate::pool::retire(&mut conn.proto);
-                    conn.io_without_waiting();
+                    let _ = conn.flush_without_waiting();
                 }
             }
         }
@@ -273,7 +274,7 @@ macro_rules! pool_api {
                 let Some(mut conn) = self.conn.take() else { return };
                 let reset = self.pool.opts.pool().reset_on_return;
                 let reusable = $crate::pool::check_in(&mut conn.proto, reset);
-                conn.io_without_waiting();
+                let _ = conn.flush_without_waiting();
                 let reusable = reusable && conn.proto.fatal_error().is_none();
                 self.pool.shared.release(conn, self.born, pool_clock(), reusable);
                 self.pool.close_retired();

@@ -4,6 +4,7 @@
 
 use core::task::{Poll, Waker};
 use core::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use super::state::{Acquire, Grant, PoolState, PoolStatus, WaiterId};
@@ -14,6 +15,10 @@ use super::PoolOpts;
 #[derive(Debug)]
 pub struct SharedPool<C> {
     inner: Mutex<Inner<C>>,
+    /// Connections wait in `take_retired` (so the common call needs no lock).
+    has_retired: AtomicBool,
+    acquired: AtomicU64,
+    opened: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -53,6 +58,9 @@ impl<C> SharedPool<C> {
                 wakers: Vec::new(),
                 metrics: PoolMetrics::default(),
             }),
+            has_retired: AtomicBool::new(false),
+            acquired: AtomicU64::new(0),
+            opened: AtomicU64::new(0),
         }
     }
 
@@ -65,7 +73,9 @@ impl<C> SharedPool<C> {
     pub fn acquire(&self, now: Duration) -> Acquire<C> {
         let mut inner = self.lock();
         inner.state.retire_expired(now);
-        inner.state.acquire(now)
+        let acquire = inner.state.acquire(now);
+        self.note_retired(&inner);
+        acquire
     }
 
     /// Polls waiter `id` for its grant: `Ready(Some(grant))` once it was granted,
@@ -94,7 +104,7 @@ impl<C> SharedPool<C> {
         inner.wakers.retain(|(w, _)| *w != id);
         inner.metrics.timed_out += u64::from(timed_out);
         let next = inner.state.cancel(id, now);
-        Self::wake(inner, next);
+        self.wake(inner, next);
     }
 
     /// Takes back a lent connection ([`PoolState::release`]) and wakes the waiter it was handed
@@ -102,14 +112,14 @@ impl<C> SharedPool<C> {
     pub fn release(&self, conn: C, born: Duration, now: Duration, reusable: bool) {
         let mut inner = self.lock();
         let next = inner.state.release(conn, born, now, reusable);
-        Self::wake(inner, next);
+        self.wake(inner, next);
     }
 
     /// Opening a connection for a granted slot failed ([`PoolState::open_failed`]).
     pub fn open_failed(&self) {
         let mut inner = self.lock();
         let next = inner.state.open_failed();
-        Self::wake(inner, next);
+        self.wake(inner, next);
     }
 
     /// A lent connection leaves the pool for good (detached by its user): it is no longer
@@ -121,10 +131,12 @@ impl<C> SharedPool<C> {
     /// Counts a successful acquire that waited `waited` (zero: it did not wait), and whether
     /// it opened a new connection.
     pub fn acquired(&self, waited: Duration, opened: bool) {
-        let m = &mut self.lock().metrics;
-        m.acquired += 1;
-        m.opened += u64::from(opened);
+        self.acquired.fetch_add(1, Ordering::Relaxed);
+        if opened {
+            self.opened.fetch_add(1, Ordering::Relaxed);
+        }
         if !waited.is_zero() {
+            let m = &mut self.lock().metrics;
             m.waited += 1;
             m.wait_time += waited;
             m.max_wait = m.max_wait.max(waited);
@@ -133,7 +145,11 @@ impl<C> SharedPool<C> {
 
     /// The connections retired since the last call, for the adapter to close.
     pub fn take_retired(&self) -> Vec<C> {
+        if !self.has_retired.load(Ordering::Acquire) {
+            return Vec::new();
+        }
         let mut inner = self.lock();
+        self.has_retired.store(false, Ordering::Release);
         let retired = inner.state.take_retired();
         inner.metrics.retired += retired.len() as u64;
         retired
@@ -143,6 +159,7 @@ impl<C> SharedPool<C> {
     pub fn close(&self) {
         let mut inner = self.lock();
         let woken = inner.state.close();
+        self.note_retired(&inner);
         let wakers: Vec<Waker> = inner.wakers.drain(..).map(|(_, w)| w).collect();
         drop(inner);
         drop(woken);
@@ -164,6 +181,8 @@ impl<C> SharedPool<C> {
         let inner = self.lock();
         PoolMetrics {
             status: inner.state.status(),
+            acquired: self.acquired.load(Ordering::Relaxed),
+            opened: self.opened.load(Ordering::Relaxed),
             ..inner.metrics
         }
     }
@@ -174,8 +193,16 @@ impl<C> SharedPool<C> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Flags retired connections for `take_retired` (called with the lock held).
+    fn note_retired(&self, inner: &Inner<C>) {
+        if inner.state.has_retired() {
+            self.has_retired.store(true, Ordering::Release);
+        }
+    }
+
     /// Wakes waiter `next` (if any) after unlocking.
-    fn wake(mut inner: MutexGuard<'_, Inner<C>>, next: Option<WaiterId>) {
+    fn wake(&self, mut inner: MutexGuard<'_, Inner<C>>, next: Option<WaiterId>) {
+        self.note_retired(&inner);
         let Some(id) = next else { return };
         let i = inner.wakers.iter().position(|(w, _)| *w == id);
         let waker = i.map(|i| inner.wakers.swap_remove(i).1);

@@ -162,6 +162,11 @@ impl<C> PoolState<C> {
         self.grant_open_slot()
     }
 
+    /// Whether [`take_retired`](Self::take_retired) has connections to give.
+    pub fn has_retired(&self) -> bool {
+        !self.retired.is_empty()
+    }
+
     /// The connections retired since the last call, for the adapter to close (`COM_QUIT`).
     pub fn take_retired(&mut self) -> Vec<C> {
         std::mem::take(&mut self.retired)
@@ -170,6 +175,10 @@ impl<C> PoolState<C> {
     /// Retires the idle connections that expired by `now` (maintenance on acquire and release;
     /// no background task).
     pub fn retire_expired(&mut self, now: Duration) {
+        // The common case, nothing expired: no allocation.
+        if !self.idle.iter().any(|(_, b, s)| self.expired(*b, *s, now)) {
+            return;
+        }
         let mut kept = VecDeque::with_capacity(self.idle.len());
         for (conn, born, since) in std::mem::take(&mut self.idle) {
             if self.expired(born, since, now) {
