@@ -163,17 +163,15 @@ fn an_open_transaction_is_rolled_back_when_handed_back<A: Adapter>() {
 fn reset_on_return_clears_the_session_and_without_it_statements_survive<A: Adapter>() {
     let _w = Watchdog::new("reset_on_return", Duration::from_secs(60));
     A::block_on(async {
-        let reset = A::Pool::new(&pool_url("pool-max=1&reset-on-return=true")).unwrap();
-        reset
-            .get()
-            .await
-            .unwrap()
-            .query_drop("SET @x = 42")
-            .await
-            .unwrap();
+        let options = "pool-max=1&reset-on-return=true&init-sql=SET%20%40init%20%3D%207";
+        let reset = A::Pool::new(&pool_url(options)).unwrap();
         let mut c = reset.get().await.unwrap();
-        let x: Vec<(Option<i64>,)> = c.query_collect("SELECT @x").await.unwrap();
-        assert_eq!(x, vec![(None,)]);
+        c.query_drop("SET @x = 42, @init = 8").await.unwrap();
+        drop(c);
+        let mut c = reset.get().await.unwrap();
+        // The session was reset, and init-sql ran again.
+        let x: Vec<(Option<i64>, i64)> = c.query_collect("SELECT @x, @init").await.unwrap();
+        assert_eq!(x, vec![(None, 7)]);
         drop(c);
 
         let keep = A::Pool::new(&pool_url("pool-max=1")).unwrap();

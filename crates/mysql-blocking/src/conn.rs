@@ -51,7 +51,10 @@ impl Conn {
             query_deadline: None,
             coalescing: Coalescing::new(),
         };
-        conn.drive(Handshake, deadline.map(|d| (d, "connect timeout expired")))?;
+        conn.drive(
+            Handshake::default(),
+            deadline.map(|d| (d, "connect timeout expired")),
+        )?;
         conn.stream.set_timeouts(read, write)?;
         Ok(conn)
     }

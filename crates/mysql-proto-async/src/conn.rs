@@ -63,7 +63,9 @@ impl<R: Runtime> Conn<R> {
             coalescing: Coalescing::new(),
             _runtime: PhantomData,
         };
-        conn.drive(Handshake, false).await.map_err(expect_error)?;
+        conn.drive(Handshake::default(), false)
+            .await
+            .map_err(expect_error)?;
         Ok(conn)
     }
 

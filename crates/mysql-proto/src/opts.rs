@@ -25,6 +25,9 @@
 //! | `server-public-key` | PEM file of the server's RSA key (caching_sha2 / sha256 full auth without TLS) | none |
 //! | `allow-public-key-retrieval` | fetch that key from the server (a MITM could forge it) | `false` |
 //! | `enable-cleartext-plugin` | allow `mysql_clear_password` (still only over TLS or a Unix socket) | `false` |
+//! | `init-sql` | a statement run on every new connection after it authenticated (repeat the option for several, run in order); failing, it fails the connect | none |
+//! | `charset`, `collation` | the connection's character set (its default collation) or collation, by name or id (see [`crate::constants::collation`]) | `utf8mb4_general_ci` |
+//! | `connection-attributes` | `key:value,key:value` added to the connect attributes the server shows in `performance_schema.session_connect_attrs` | none |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
@@ -40,6 +43,7 @@
 
 use core::time::Duration;
 
+use crate::constants::collation;
 use crate::error::{Error, Result};
 use crate::pool::PoolOpts;
 
@@ -81,6 +85,7 @@ pub struct Opts {
     read_coalescing: bool,
     pool: PoolOpts,
     trace_query_text: bool,
+    init_sql: Vec<String>,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -150,6 +155,7 @@ impl Default for Opts {
             read_coalescing: true,
             pool: PoolOpts::default(),
             trace_query_text: false,
+            init_sql: Vec::new(),
         }
     }
 }
@@ -254,6 +260,34 @@ impl Opts {
             "check-after-idle" => self.pool.check_after_idle = parse_limit(key, value)?,
             "reset-on-return" => self.pool.reset_on_return = parse_bool(key, value)?,
             "trace-query-text" => self.trace_query_text = parse_bool(key, value)?,
+            "init-sql" => self.init_sql.push(value.to_string()),
+            "collation" => {
+                self.collation = match value.parse::<u8>() {
+                    Ok(id) if id > 0 => id,
+                    _ => collation::collation_id(value).ok_or_else(|| {
+                        Error::misuse(format!(
+                            "unknown collation `{value}` (known: {}; or a numeric id 1-255)",
+                            names(collation::COLLATIONS)
+                        ))
+                    })?,
+                }
+            }
+            "charset" => {
+                self.collation = collation::charset_collation_id(value).ok_or_else(|| {
+                    let known = names(collation::CHARSETS);
+                    Error::misuse(format!("unknown charset `{value}` (known: {known})"))
+                })?
+            }
+            "connection-attributes" => {
+                for pair in value.split(',').filter(|p| !p.is_empty()) {
+                    let (k, v) = pair.split_once(':').ok_or_else(|| {
+                        Error::misuse(format!(
+                            "connection-attributes wants key:value pairs, got `{pair}`"
+                        ))
+                    })?;
+                    self.connect_attributes.push((k.to_string(), v.to_string()));
+                }
+            }
             _ => return Err(Error::misuse(format!("unknown URL option `{key}`"))),
         }
         Ok(())
@@ -376,6 +410,12 @@ impl Opts {
     pub fn enable_cleartext_plugin(&self) -> bool {
         self.enable_cleartext_plugin
     }
+    /// Statements run on every new connection right after it authenticated (`init-sql`, may
+    /// be given several times; run in order).
+    pub fn init_sql(&self) -> &[String] {
+        &self.init_sql
+    }
+
     /// Whether command spans record the SQL text (`trace-query-text`; see [`crate::trace`]).
     pub fn trace_query_text(&self) -> bool {
         self.trace_query_text
@@ -623,6 +663,19 @@ impl OptsBuilder {
         self.0.enable_cleartext_plugin = on;
         self
     }
+    /// Adds a statement run on every new connection right after it authenticated (`SET
+    /// time_zone = '+00:00'`, ...). A failing one fails the connect with the server's error.
+    pub fn init_sql(mut self, sql: impl Into<String>) -> Self {
+        self.0.init_sql.push(sql.into());
+        self
+    }
+
+    /// The connection collation (a handshake id, see [`crate::constants::collation`]).
+    pub fn collation(mut self, id: u8) -> Self {
+        self.0.collation = id;
+        self
+    }
+
     /// Record the SQL text in command spans (feature `tracing`; off by default, as SQL text can
     /// hold literal values).
     pub fn trace_query_text(mut self, on: bool) -> Self {
@@ -695,6 +748,11 @@ fn parse_duration(key: &str, v: &str) -> Result<Duration> {
     Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
 
+/// The names of a name table, for error messages.
+fn names(table: &[(&str, u8)]) -> String {
+    table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
 /// A duration, or `off` / `none` for no limit.
 fn parse_limit(key: &str, v: &str) -> Result<Option<Duration>> {
     match v {
@@ -719,6 +777,24 @@ fn parse_num(key: &str, v: &str) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_attributes_and_init_sql_from_the_url() {
+        let o = Opts::from_url(
+            "mysql://u@h/?connection-attributes=app:orders,team:db&init-sql=SET%20%40a%3D1&init-sql=DO%201",
+        )
+        .unwrap();
+        let attrs = o.connect_attributes();
+        assert!(
+            attrs.contains(&("app".into(), "orders".into())),
+            "{attrs:?}"
+        );
+        assert!(attrs.contains(&("team".into(), "db".into())), "{attrs:?}");
+        assert_eq!(o.init_sql(), ["SET @a=1", "DO 1"]);
+        let o =
+            Opts::from_url("mysql://u@h/?charset=utf8mb4&collation=utf8mb4_unicode_ci").unwrap();
+        assert_eq!(o.collation(), 224);
+    }
 
     #[test]
     fn full_url() {

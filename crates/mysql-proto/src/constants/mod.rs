@@ -1,6 +1,7 @@
 //! Numeric constants of the protocol, named as in the MySQL and MariaDB documentation.
 
 pub mod capabilities;
+pub mod collation;
 pub mod column_type;
 pub mod command;
 pub mod status;

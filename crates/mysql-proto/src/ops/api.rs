@@ -189,7 +189,8 @@ macro_rules! client_api {
             }
 
             /// Resets the session (`COM_RESET_CONNECTION`): temporary tables, variables,
-            /// prepared statements and transactions are dropped, the login stays.
+            /// prepared statements and transactions are dropped, the login stays. What
+            /// `init-sql` set is gone too (a pool with `reset-on-return` runs it again).
             pub $($async)* fn reset(&mut self) -> $crate::Result<()> {
                 let op = $crate::ops::Finish::<()>::new($crate::ops::Command::ResetConnection);
                 self.run(op)$($await)*

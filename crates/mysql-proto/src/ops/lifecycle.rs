@@ -1,30 +1,55 @@
 //! Operations around the commands: the handshake, reading raw events, closing a statement,
 //! draining abandoned responses, saying goodbye.
 
-use crate::connection::{Connection, Event};
+use crate::connection::{CommandId, Connection, Event};
 use crate::error::{Error, Result};
 use crate::ops::{Operation, Progress};
 
-/// The handshake and authentication: `Done` once the server accepted the login
-/// ([`Event::Connected`]). Fails with the server's refusal ([`ErrorKind::Auth`](crate::ErrorKind::Auth)),
-/// a TLS failure, or a protocol violation; the connection is then unusable.
+/// The handshake and authentication, then the `init-sql` statements: `Done` once the server
+/// accepted the login ([`Event::Connected`]) and every init statement succeeded. Fails with the
+/// server's refusal ([`ErrorKind::Auth`](crate::ErrorKind::Auth)), a TLS failure, a protocol
+/// violation, or an init statement's server error; the connection is then not to be used.
 #[derive(Debug, Default)]
-pub struct Handshake;
+pub struct Handshake {
+    connected: bool,
+    /// Init statements done so far, and the one in flight.
+    init_done: usize,
+    init_id: Option<CommandId>,
+    error: Option<Error>,
+}
 
 impl Operation<()> for Handshake {
     fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
-        if !conn.advance()? {
-            return Ok(Progress::Read);
-        }
-        match conn.event() {
-            Some(Event::Connected(_)) => {
-                crate::trace::connected(conn);
-                Ok(Progress::Done(()))
+        if !self.connected {
+            if !conn.advance()? {
+                return Ok(Progress::Read);
             }
-            other => Err(Error::protocol(format!(
-                "unexpected event during the handshake: {other:?}"
-            ))),
+            match conn.event() {
+                Some(Event::Connected(_)) => crate::trace::connected(conn),
+                other => {
+                    return Err(Error::protocol(format!(
+                        "unexpected event during the handshake: {other:?}"
+                    )))
+                }
+            }
+            self.connected = true;
         }
+        while self.init_done < conn.opts().init_sql().len() {
+            let id = match self.init_id {
+                Some(id) => id,
+                None => {
+                    let sql = conn.opts().init_sql()[self.init_done].clone();
+                    *self.init_id.insert(conn.query(sql.as_bytes())?)
+                }
+            };
+            ready!(conn.poll_finish(id, &mut self.error)?);
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            self.init_id = None;
+            self.init_done += 1;
+        }
+        Ok(Progress::Done(()))
     }
 }
 

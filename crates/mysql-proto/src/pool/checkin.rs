@@ -8,7 +8,8 @@ use crate::connection::Connection;
 /// Prepares a connection handed back to the pool and says whether it can be lent again.
 ///
 /// Broken connections cannot. A connection inside a transaction gets a `ROLLBACK` queued (and
-/// with `reset` every connection gets `COM_RESET_CONNECTION`, which also rolls back); their
+/// with `reset` every connection gets `COM_RESET_CONNECTION`, which also rolls back, followed by
+/// the `init-sql` statements again); their
 /// answers are skipped by the connection's next operation, like the rest of a result the last
 /// user dropped. The adapter writes what was queued without waiting, so locks are released
 /// now rather than when the connection is next lent.
@@ -20,7 +21,17 @@ pub fn check_in(conn: &mut Connection, reset: bool) -> bool {
     // (With answers still owed, a `BEGIN` may be among them: `check_out` looks again.)
     let in_transaction = conn.status().in_transaction() || conn.rollback_pending();
     let queued = if reset {
-        conn.reset_connection().map(|id| conn.discard(id))
+        conn.reset_connection()
+            .map(|id| conn.discard(id))
+            .and_then(|()| {
+                // The reset forgot what `init-sql` set: set it again (answers skipped).
+                for i in 0..conn.opts().init_sql().len() {
+                    let sql = conn.opts().init_sql()[i].clone();
+                    let id = conn.query(sql.as_bytes())?;
+                    conn.discard(id);
+                }
+                Ok(())
+            })
     } else if in_transaction {
         conn.rollback_before_next_command();
         conn.send_deferred()

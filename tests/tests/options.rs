@@ -1,0 +1,90 @@
+//! Connection options users expect, on every adapter against the test server: `init-sql`,
+//! `charset` / `collation`; and their errors.
+
+use integration_tests::client::{Adapter, Client};
+use integration_tests::url;
+use mysql_proto::ErrorKind;
+
+integration_tests::for_every_adapter!(
+    init_sql_runs_on_every_new_connection,
+    a_failing_init_sql_fails_the_connect,
+    charset_and_collation_set_the_session,
+    unknown_names_are_errors,
+);
+
+fn with_options(options: &str) -> String {
+    let u = url();
+    let sep = if u.contains('?') { '&' } else { '?' };
+    format!("{u}{sep}{options}")
+}
+
+/// Two init statements (percent-encoded in the URL), run in order on each connect.
+fn init_sql_runs_on_every_new_connection<A: Adapter>() {
+    let u = with_options(
+        "init-sql=SET%20%40init%20%3D%2042&init-sql=SET%20time_zone%20%3D%20%27%2B03%3A00%27",
+    );
+    A::block_on(async {
+        for _ in 0..2 {
+            let mut c = A::Conn::connect(&u).await.unwrap();
+            let got: Vec<(i64, String)> =
+                c.query_collect("SELECT @init, @@time_zone").await.unwrap();
+            assert_eq!(got, vec![(42, "+03:00".to_string())]);
+            c.close().await.unwrap();
+        }
+    });
+}
+
+fn a_failing_init_sql_fails_the_connect<A: Adapter>() {
+    let u = with_options("init-sql=SELEC%201");
+    A::block_on(async {
+        let e = A::Conn::connect(&u).await.err().expect("a syntax error");
+        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+        assert_eq!(e.server().map(|s| s.code), Some(1064), "{e}");
+    });
+}
+
+fn charset_and_collation_set_the_session<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&with_options("collation=utf8mb4_unicode_ci"))
+            .await
+            .unwrap();
+        let got: Vec<(String,)> = c
+            .query_collect("SELECT @@collation_connection")
+            .await
+            .unwrap();
+        assert_eq!(got[0].0, "utf8mb4_unicode_ci");
+        let mut c = A::Conn::connect(&with_options("charset=latin1"))
+            .await
+            .unwrap();
+        let got: Vec<(String, String)> = c
+            .query_collect("SELECT @@character_set_client, @@collation_connection")
+            .await
+            .unwrap();
+        assert_eq!(got, vec![("latin1".into(), "latin1_swedish_ci".into())]);
+        let mut c = A::Conn::connect(&with_options("collation=46"))
+            .await
+            .unwrap();
+        let got: Vec<(String,)> = c
+            .query_collect("SELECT @@collation_connection")
+            .await
+            .unwrap();
+        assert_eq!(got[0].0, "utf8mb4_bin");
+    });
+}
+
+fn unknown_names_are_errors<A: Adapter>() {
+    A::block_on(async {
+        for (option, says) in [
+            ("collation=klingon_ci", "unknown collation `klingon_ci`"),
+            ("charset=klingon", "unknown charset `klingon`"),
+            ("connection-attributes=novalue", "key:value"),
+        ] {
+            let e = A::Conn::connect(&with_options(option))
+                .await
+                .err()
+                .expect(option);
+            assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        }
+    });
+}
