@@ -69,6 +69,8 @@ pub trait Client: Sized {
     fn send_raw(&mut self, sql: &str) -> Result<()>;
     /// Sets the query timeout.
     fn set_query_timeout(&mut self, limit: Option<std::time::Duration>);
+    /// What the server reported of the session.
+    fn session(&self) -> &mysql_proto::SessionState;
     /// Begins a transaction with `opts`, runs `sql` in it, then commits (`commit`) or drops the
     /// guard without committing.
     fn transaction(
@@ -204,6 +206,9 @@ macro_rules! client_impl {
             }
             fn set_query_timeout(&mut self, limit: Option<std::time::Duration>) {
                 <$conn>::set_query_timeout(self, limit)
+            }
+            fn session(&self) -> &mysql_proto::SessionState {
+                <$conn>::session(self)
             }
             async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
                 let mut tx = self.begin_with(opts)?;

@@ -1,5 +1,5 @@
 //! Connection options users expect, on every adapter against the test server: `init-sql`,
-//! `charset` / `collation`; and their errors.
+//! `charset` / `collation`, and their errors; session state tracking.
 
 use integration_tests::client::{Adapter, Client};
 use integration_tests::url;
@@ -10,6 +10,7 @@ integration_tests::for_every_adapter!(
     a_failing_init_sql_fails_the_connect,
     charset_and_collation_set_the_session,
     unknown_names_are_errors,
+    the_session_is_tracked,
 );
 
 fn with_options(options: &str) -> String {
@@ -86,5 +87,56 @@ fn unknown_names_are_errors<A: Adapter>() {
             assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
             assert!(e.to_string().contains(says), "{e}");
         }
+    });
+}
+
+/// The server reports session changes in its OKs (`CLIENT_SESSION_TRACK`): the schema after
+/// `USE` and `COM_INIT_DB`, tracked variables (text and prepared `SET`), the transaction state,
+/// MariaDB's `last_gtid` when the binary log is on.
+fn the_session_is_tracked<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        assert_eq!(c.session().schema(), Some("test"));
+        c.query_drop("USE information_schema").await.unwrap();
+        assert_eq!(c.session().schema(), Some("information_schema"));
+        c.use_database("test").await.unwrap();
+        assert_eq!(c.session().schema(), Some("test"));
+        c.query_drop("SET SESSION session_track_system_variables = 'time_zone,last_gtid'")
+            .await
+            .unwrap();
+        c.query_drop("SET time_zone = '+02:00'").await.unwrap();
+        assert_eq!(c.session().variable("time_zone"), Some("+02:00"));
+        c.exec_drop(
+            "SET time_zone = ?",
+            vec![mysql_proto::Value::Bytes(b"+03:00".to_vec())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(c.session().variable("time_zone"), Some("+03:00"));
+        c.query_drop("SET SESSION session_track_transaction_info = 'STATE'")
+            .await
+            .unwrap();
+        c.query_drop("BEGIN").await.unwrap();
+        let state = c.session().transaction_state().unwrap().to_string();
+        assert!(state.starts_with('T'), "{state}");
+        c.query_drop("COMMIT").await.unwrap();
+        assert_eq!(c.session().transaction_state(), Some("________"));
+        let log_bin: Vec<(u64,)> = c.query_collect("SELECT @@log_bin").await.unwrap();
+        if log_bin[0].0 == 1 {
+            let t = integration_tests::table("gtid");
+            c.query_drop(&format!("CREATE TABLE {t} (id INT)"))
+                .await
+                .unwrap();
+            c.query_drop(&format!("INSERT INTO {t} VALUES (1)"))
+                .await
+                .unwrap();
+            let gtid = c
+                .session()
+                .last_gtid()
+                .expect("a GTID with the binary log on");
+            assert_eq!(gtid.split('-').count(), 3, "{gtid}");
+            c.query_drop(&format!("DROP TABLE {t}")).await.unwrap();
+        }
+        assert!(c.session().changes() >= 6);
     });
 }

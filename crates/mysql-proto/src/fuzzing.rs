@@ -31,6 +31,17 @@ pub fn ok_eof(data: &[u8]) {
     let _ = EofPacket::parse(data);
 }
 
+/// Session state change data (`CLIENT_SESSION_TRACK`): the parser, and the state it updates.
+pub fn session_track(data: &[u8]) {
+    let parsed = packets::session_track::parse(data);
+    let mut state = packets::SessionState::default();
+    // The state applies exactly what parses.
+    assert_eq!(state.apply(data).is_ok(), parsed.is_ok());
+    if let Ok(changes) = parsed {
+        assert_eq!(state.changes(), changes.len() as u64);
+    }
+}
+
 /// ERR packet parser.
 pub fn err(data: &[u8]) {
     let _ = packets::parse_err(data);

@@ -81,8 +81,8 @@ pub mod adapter_api {
     pub use crate::{
         AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
         FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
-        PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo, Statement,
-        StepStatement, Time, ToValue, TxOpts, Value,
+        PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo,
+        SessionState, Statement, StepStatement, Time, ToValue, TxOpts, Value,
     };
 }
 
@@ -95,7 +95,7 @@ pub use error::{Error, ErrorKind, Result, ServerError};
 #[cfg(feature = "derive")]
 pub use mysql_derive::FromRow;
 pub use opts::{IntoOpts, Opts, OptsBuilder, SslMode};
-pub use packets::{Column, OkPacket};
+pub use packets::{Column, OkPacket, SessionState};
 pub use pipeline::{Output, PipelineStep, ResultSet, StepStatement};
 pub use transaction::{IsolationLevel, TxOpts};
 #[cfg(feature = "serde_json")]

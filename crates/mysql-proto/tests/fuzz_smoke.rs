@@ -87,6 +87,11 @@ fn parsers() {
 }
 
 #[test]
+fn session_track() {
+    smoke("session_track", fuzzing::session_track, 20_000);
+}
+
+#[test]
 fn framing() {
     smoke("framing", fuzzing::framing, 2_000);
 }

@@ -195,7 +195,8 @@ fn build_response(
             return Err(Error::unsupported(format!("server lacks {name}")));
         }
     }
-    let mut wanted = CLIENT_DEFAULT;
+    // Session state tracking: the server reports schema, variable and GTID changes in its OKs.
+    let mut wanted = CLIENT_DEFAULT | CLIENT_SESSION_TRACK;
     if opts.database().is_some() {
         wanted |= CLIENT_CONNECT_WITH_DB;
     }

@@ -76,6 +76,7 @@ use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
 use crate::packets::stmt::{encode_execute, encode_send_long_data, BulkExecute};
+use crate::packets::SessionState;
 use crate::value::{ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
 use crate::Opts;
 
@@ -165,6 +166,7 @@ impl Connection {
     pub fn new(opts: Opts) -> Connection {
         let responses = Responses {
             max_columns: opts.max_columns(),
+            session: SessionState::new(opts.database()),
             ..Responses::default()
         };
         let opts_cache = opts.statement_cache();
@@ -229,6 +231,12 @@ impl Connection {
             Phase::Ready(info) => Some(info),
             _ => None,
         }
+    }
+
+    /// What the server reported of the session: the default schema, the last GTID, tracked
+    /// system variables, the transaction state (see [`SessionState`]).
+    pub fn session(&self) -> &SessionState {
+        &self.responses.session
     }
 
     /// The status flags of the last OK / EOF packet (autocommit, in transaction, ...).

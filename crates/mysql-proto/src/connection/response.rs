@@ -47,7 +47,7 @@ use crate::constants::{
     MARIADB_CLIENT_EXTENDED_TYPE_INFO,
 };
 use crate::error::{Error, Result, ServerError};
-use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk};
+use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk, SessionState};
 use crate::value::binary_row::{check_binary_row_layout, layout_into};
 use crate::value::text_row::check_text_row;
 use crate::value::{Columns, RowFormat};
@@ -151,6 +151,8 @@ pub(crate) struct Responses {
     /// The status flags of the last OK or result set end (or of the handshake), also of a
     /// discarded command: where the session stands (in a transaction, ...).
     pub(crate) status: StatusFlags,
+    /// What the server reported of the session (`CLIENT_SESSION_TRACK`).
+    pub(crate) session: SessionState,
     pub(crate) error: Option<ServerError>,
     /// With `MARIADB_CLIENT_CACHE_METADATA`: the last columns the server sent for each
     /// prepared statement (at prepare, or with an execute's result), used when it skips them.
@@ -204,6 +206,9 @@ impl Responses {
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 self.ok = OkPacket::parse(p, self.capabilities)?;
                 self.status = self.ok.status;
+                if !self.ok.session_state.is_empty() {
+                    self.session.apply(&self.ok.session_state)?;
+                }
                 if head.resets_statements {
                     self.statement_columns.clear();
                     self.last_prepared = None;
@@ -366,6 +371,9 @@ impl Responses {
                     }
                 };
                 self.status = self.ok.status;
+                if !self.ok.session_state.is_empty() {
+                    self.session.apply(&self.ok.session_state)?;
+                }
                 self.end_result();
                 Produced::ResultSetEnd(id)
             }

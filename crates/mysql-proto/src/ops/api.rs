@@ -277,6 +277,12 @@ macro_rules! client_api {
                 self.server_info().connection_id
             }
 
+            /// What the server reported of the session (session state tracking): the default
+            /// schema (`USE`), the last GTID, tracked system variables, the transaction state.
+            pub fn session(&self) -> &$crate::SessionState {
+                self.proto.session()
+            }
+
             /// The OK packet of the last statement that finished (affected rows, last insert
             /// id, warnings, info, status).
             pub fn last_ok(&self) -> &$crate::OkPacket {

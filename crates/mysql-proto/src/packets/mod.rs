@@ -8,6 +8,7 @@ pub mod err;
 pub mod greeting;
 pub mod handshake_response;
 pub mod ok;
+pub mod session_track;
 pub mod stmt;
 
 pub use auth_switch::AuthSwitchRequest;
@@ -17,4 +18,5 @@ pub use err::parse_err;
 pub use greeting::Greeting;
 pub use handshake_response::HandshakeResponse;
 pub use ok::OkPacket;
+pub use session_track::{SessionChange, SessionState};
 pub use stmt::PrepareOk;
