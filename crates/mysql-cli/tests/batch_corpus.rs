@@ -11,13 +11,33 @@ use integration_tests::{blocking, url};
 
 const DB: &str = "rs_corpus";
 
-/// Creates the corpus database once per test process: every column type with edge values.
+/// Creates the corpus database (every column type with edge values) once per test process,
+/// and only when it is missing or was made from other setup SQL: test processes running in
+/// parallel (cargo-nextest) take a server lock around it, so none drops the database under
+/// another.
 fn setup() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         let mut c = blocking(&url());
-        c.query_drop(SETUP.replace("{DB}", DB))
-            .expect("corpus setup");
+        let version = SETUP.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        c.query_drop("DO GET_LOCK('rs_corpus_setup', 120)")
+            .expect("corpus lock");
+        let made: Option<u64> = c
+            .query_first(format!("SELECT version FROM {DB}.corpus_version"))
+            .unwrap_or(None);
+        if made != Some(version) {
+            c.query_drop(SETUP.replace("{DB}", DB))
+                .expect("corpus setup");
+            c.query_drop(format!(
+                "CREATE TABLE {DB}.corpus_version (version BIGINT UNSIGNED);
+                 INSERT INTO {DB}.corpus_version VALUES ({version})"
+            ))
+            .expect("corpus version");
+        }
+        c.query_drop("DO RELEASE_LOCK('rs_corpus_setup')")
+            .expect("corpus unlock");
     });
 }
 
