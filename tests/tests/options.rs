@@ -11,6 +11,7 @@ integration_tests::for_every_adapter!(
     charset_and_collation_set_the_session,
     unknown_names_are_errors,
     the_session_is_tracked,
+    tcp_keepalive_arms_the_kernel_timer,
 );
 
 fn with_options(options: &str) -> String {
@@ -139,4 +140,43 @@ fn the_session_is_tracked<A: Adapter>() {
         }
         assert!(c.session().changes() >= 6);
     });
+}
+
+/// `tcp-keepalive` arms the kernel's keepalive timer on the client socket (Linux:
+/// `/proc/net/tcp` shows timer kind 2); without it there is none.
+fn tcp_keepalive_arms_the_kernel_timer<A: Adapter>() {
+    A::block_on(async {
+        let mut with = A::Conn::connect(&with_options("tcp-keepalive=7s"))
+            .await
+            .unwrap();
+        let mut without = A::Conn::connect(&url()).await.unwrap();
+        let port = |host: &str| host.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+        let sql = "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()";
+        let a: Vec<(String,)> = with.query_collect(sql).await.unwrap();
+        let b: Vec<(String,)> = without.query_collect(sql).await.unwrap();
+        let (a, b) = (port(&a[0].0), port(&b[0].0));
+        let started = std::time::Instant::now();
+        while timer_kind(a) != 2 {
+            assert!(
+                started.elapsed().as_secs() < 2,
+                "no keepalive timer on port {a}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_ne!(timer_kind(b), 2, "a keepalive timer without the option");
+    });
+}
+
+/// The kind of timer the kernel runs on the IPv4 TCP socket with local port `port`
+/// (`/proc/net/tcp`, field `tr`: 0 none, 1 retransmit, 2 keepalive, ...).
+fn timer_kind(port: u16) -> u32 {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let local = f[1].rsplit(':').next().unwrap();
+        if u16::from_str_radix(local, 16).unwrap() == port {
+            return u32::from_str_radix(f[5].split(':').next().unwrap(), 16).unwrap();
+        }
+    }
+    panic!("no socket with local port {port} in /proc/net/tcp");
 }

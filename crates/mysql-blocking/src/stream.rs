@@ -49,6 +49,11 @@ impl Stream {
             match r {
                 Ok(s) => {
                     s.set_nodelay(true)?;
+                    #[cfg(target_os = "linux")]
+                    if let Some(idle) = opts.tcp_keepalive() {
+                        use std::os::fd::AsFd;
+                        mysql_sockopt::set_keepalive(s.as_fd(), idle)?;
+                    }
                     return Ok(Stream::Tcp(s));
                 }
                 Err(e) => last = e,

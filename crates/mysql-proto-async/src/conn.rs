@@ -54,6 +54,10 @@ impl<R: Runtime> Conn<R> {
             Some(path) => R::connect_unix(path.to_string()).await?,
             None => R::connect_tcp(opts.host().to_string(), opts.port()).await?,
         };
+        #[cfg(target_os = "linux")]
+        if let (Some(idle), Some(fd)) = (opts.tcp_keepalive(), io.fd()) {
+            mysql_sockopt::set_keepalive(fd, idle)?;
+        }
         let mut conn = Conn {
             io,
             query_timeout: opts.query_timeout(),

@@ -25,6 +25,7 @@
 //! | `server-public-key` | PEM file of the server's RSA key (caching_sha2 / sha256 full auth without TLS) | none |
 //! | `allow-public-key-retrieval` | fetch that key from the server (a MITM could forge it) | `false` |
 //! | `enable-cleartext-plugin` | allow `mysql_clear_password` (still only over TLS or a Unix socket) | `false` |
+//! | `tcp-keepalive` | TCP keepalive: probe after this long without traffic (Linux); `off` | off |
 //! | `init-sql` | a statement run on every new connection after it authenticated (repeat the option for several, run in order); failing, it fails the connect | none |
 //! | `charset`, `collation` | the connection's character set (its default collation) or collation, by name or id (see [`crate::constants::collation`]) | `utf8mb4_general_ci` |
 //! | `connection-attributes` | `key:value,key:value` added to the connect attributes the server shows in `performance_schema.session_connect_attrs` | none |
@@ -86,6 +87,7 @@ pub struct Opts {
     pool: PoolOpts,
     trace_query_text: bool,
     init_sql: Vec<String>,
+    tcp_keepalive: Option<Duration>,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -156,6 +158,7 @@ impl Default for Opts {
             pool: PoolOpts::default(),
             trace_query_text: false,
             init_sql: Vec::new(),
+            tcp_keepalive: None,
         }
     }
 }
@@ -261,6 +264,7 @@ impl Opts {
             "reset-on-return" => self.pool.reset_on_return = parse_bool(key, value)?,
             "trace-query-text" => self.trace_query_text = parse_bool(key, value)?,
             "init-sql" => self.init_sql.push(value.to_string()),
+            "tcp-keepalive" => self.tcp_keepalive = parse_limit(key, value)?,
             "collation" => {
                 self.collation = match value.parse::<u8>() {
                     Ok(id) if id > 0 => id,
@@ -410,6 +414,12 @@ impl Opts {
     pub fn enable_cleartext_plugin(&self) -> bool {
         self.enable_cleartext_plugin
     }
+    /// TCP keepalive (`tcp-keepalive`): probes after this long without traffic; `None` (the
+    /// default) leaves the OS default (off).
+    pub fn tcp_keepalive(&self) -> Option<Duration> {
+        self.tcp_keepalive
+    }
+
     /// Statements run on every new connection right after it authenticated (`init-sql`, may
     /// be given several times; run in order).
     pub fn init_sql(&self) -> &[String] {
@@ -667,6 +677,14 @@ impl OptsBuilder {
     /// time_zone = '+00:00'`, ...). A failing one fails the connect with the server's error.
     pub fn init_sql(mut self, sql: impl Into<String>) -> Self {
         self.0.init_sql.push(sql.into());
+        self
+    }
+
+    /// TCP keepalive: the kernel probes the server after `idle` without traffic (and every
+    /// `idle / 3`, 3 times), so a dead server or a dropped NAT mapping breaks the connection
+    /// instead of leaving it silent. Linux only (ignored elsewhere).
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.0.tcp_keepalive = idle;
         self
     }
 

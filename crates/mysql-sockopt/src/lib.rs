@@ -1,4 +1,4 @@
-//! The two socket calls the mysql-rs adapters need for read coalescing
+//! The socket calls the mysql-rs adapters need for read coalescing
 //! ([`mysql_proto::ReadCoalescing`](https://docs.rs/mysql-proto)) and `std` lacks:
 //!
 //! * [`set_recv_low_water`]: the receive low-water mark (`SO_RCVLOWAT`). Linux then wakes a
@@ -7,12 +7,14 @@
 //! * [`wait_readable`]: waits until the socket is readable (by that mark) or a timeout of
 //!   microsecond precision passes (`SO_RCVTIMEO` counts in scheduler ticks, 4 ms here).
 //!
-//! Both are Linux only and fail with [`io::ErrorKind::Unsupported`] elsewhere, where the
+//! And [`set_keepalive`]: TCP keepalive with the probe timing (`tcp-keepalive`).
+//!
+//! All are Linux only and fail with [`io::ErrorKind::Unsupported`] elsewhere, where the
 //! adapters simply do not coalesce. [`LowWaterMark`] remembers the mark set, so that adapters
 //! call `setsockopt` only when it changes.
 //!
 //! Besides one `from_utf8_unchecked` in the core, this crate holds the project's `unsafe` code:
-//! three libc calls, each with a `SAFETY` argument. Its tests exercise every one of them, also
+//! four libc calls, each with a `SAFETY` argument. Its tests exercise every one of them, also
 //! under AddressSanitizer:
 //! `RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address cargo test -p mysql-sockopt --lib
 //! --target x86_64-unknown-linux-gnu`.
@@ -55,6 +57,15 @@ pub fn set_recv_low_water(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<usize>
 #[cfg(unix)]
 pub fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
     imp::wait_readable(fd, timeout)
+}
+
+/// Turns TCP keepalive on for the socket: after `idle` without traffic the kernel probes the
+/// peer every `idle / 3` (at least 1 s) and, after 3 unanswered probes, breaks the connection,
+/// so a dead server or a dropped NAT mapping shows up as a read error instead of a silent hang.
+/// Fails with the OS error of `setsockopt`, or `Unsupported` off Linux.
+#[cfg(unix)]
+pub fn set_keepalive(fd: BorrowedFd<'_>, idle: Duration) -> io::Result<()> {
+    imp::set_keepalive(fd, idle)
 }
 
 /// A socket's receive low-water mark as last set by [`LowWaterMark::set`]: skips the system call
@@ -166,8 +177,54 @@ mod imp {
         Ok(mark)
     }
 
+    pub(super) fn set_keepalive(fd: BorrowedFd<'_>, idle: Duration) -> io::Result<()> {
+        let secs = idle.as_secs().clamp(1, i32::MAX as u64 / 3) as libc::c_int;
+        set_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
+        set_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs)?;
+        set_int(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPINTVL,
+            (secs / 3).max(1),
+        )?;
+        set_int(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3)
+    }
+
+    /// Sets an integer socket option.
+    fn set_int(
+        fd: BorrowedFd<'_>,
+        level: libc::c_int,
+        option: libc::c_int,
+        value: libc::c_int,
+    ) -> io::Result<()> {
+        // SAFETY: `fd` is a live descriptor for the whole call (BorrowedFd's guarantee); the
+        // option value points at a c_int on this stack frame, and its size is passed exactly.
+        let r = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                level,
+                option,
+                (&value as *const libc::c_int).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// An integer socket option at level `SOL_SOCKET`.
     pub(super) fn get_int(fd: BorrowedFd<'_>, option: libc::c_int) -> io::Result<libc::c_int> {
+        get_int_at(fd, libc::SOL_SOCKET, option)
+    }
+
+    /// An integer socket option at `level`.
+    pub(super) fn get_int_at(
+        fd: BorrowedFd<'_>,
+        level: libc::c_int,
+        option: libc::c_int,
+    ) -> io::Result<libc::c_int> {
         let mut value: libc::c_int = 0;
         let mut len = size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: `fd` is live for the call; `value` and `len` are writable locals and `len`
@@ -175,7 +232,7 @@ mod imp {
         let r = unsafe {
             libc::getsockopt(
                 fd.as_raw_fd(),
-                libc::SOL_SOCKET,
+                level,
                 option,
                 (&mut value as *mut libc::c_int).cast(),
                 &mut len,
@@ -232,6 +289,10 @@ mod imp {
     pub(super) fn wait_readable(_: BorrowedFd<'_>, _: Duration) -> io::Result<bool> {
         Err(unsupported())
     }
+
+    pub(super) fn set_keepalive(_: BorrowedFd<'_>, _: Duration) -> io::Result<()> {
+        Err(unsupported())
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -248,6 +309,25 @@ mod tests {
         let (writer, _) = listener.accept().unwrap();
         writer.set_nodelay(true).unwrap();
         (reader, writer)
+    }
+
+    #[test]
+    fn keepalive_is_set_as_asked() {
+        let (s, _peer) = pair();
+        assert_eq!(get_int(s.as_fd(), libc::SO_KEEPALIVE).unwrap(), 0);
+        set_keepalive(s.as_fd(), Duration::from_secs(30)).unwrap();
+        let tcp = |o| imp::get_int_at(s.as_fd(), libc::IPPROTO_TCP, o).unwrap();
+        assert_eq!(get_int(s.as_fd(), libc::SO_KEEPALIVE).unwrap(), 1);
+        assert_eq!(
+            (
+                tcp(libc::TCP_KEEPIDLE),
+                tcp(libc::TCP_KEEPINTVL),
+                tcp(libc::TCP_KEEPCNT)
+            ),
+            (30, 10, 3)
+        );
+        set_keepalive(s.as_fd(), Duration::from_millis(10)).unwrap();
+        assert_eq!((tcp(libc::TCP_KEEPIDLE), tcp(libc::TCP_KEEPINTVL)), (1, 1));
     }
 
     #[test]
