@@ -71,6 +71,8 @@ pub trait Client: Sized {
     fn set_query_timeout(&mut self, limit: Option<std::time::Duration>);
     /// What the server reported of the session.
     fn session(&self) -> &mysql_proto::SessionState;
+    /// `set_multi_statements`.
+    fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
     /// Begins a transaction with `opts`, runs `sql` in it, then commits (`commit`) or drops the
     /// guard without committing.
     fn transaction(
@@ -209,6 +211,9 @@ macro_rules! client_impl {
             }
             fn session(&self) -> &mysql_proto::SessionState {
                 <$conn>::session(self)
+            }
+            async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
+                <$conn>::set_multi_statements(self, on)$($await)*
             }
             async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
                 let mut tx = self.begin_with(opts)?;

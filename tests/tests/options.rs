@@ -12,6 +12,7 @@ integration_tests::for_every_adapter!(
     unknown_names_are_errors,
     the_session_is_tracked,
     tcp_keepalive_arms_the_kernel_timer,
+    multi_statements_can_be_switched_at_run_time,
 );
 
 fn with_options(options: &str) -> String {
@@ -179,4 +180,28 @@ fn timer_kind(port: u16) -> u32 {
         }
     }
     panic!("no socket with local port {port} in /proc/net/tcp");
+}
+
+/// `COM_SET_OPTION`: multi-statements off makes a two-statement query a syntax error; on
+/// again, it runs; the connection stays in step throughout.
+fn multi_statements_can_be_switched_at_run_time<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        let two = "SELECT 1; SELECT 2";
+        let (lines, err) = c.results(two).await;
+        assert!(err.is_none() && lines.iter().filter(|l| l.starts_with("row:")).count() == 2);
+        c.set_multi_statements(false).await.unwrap();
+        let e = c.query_drop(two).await.unwrap_err();
+        assert_eq!(e.server().map(|s| s.code), Some(1064), "{e}");
+        let one: Vec<(u64,)> = c.query_collect("SELECT 7").await.unwrap();
+        assert_eq!(one, vec![(7,)]);
+        c.set_multi_statements(true).await.unwrap();
+        let (lines, err) = c.results(two).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("row:")).count(),
+            2,
+            "{lines:?}"
+        );
+    });
 }

@@ -289,6 +289,14 @@ impl Connection {
         Ok(())
     }
 
+    /// Queues `COM_SET_OPTION` turning multi-statements on or off for this session (whatever
+    /// was negotiated at connect); answered by `Ok` (the server's EOF) or `ServerError`.
+    pub fn set_multi_statements(&mut self, on: bool) -> Result<CommandId> {
+        // MYSQL_OPTION_MULTI_STATEMENTS_ON = 0, _OFF = 1.
+        let option: u16 = if on { 0 } else { 1 };
+        self.command(Command::SetOption, &option.to_le_bytes(), Expect::OkOrErr)
+    }
+
     /// Queues `COM_PING`; answered by `Ok`.
     pub fn ping(&mut self) -> Result<CommandId> {
         self.command(Command::Ping, &[], Expect::OkOrErr)

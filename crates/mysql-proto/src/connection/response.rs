@@ -216,6 +216,23 @@ impl Responses {
                 self.end_result();
                 Produced::Ok(id)
             }
+            // COM_SET_OPTION is answered with an EOF packet (an OK with the 0xFE header when
+            // CLIENT_DEPRECATE_EOF was agreed).
+            (Response::Start, 0xfe) if head.expect == Expect::OkOrErr => {
+                self.ok = if deprecate_eof {
+                    OkPacket::parse(p, self.capabilities)?
+                } else {
+                    let eof = EofPacket::parse(p)?;
+                    OkPacket {
+                        status: eof.status,
+                        warnings: eof.warnings,
+                        ..OkPacket::default()
+                    }
+                };
+                self.status = self.ok.status;
+                self.end_result();
+                Produced::Ok(id)
+            }
             (Response::Start | Response::Rows, 0xff) => {
                 self.error = Some(parse_err(p)?);
                 self.pop_command();

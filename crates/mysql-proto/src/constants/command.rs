@@ -25,6 +25,8 @@ pub enum Command {
     StmtClose = 0x19,
     /// `COM_STMT_RESET`.
     StmtReset = 0x1a,
+    /// `COM_SET_OPTION`: multi-statements on or off.
+    SetOption = 0x1b,
     /// `COM_RESET_CONNECTION`.
     ResetConnection = 0x1f,
     /// MariaDB's `COM_STMT_BULK_EXECUTE`: one statement, many parameter sets.

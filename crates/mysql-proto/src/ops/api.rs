@@ -204,6 +204,14 @@ macro_rules! client_api {
                 self.run($crate::ops::Quit::default())$($await)*
             }
 
+            /// Turns multi-statements (`SELECT 1; SELECT 2` in one query) on or off for this
+            /// session (`COM_SET_OPTION`), whatever `multi-statements` said at connect. Fails
+            /// with the server's error.
+            pub $($async)* fn set_multi_statements(&mut self, on: bool) -> $crate::Result<()> {
+                let op = $crate::ops::Finish::<()>::new($crate::ops::Command::SetMultiStatements(on));
+                self.run(op)$($await)*
+            }
+
             /// Starts building a pipeline: many commands, one round trip.
             pub fn pipeline(&mut self) -> Pipeline<'_, $($a)*> {
                 Pipeline { conn: self, steps: Vec::new() }

@@ -22,6 +22,8 @@ pub enum Command<'a, P = ()> {
     InitDb(&'a str),
     /// `COM_RESET_CONNECTION`.
     ResetConnection,
+    /// `COM_SET_OPTION`: multi-statements on (`true`) or off.
+    SetMultiStatements(bool),
 }
 
 /// Resolves a [`StatementRef`] to a prepared [`Statement`]: given, cached, or prepared now
@@ -139,6 +141,7 @@ impl<P> Send<'_, P> {
                 Command::Ping => Traced::Named("PING"),
                 Command::InitDb(_) => Traced::Named("USE"),
                 Command::ResetConnection => Traced::Named("RESET CONNECTION"),
+                Command::SetMultiStatements(_) => Traced::Named("SET OPTION"),
             },
             None => Traced::Named("COMMAND"),
         }
@@ -175,6 +178,9 @@ impl<P: Params> Operation<CommandId> for Send<'_, P> {
                     Queued::Command(Command::Ping) => conn.ping()?,
                     Queued::Command(Command::InitDb(db)) => conn.init_db(db)?,
                     Queued::Command(Command::ResetConnection) => conn.reset_connection()?,
+                    Queued::Command(Command::SetMultiStatements(on)) => {
+                        conn.set_multi_statements(on)?
+                    }
                 };
                 self.id = Some(id);
                 id
