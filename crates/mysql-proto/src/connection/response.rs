@@ -165,6 +165,30 @@ pub(crate) struct Responses {
 }
 
 impl Responses {
+    /// Takes a command's final OK as the current one: its status flags and session changes
+    /// are the session's (also for a discarded command). Fails for malformed session data.
+    fn take_ok(&mut self, ok: OkPacket) -> Result<()> {
+        self.ok = ok;
+        self.status = self.ok.status;
+        if !self.ok.session_state.is_empty() {
+            self.session.apply(&self.ok.session_state)?;
+        }
+        Ok(())
+    }
+
+    /// An EOF packet as an OK; with `CLIENT_DEPRECATE_EOF` the OK (0xFE header) that replaces it.
+    fn eof_as_ok(&self, p: &[u8], deprecate_eof: bool) -> Result<OkPacket> {
+        if deprecate_eof {
+            return OkPacket::parse(p, self.capabilities);
+        }
+        let eof = EofPacket::parse(p)?;
+        Ok(OkPacket {
+            status: eof.status,
+            warnings: eof.warnings,
+            ..OkPacket::default()
+        })
+    }
+
     /// The fast path for nearly every packet: when `p` is a row of the result set being
     /// streamed, checks it against its columns and returns the row event's command, format and
     /// whether it is discarded; `None` for any other packet (handled by
@@ -204,12 +228,9 @@ impl Responses {
         };
         let produced = match (head.state, first) {
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
-                self.ok = OkPacket::parse(p, self.capabilities)?;
-                self.status = self.ok.status;
-                if !self.ok.session_state.is_empty() {
-                    self.session.apply(&self.ok.session_state)?;
-                }
-                if head.resets_statements {
+                let resets_statements = head.resets_statements;
+                self.take_ok(OkPacket::parse(p, self.capabilities)?)?;
+                if resets_statements {
                     self.statement_columns.clear();
                     self.last_prepared = None;
                 }
@@ -219,17 +240,7 @@ impl Responses {
             // COM_SET_OPTION is answered with an EOF packet (an OK with the 0xFE header when
             // CLIENT_DEPRECATE_EOF was agreed).
             (Response::Start, 0xfe) if head.expect == Expect::OkOrErr => {
-                self.ok = if deprecate_eof {
-                    OkPacket::parse(p, self.capabilities)?
-                } else {
-                    let eof = EofPacket::parse(p)?;
-                    OkPacket {
-                        status: eof.status,
-                        warnings: eof.warnings,
-                        ..OkPacket::default()
-                    }
-                };
-                self.status = self.ok.status;
+                self.take_ok(self.eof_as_ok(p, deprecate_eof)?)?;
                 self.end_result();
                 Produced::Ok(id)
             }
@@ -377,20 +388,7 @@ impl Responses {
                 Produced::ResultSetStart(id)
             }
             (Response::Rows, 0xfe) if p.len() < MAX_PAYLOAD => {
-                self.ok = if deprecate_eof {
-                    OkPacket::parse(p, self.capabilities)?
-                } else {
-                    let eof = EofPacket::parse(p)?;
-                    OkPacket {
-                        status: eof.status,
-                        warnings: eof.warnings,
-                        ..OkPacket::default()
-                    }
-                };
-                self.status = self.ok.status;
-                if !self.ok.session_state.is_empty() {
-                    self.session.apply(&self.ok.session_state)?;
-                }
+                self.take_ok(self.eof_as_ok(p, deprecate_eof)?)?;
                 self.end_result();
                 Produced::ResultSetEnd(id)
             }
