@@ -100,15 +100,6 @@ impl CommandSpan {
         let _ = n;
     }
 
-    /// Whether the span is open (always `false` without the feature).
-    #[inline(always)]
-    pub fn is_open(&self) -> bool {
-        #[cfg(feature = "tracing")]
-        return self.on.is_some();
-        #[cfg(not(feature = "tracing"))]
-        false
-    }
-
     /// Records what the command returned and closes the span.
     #[inline(always)]
     pub fn finish(&mut self) {
