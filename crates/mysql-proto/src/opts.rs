@@ -29,6 +29,8 @@
 //! | `init-sql` | a statement run on every new connection after it authenticated (repeat the option for several, run in order); failing, it fails the connect | none |
 //! | `charset`, `collation` | the connection's character set (its default collation) or collation, by name or id (see [`crate::constants::collation`]) | `utf8mb4_general_ci` |
 //! | `connection-attributes` | `key:value,key:value` added to the connect attributes the server shows in `performance_schema.session_connect_attrs` | none |
+//! | `compression` | `zlib`, `zstd` or `off`: compress the protocol after the handshake (see [`crate::codec::compress`]); a server without it fails the connect | `off` |
+//! | `compression-level` | zlib 0-9 (default 6), zstd 1-22 (default 3); after `compression` | see there |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
@@ -44,6 +46,7 @@
 
 use core::time::Duration;
 
+pub use crate::codec::compress::Compression;
 use crate::constants::collation;
 use crate::error::{Error, Result};
 use crate::pool::PoolOpts;
@@ -88,6 +91,7 @@ pub struct Opts {
     trace_query_text: bool,
     init_sql: Vec<String>,
     tcp_keepalive: Option<Duration>,
+    compression: Compression,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -159,6 +163,7 @@ impl Default for Opts {
             trace_query_text: false,
             init_sql: Vec::new(),
             tcp_keepalive: None,
+            compression: Compression::Off,
         }
     }
 }
@@ -265,6 +270,19 @@ impl Opts {
             "trace-query-text" => self.trace_query_text = parse_bool(key, value)?,
             "init-sql" => self.init_sql.push(value.to_string()),
             "tcp-keepalive" => self.tcp_keepalive = parse_limit(key, value)?,
+            "compression" => {
+                let c = Compression::parse(value).map_err(Error::misuse)?;
+                if !c.is_available() {
+                    return Err(Error::unsupported(format!(
+                        "compression={value} needs the `{value}` feature of mysql-proto"
+                    )));
+                }
+                self.compression = c;
+            }
+            "compression-level" => {
+                let level = parse_num(key, value)? as i64;
+                self.compression = self.compression.with_level(level).map_err(Error::misuse)?;
+            }
             "collation" => {
                 self.collation = match value.parse::<u8>() {
                     Ok(id) if id > 0 => id,
@@ -418,6 +436,11 @@ impl Opts {
     /// default) leaves the OS default (off).
     pub fn tcp_keepalive(&self) -> Option<Duration> {
         self.tcp_keepalive
+    }
+
+    /// The protocol compression asked for (`compression`, `compression-level`).
+    pub fn compression(&self) -> Compression {
+        self.compression
     }
 
     /// Statements run on every new connection right after it authenticated (`init-sql`, may
@@ -685,6 +708,13 @@ impl OptsBuilder {
     /// instead of leaving it silent. Linux only (ignored elsewhere).
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.0.tcp_keepalive = idle;
+        self
+    }
+
+    /// Compress the protocol (see [`crate::codec::compress`]): the connect fails when the
+    /// server cannot, or when this build lacks the algorithm's feature.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.0.compression = compression;
         self
     }
 

@@ -110,16 +110,34 @@ pub enum Deframed {
 }
 
 /// Finds payloads in a receive buffer, checking sequence ids and reassembling split payloads.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Deframer {
     reassembly: Vec<u8>,
     reassembling: bool,
+    check_sequence: bool,
+}
+
+impl Default for Deframer {
+    fn default() -> Self {
+        Deframer {
+            reassembly: Vec::new(),
+            reassembling: false,
+            check_sequence: true,
+        }
+    }
 }
 
 impl Deframer {
     /// A deframer with nothing pending.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whether to check sequence ids (on by default). Off under protocol compression, where
+    /// servers re-number the inner packets at each flush: the next id expected then follows
+    /// the id received.
+    pub fn check_sequence(&mut self, on: bool) {
+        self.check_sequence = on;
     }
 
     /// Looks for the next payload at the start of `input`. `seq` is the sequence id the next frame
@@ -133,7 +151,7 @@ impl Deframer {
             let Some(h) = FrameHeader::parse(&input[pos..]) else {
                 return Ok(Deframed::Incomplete { consumed: pos });
             };
-            if h.seq != *seq {
+            if h.seq != *seq && self.check_sequence {
                 return Err(Error::protocol(format!(
                     "packet out of order: expected sequence id {}, got {}",
                     *seq, h.seq
@@ -149,7 +167,7 @@ impl Deframer {
                 return Ok(Deframed::Incomplete { consumed: pos });
             }
             let body = pos + 4..pos + 4 + h.len;
-            *seq = seq.wrapping_add(1);
+            *seq = h.seq.wrapping_add(1);
             if h.len == MAX_PAYLOAD {
                 self.reassembling = true;
                 self.reassembly.extend_from_slice(&input[body.clone()]);

@@ -1,6 +1,7 @@
 //! Byte-level encoding: a checked reader, a writer, length-encoded integers and strings,
-//! and packet framing (3-byte length, sequence id, 16 MiB splitting).
+//! packet framing (3-byte length, sequence id, 16 MiB splitting) and protocol compression.
 
+pub mod compress;
 pub mod framing;
 pub mod reader;
 pub mod writer;

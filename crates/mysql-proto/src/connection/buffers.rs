@@ -21,6 +21,13 @@ impl Connection {
             self.lent = buf.len();
             return buf;
         }
+        #[allow(clippy::unnecessary_unwrap)]
+        if self.compress.is_some() {
+            // Invariant: checked just above.
+            let buf = self.compress.as_mut().expect("compress").lend(hint);
+            self.lent = buf.len();
+            return buf;
+        }
         self.plain_recv_buf(hint)
     }
 
@@ -79,12 +86,21 @@ impl Connection {
             let mut plain = std::mem::take(&mut self.rx);
             plain.truncate(self.rx_end);
             // Invariant: checked just above.
-            let r = self.tls.as_mut().expect("tls").handle_recv(n, &mut plain);
+            let tls = self.tls.as_mut().expect("tls");
+            // Under compression the plaintext is compressed packets, inflated as needed.
+            let r = match self.compress.as_mut() {
+                Some(z) => tls.handle_recv(n, z.input()),
+                None => tls.handle_recv(n, &mut plain),
+            };
             self.rx_end = plain.len();
             self.rx = plain;
             if let Err(e) = r {
                 self.fatal.get_or_insert(e);
             }
+            return;
+        }
+        if let Some(z) = self.compress.as_mut() {
+            z.filled(n);
             return;
         }
         self.rx_end = (self.rx_end + n).min(self.rx.len());
@@ -132,6 +148,18 @@ impl Connection {
     pub fn pending_send(&mut self) -> &[u8] {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls.as_mut() {
+            if let Some(z) = self.compress.as_mut() {
+                return match tls.pending_send(z.unsent()) {
+                    Ok((taken, out)) => {
+                        z.consume(taken);
+                        out
+                    }
+                    Err(e) => {
+                        self.fatal.get_or_insert(e);
+                        &[]
+                    }
+                };
+            }
             let plain = &self.tx[self.tx_pos..];
             return match tls.pending_send(plain) {
                 Ok((taken, out)) => {
@@ -148,6 +176,9 @@ impl Connection {
                 }
             };
         }
+        if let Some(z) = self.compress.as_ref() {
+            return z.unsent();
+        }
         &self.tx[self.tx_pos..]
     }
 
@@ -156,6 +187,10 @@ impl Connection {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls.as_mut() {
             tls.consume_send(n);
+            return;
+        }
+        if let Some(z) = self.compress.as_mut() {
+            z.consume(n);
             return;
         }
         self.tx_pos = (self.tx_pos + n).min(self.tx.len());
@@ -176,6 +211,9 @@ impl Connection {
         #[cfg(feature = "tls")]
         if self.tls.as_ref().is_some_and(|t| t.wants_write()) {
             return true;
+        }
+        if let Some(z) = self.compress.as_ref() {
+            return !z.unsent().is_empty();
         }
         self.tx_pos < self.tx.len()
     }

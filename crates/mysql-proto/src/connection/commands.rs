@@ -76,6 +76,7 @@ impl Connection {
                         let start = framing::begin_packet(&mut self.tx);
                         encode_send_long_data(statement.id, i as u16, chunk, &mut self.tx);
                         framing::finish_packet(&mut self.tx, start, 0);
+                        self.seal_command();
                     }
                 }
             }
@@ -252,6 +253,7 @@ impl Connection {
         let mut body = [Command::StmtClose as u8, 0, 0, 0, 0];
         body[1..].copy_from_slice(&statement_id.to_le_bytes());
         framing::write_packet(&mut self.tx, 0, &body);
+        self.seal_command();
         self.responses.forget_statement(statement_id);
         Ok(())
     }
@@ -323,6 +325,7 @@ impl Connection {
     pub fn quit(&mut self) -> Result<()> {
         self.check_ready()?;
         framing::write_packet(&mut self.tx, 0, &[Command::Quit as u8]);
+        self.seal_command();
         self.phase = Phase::Quit;
         Ok(())
     }
@@ -388,7 +391,7 @@ impl Connection {
                 "{max} commands already in flight (max-in-flight): read responses before queueing more"
             )));
         }
-        if self.tx.len() - self.tx_pos > self.opts.max_send_buffer() {
+        if self.send_buffered() > self.opts.max_send_buffer() {
             return Err(Error::misuse(format!(
                 "send buffer holds more than max-send-buffer ({} bytes): write it out first",
                 self.opts.max_send_buffer()
@@ -410,7 +413,19 @@ impl Connection {
         Ok(())
     }
 
+    /// With compression on, compresses the command just written to the send buffer: each
+    /// command starts its own compressed packets, numbered from 0.
+    #[inline]
+    fn seal_command(&mut self) {
+        if let Some(z) = self.compress.as_mut() {
+            z.seal(&self.tx[self.tx_pos..], SealAs::Command);
+            self.tx.clear();
+            self.tx_pos = 0;
+        }
+    }
+
     fn push_in_flight(&mut self, expect: Expect, seq: u8) -> CommandId {
+        self.seal_command();
         self.last_was_prepare = expect == Expect::Prepare;
         let id = CommandId(self.next_id);
         self.next_id += 1;

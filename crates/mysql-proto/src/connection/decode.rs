@@ -106,6 +106,9 @@ impl Connection {
                 match self.deframer.next(input, seq, self.opts.max_packet())? {
                     Deframed::Incomplete { consumed } => {
                         self.rx_start += consumed;
+                        if self.inflate_one()? {
+                            continue;
+                        }
                         if self.eof {
                             return Err(Error::new(
                                 ErrorKind::Closed,
@@ -133,6 +136,7 @@ impl Connection {
                             continue;
                         }
                         HandshakeStep::Done(info) => {
+                            self.start_compression(info.capabilities)?;
                             self.responses.capabilities = info.capabilities;
                             self.responses.mariadb_capabilities = info.mariadb_capabilities;
                             self.responses.status = info.status;
@@ -150,7 +154,11 @@ impl Connection {
                             self.current = Some(Current::Response(produced, loc));
                             return Ok(true);
                         }
-                    } else if let Some(produced) = self.responses.on_packet(p, &mut self.tx)? {
+                    } else if let Some(produced) = {
+                        let produced = self.responses.on_packet(p, &mut self.tx)?;
+                        self.seal_continuation();
+                        produced
+                    } {
                         let loc = if matches!(produced, Produced::Row(..)) {
                             loc
                         } else {
@@ -168,6 +176,9 @@ impl Connection {
     /// No command is in flight: input now is unsolicited (a server shutting down or killing the
     /// connection sends an ERR first).
     fn idle(&mut self) -> Result<bool> {
+        if self.rx_start == self.rx_end {
+            self.inflate_one()?;
+        }
         let input = &self.rx[self.rx_start..self.rx_end];
         if let Some(h) = framing::FrameHeader::parse(input) {
             if input.len() >= 4 + h.len.min(MAX_PAYLOAD) {
@@ -208,6 +219,58 @@ impl Connection {
             Err(Error::unsupported(
                 "TLS needs the `tls` feature of mysql-proto",
             ))
+        }
+    }
+
+    /// Turns compression on after the handshake's final OK when `capabilities` (the agreed
+    /// ones) include it: from here on both directions travel in compressed packets.
+    fn start_compression(&mut self, capabilities: u32) -> Result<()> {
+        use crate::constants::{CLIENT_COMPRESS, CLIENT_ZSTD_COMPRESSION_ALGORITHM};
+        if capabilities & (CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION_ALGORITHM) == 0 {
+            return Ok(());
+        }
+        let mut z = Box::new(Compressor::new(self.opts.compression())?);
+        // The server sends nothing after its OK until asked; whatever did arrive behind the
+        // OK is compressed already.
+        let after_ok = self.rx_start + self.release;
+        z.input().extend_from_slice(&self.rx[after_ok..self.rx_end]);
+        self.rx_end = after_ok;
+        self.compress = Some(z);
+        self.deframer.check_sequence(false);
+        Ok(())
+    }
+
+    /// With compression on: inflates the next whole compressed packet into the receive
+    /// buffer; `Ok(false)` when there is none (or compression is off).
+    pub(super) fn inflate_one(&mut self) -> Result<bool> {
+        let Some(z) = self.compress.as_mut() else {
+            return Ok(false);
+        };
+        if !z.has_packet() {
+            return Ok(false);
+        }
+        let mut plain = std::mem::take(&mut self.rx);
+        if self.rx_start > 0 {
+            plain.copy_within(self.rx_start..self.rx_end, 0);
+            self.rx_end -= self.rx_start;
+            self.rx_start = 0;
+        }
+        plain.truncate(self.rx_end);
+        let r = z.inflate_next(&mut plain);
+        self.rx_end = plain.len();
+        self.rx = plain;
+        r
+    }
+
+    /// With compression on: compresses what the response handling just queued (the client's
+    /// part of a command in progress), numbered after the server's last compressed packet.
+    fn seal_continuation(&mut self) {
+        if let Some(z) = self.compress.as_mut() {
+            if self.tx_pos < self.tx.len() {
+                z.seal(&self.tx[self.tx_pos..], SealAs::Continuation);
+                self.tx.clear();
+                self.tx_pos = 0;
+            }
         }
     }
 

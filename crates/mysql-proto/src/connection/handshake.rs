@@ -19,7 +19,7 @@ use crate::auth::{self, AuthContext, AuthExchange, MYSQL_NATIVE_PASSWORD};
 use crate::codec::framing;
 use crate::constants::*;
 use crate::error::{Error, ErrorKind, Result};
-use crate::opts::SslMode;
+use crate::opts::{Compression, SslMode};
 use crate::packets::{parse_err, AuthSwitchRequest, Greeting, HandshakeResponse, OkPacket};
 use crate::Opts;
 
@@ -203,6 +203,22 @@ fn build_response(
     if opts.multi_statements() {
         wanted |= CLIENT_MULTI_STATEMENTS;
     }
+    let mut zstd_level = 0;
+    let compress_flag = match opts.compression() {
+        Compression::Off => 0,
+        Compression::Zlib { .. } => CLIENT_COMPRESS,
+        Compression::Zstd { level } => {
+            zstd_level = level as u8;
+            CLIENT_ZSTD_COMPRESSION_ALGORITHM
+        }
+    };
+    if server & compress_flag != compress_flag {
+        return Err(Error::unsupported(format!(
+            "compression={:?} but the server does not offer it",
+            opts.compression()
+        )));
+    }
+    wanted |= compress_flag;
     let capabilities = wanted & server;
     // MariaDB's extended capabilities count only when the server cleared CLIENT_MYSQL; we ask
     // for COM_STMT_BULK_EXECUTE (used by batches) and for result metadata to be sent only when
@@ -232,6 +248,7 @@ fn build_response(
         database: opts.database().map(|d| d.as_bytes().to_vec()),
         auth_plugin_name: plugin.as_bytes().to_vec(),
         attributes: opts.connect_attributes().to_vec(),
+        zstd_level,
     };
     let info = ServerInfo {
         server_version: g.server_version.clone(),

@@ -71,6 +71,7 @@ mod handshake;
 mod response;
 pub mod statement;
 
+use crate::codec::compress::{Compressor, SealAs};
 use crate::codec::framing::{self, Deframed, Deframer};
 use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
@@ -138,6 +139,8 @@ pub struct Connection {
     last_was_prepare: bool,
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsSession>,
+    /// Protocol compression, on once the handshake negotiated it.
+    compress: Option<Box<Compressor>>,
     rng: Box<dyn rand_core::CryptoRngCore + Send>,
     /// What outlives one operation of [`crate::ops`]: the last OK, the commands sent ahead.
     pub(crate) ops: crate::ops::OpState,
@@ -193,6 +196,7 @@ impl Connection {
             last_was_prepare: false,
             #[cfg(feature = "tls")]
             tls: None,
+            compress: None,
             rng: Box::new(rand_core::OsRng),
             ops: crate::ops::OpState::default(),
         }
@@ -262,10 +266,17 @@ impl Connection {
     }
 
     /// Bytes queued by commands and not yet taken by [`pending_send`](Self::pending_send)
-    /// (plaintext, before TLS). Commands are refused while this exceeds `max-send-buffer`.
+    /// (before TLS; after compression when it is on). Commands are refused while this exceeds
+    /// `max-send-buffer`.
     #[inline]
     pub fn send_buffered(&self) -> usize {
-        self.tx.len() - self.tx_pos
+        let compressed = self.compress.as_ref().map_or(0, |z| z.unsent().len());
+        self.tx.len() - self.tx_pos + compressed
+    }
+
+    /// Whether the protocol is compressed (negotiated with the `compression` option).
+    pub fn is_compressed(&self) -> bool {
+        self.compress.is_some()
     }
 
     /// How many commands have been queued on this connection so far (a counter that only

@@ -4,7 +4,8 @@
 //! 4 bytes of MariaDB extended capabilities (zero for MySQL), `string<NUL>` user name, the auth
 //! response (`string<lenenc>` with `CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA`, else an `int<1>`
 //! length and the bytes), `string<NUL>` database with `CLIENT_CONNECT_WITH_DB`, `string<NUL>` plugin name with
-//! `CLIENT_PLUGIN_AUTH`, and `string<lenenc>` connection attributes with `CLIENT_CONNECT_ATTRS`.
+//! `CLIENT_PLUGIN_AUTH`, `string<lenenc>` connection attributes with `CLIENT_CONNECT_ATTRS`,
+//! and `int<1>` zstd level with `CLIENT_ZSTD_COMPRESSION_ALGORITHM`.
 
 use crate::codec::{Reader, Writer};
 use crate::constants::*;
@@ -31,6 +32,8 @@ pub struct HandshakeResponse {
     pub auth_plugin_name: Vec<u8>,
     /// Connection attributes (key, value).
     pub attributes: Vec<(String, String)>,
+    /// The zstd level, sent last with `CLIENT_ZSTD_COMPRESSION_ALGORITHM`.
+    pub zstd_level: u8,
 }
 
 impl HandshakeResponse {
@@ -79,6 +82,9 @@ impl HandshakeResponse {
             }
             w.lenenc_bytes(&attrs);
         }
+        if caps & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 {
+            w.u8(self.zstd_level);
+        }
         Ok(())
     }
 
@@ -122,6 +128,11 @@ impl HandshakeResponse {
                 attributes.push((k, v));
             }
         }
+        let zstd_level = if capabilities & CLIENT_ZSTD_COMPRESSION_ALGORITHM != 0 {
+            r.u8()?
+        } else {
+            0
+        };
         Ok(HandshakeResponse {
             capabilities,
             mariadb_capabilities,
@@ -132,6 +143,7 @@ impl HandshakeResponse {
             database,
             auth_plugin_name,
             attributes,
+            zstd_level,
         })
     }
 }
