@@ -73,6 +73,9 @@ pub trait Client: Sized {
     fn session(&self) -> &mysql_proto::SessionState;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
+    /// Serves LOCAL INFILE requests from `source(name)` (`None`: open the file): the async
+    /// adapters get it as an async reader that is pending before every other read.
+    fn set_infile_source(&mut self, source: Option<InfileSource>);
     /// Begins a transaction with `opts`, runs `sql` in it, then commits (`commit`) or drops the
     /// guard without committing.
     fn transaction(
@@ -215,6 +218,9 @@ macro_rules! client_impl {
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*
             }
+            fn set_infile_source(&mut self, source: Option<InfileSource>) {
+                InstallInfile::install(self, source)
+            }
             async fn transaction(&mut self, opts: TxOpts, sql: &str, commit: bool) -> Result<()> {
                 let mut tx = self.begin_with(opts)?;
                 tx.query_drop(sql)$($await)*?;
@@ -250,6 +256,61 @@ macro_rules! render_all {
             }
         }
     };
+}
+
+/// What [`Client::set_infile_source`] takes: the file's bytes as a blocking reader.
+pub type InfileSource = fn(&str) -> std::io::Result<Box<dyn std::io::Read + Send>>;
+
+/// Installs an [`InfileSource`] as each flavour's LOCAL INFILE handler.
+trait InstallInfile {
+    fn install(&mut self, source: Option<InfileSource>);
+}
+
+impl InstallInfile for mysql_blocking::Conn {
+    fn install(&mut self, source: Option<InfileSource>) {
+        self.set_local_infile_handler(
+            source
+                .map(|f| Box::new(move |name: &str| f(name)) as mysql_blocking::LocalInfileHandler),
+        );
+    }
+}
+
+impl<R: mysql_proto_async::Runtime> InstallInfile for mysql_proto_async::Conn<R> {
+    fn install(&mut self, source: Option<InfileSource>) {
+        self.set_local_infile_handler(source.map(|f| {
+            Box::new(move |name: &str| {
+                let reader = Trickle {
+                    inner: f(name)?,
+                    ready: false,
+                };
+                Ok(mysql_proto_async::LocalInfileReader::Async(Box::pin(
+                    reader,
+                )))
+            }) as mysql_proto_async::LocalInfileHandler
+        }));
+    }
+}
+
+/// An async reader over a blocking one that is pending (and wakes itself) before every other
+/// read, so that the runner's waiting path is exercised.
+struct Trickle {
+    inner: Box<dyn std::io::Read + Send>,
+    ready: bool,
+}
+
+impl futures_lite::AsyncRead for Trickle {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.ready = !self.ready;
+        if !self.ready {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(self.inner.read(buf))
+    }
 }
 
 client_impl!([] mysql_blocking::Conn, []);

@@ -3,6 +3,7 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+use mysql_proto::local_infile::HandlerSlot;
 use mysql_proto::ops::{Handshake, Operation, Progress};
 use mysql_proto::{Connection, Error, ErrorKind, IntoOpts, Result};
 
@@ -19,7 +20,14 @@ pub struct Conn {
     /// When the running statement times out, and the command count it was started for.
     query_deadline: Option<(Instant, u64)>,
     coalescing: Coalescing,
+    infile_handler: HandlerSlot<LocalInfileHandler>,
 }
+
+/// Opens the file a `LOAD DATA LOCAL INFILE` statement names, for [`Conn::set_local_infile_handler`]:
+/// called with the name (already checked by the core: see [`mysql_proto::local_infile`]), it
+/// returns any reader, whose bytes are streamed to the server in 64 KiB chunks. An error
+/// fails the statement with [`ErrorKind::LocalInfile`].
+pub type LocalInfileHandler = Box<dyn FnMut(&str) -> io::Result<Box<dyn Read + Send>> + Send>;
 
 /// Why a wait for input ended without input.
 enum Stop {
@@ -50,6 +58,7 @@ impl Conn {
             proto: Connection::new(opts),
             query_deadline: None,
             coalescing: Coalescing::new(),
+            infile_handler: HandlerSlot::default(),
         };
         conn.drive(
             Handshake::default(),
@@ -118,8 +127,56 @@ impl Conn {
         self.proto.fatal_error().map_or(Ok(()), |e| Err(e.clone()))
     }
 
+    /// Serves `LOAD DATA LOCAL INFILE` requests (the option `local-infile` must be on) with
+    /// `handler` instead of opening the named file: e.g. to stream generated data, or a file
+    /// from elsewhere. `None` goes back to opening the file.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &mut mysql_blocking::Conn) -> mysql_blocking::Result<()> {
+    /// conn.set_local_infile_handler(Some(Box::new(|_name| {
+    ///     Ok(Box::new(std::io::Cursor::new(b"1\talice\n2\tbob\n".to_vec())))
+    /// })));
+    /// conn.query_drop("LOAD DATA LOCAL INFILE 'people' INTO TABLE people")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_local_infile_handler(&mut self, handler: Option<LocalInfileHandler>) {
+        self.infile_handler = HandlerSlot(handler);
+    }
+
+    /// Sends the file of the LOCAL INFILE request the core accepted, reading it 64 KiB at a
+    /// time and writing as it goes (bounded memory).
+    fn send_local_infile(&mut self) -> Result<()> {
+        let name = String::from_utf8_lossy(self.proto.local_infile_request().unwrap_or_default());
+        let setting = self.proto.opts().local_infile();
+        let opened = match self.infile_handler.0.as_mut() {
+            Some(open) => open(&name),
+            None => mysql_sockopt::open_local_infile(&name, |p| setting.allows(p))
+                .map(|f| Box::new(f) as Box<dyn Read + Send>),
+        };
+        let mut file = match opened {
+            Ok(file) => file,
+            Err(e) => return self.proto.end_local_infile(Err(Error::io(e))),
+        };
+        let mut buf = vec![0; mysql_proto::local_infile::CHUNK];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => self.proto.send_local_infile_data(&buf[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return self.proto.end_local_infile(Err(Error::io(e))),
+            }
+            if self.proto.send_buffered() >= 4 * buf.len() {
+                self.flush()?;
+            }
+        }
+        self.proto.end_local_infile(Ok(()))
+    }
+
     /// Reads once into the core, waiting at most until the deadline or the query timeout.
     fn fill(&mut self, deadline: Option<(Instant, &'static str)>) -> std::result::Result<(), Stop> {
+        if self.proto.local_infile_request().is_some() {
+            return self.send_local_infile().map_err(Stop::Io);
+        }
         let wait = match deadline {
             Some((at, what)) => Some((at, Some(what))),
             None if self.query_timeout.is_none() => None,

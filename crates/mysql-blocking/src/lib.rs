@@ -76,6 +76,6 @@ mod conn;
 mod pool;
 mod stream;
 
-pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+pub use conn::{Conn, LocalInfileHandler, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::adapter_api::*;
 pub use pool::{Pool, PooledConn};

@@ -199,9 +199,7 @@ fn run_statement(
                 }
                 phase = Phase::NextResult;
             }
-            Event::ServerError { error, .. } => {
-                return Err((phase, Error::from_server(ErrorKind::Server, error.clone())))
-            }
+            Event::ServerError { error, .. } => return Err((phase, Error::answer(error.clone()))),
             other => {
                 let e = Error::protocol(format!("unexpected event {other:?}"));
                 return Err((phase, e));

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
+use mysql_proto::local_infile::HandlerSlot;
 use mysql_proto::ops::{Handshake, Operation, Progress};
 use mysql_proto::{Connection, Error, ErrorKind, IntoOpts, Opts, Result};
 
@@ -30,8 +31,27 @@ pub struct Conn<R: Runtime> {
     timer: Option<Timer>,
     timer_for: u64,
     coalescing: Coalescing,
+    infile_handler: HandlerSlot<LocalInfileHandler>,
+    /// The file being sent for a LOCAL INFILE request, and the chunk buffer.
+    infile: Option<(LocalInfileReader, Vec<u8>)>,
     _runtime: PhantomData<fn() -> R>,
 }
+
+/// What a [`LocalInfileHandler`] returns: a reader of the file's bytes, blocking (a local
+/// file: each read is short) or async (`futures_io::AsyncRead`; tokio readers convert with
+/// `tokio_util::compat`).
+pub enum LocalInfileReader {
+    /// A blocking reader, read 64 KiB at a time on the task.
+    Blocking(Box<dyn io::Read + Send>),
+    /// An async reader.
+    Async(Pin<Box<dyn futures_io::AsyncRead + Send>>),
+}
+
+/// Opens the file a `LOAD DATA LOCAL INFILE` statement names, for
+/// [`Conn::set_local_infile_handler`]: called with the name (already checked by the core: see
+/// [`mysql_proto::local_infile`]), it returns a reader whose bytes are streamed to the server
+/// in 64 KiB chunks. An error fails the statement with [`ErrorKind::LocalInfile`].
+pub type LocalInfileHandler = Box<dyn FnMut(&str) -> io::Result<LocalInfileReader> + Send>;
 
 impl<R: Runtime> Conn<R> {
     /// Connects and authenticates, all within the connect timeout (10 s by default). Accepts a
@@ -65,6 +85,8 @@ impl<R: Runtime> Conn<R> {
             timer: None,
             timer_for: 0,
             coalescing: Coalescing::new(),
+            infile_handler: HandlerSlot::default(),
+            infile: None,
             _runtime: PhantomData,
         };
         conn.drive(Handshake::default(), false)
@@ -218,6 +240,9 @@ impl<R: Runtime> Conn<R> {
         if let Some(e) = self.proto.fatal_error() {
             return Poll::Ready(Err(e.clone()));
         }
+        if self.proto.local_infile_request().is_some() {
+            return self.poll_local_infile(cx);
+        }
         loop {
             if let Err(e) = self.coalescing.before_read::<R>(&self.io, &mut self.proto) {
                 return Poll::Ready(Err(Error::io(e)));
@@ -245,6 +270,56 @@ impl<R: Runtime> Conn<R> {
                     expired.map_err(Error::io)?;
                 }
             }
+        }
+    }
+
+    /// Serves `LOAD DATA LOCAL INFILE` requests (the option `local-infile` must be on) with
+    /// `handler` instead of opening the named file: e.g. to stream generated data.
+    pub fn set_local_infile_handler(&mut self, handler: Option<LocalInfileHandler>) {
+        self.infile_handler = HandlerSlot(handler);
+    }
+
+    /// Sends the file of the LOCAL INFILE request the core accepted, 64 KiB at a time,
+    /// writing as it goes (bounded memory); ready when the file is sent or refused.
+    fn poll_local_infile(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        loop {
+            let Some((file, buf)) = self.infile.as_mut() else {
+                let name = self.proto.local_infile_request().unwrap_or_default();
+                let name = String::from_utf8_lossy(name).into_owned();
+                let setting = self.proto.opts().local_infile();
+                let opened = match self.infile_handler.0.as_mut() {
+                    Some(open) => open(&name),
+                    None => mysql_sockopt::open_local_infile(&name, |p| setting.allows(p))
+                        .map(|f| LocalInfileReader::Blocking(Box::new(f))),
+                };
+                match opened {
+                    Ok(file) => {
+                        let buf = vec![0; mysql_proto::local_infile::CHUNK];
+                        self.infile = Some((file, buf));
+                        continue;
+                    }
+                    Err(e) => return Poll::Ready(self.proto.end_local_infile(Err(Error::io(e)))),
+                }
+            };
+            if self.proto.send_buffered() >= 4 * buf.len() {
+                ready!(self.poll_flush(cx))?;
+                continue;
+            }
+            let read = match file {
+                LocalInfileReader::Blocking(r) => Poll::Ready(r.read(buf)),
+                LocalInfileReader::Async(r) => r.as_mut().poll_read(cx, buf),
+            };
+            let outcome = match ready!(read) {
+                Ok(0) => Ok(()),
+                Ok(n) => {
+                    self.proto.send_local_infile_data(&buf[..n])?;
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(Error::io(e)),
+            };
+            self.infile = None;
+            return Poll::Ready(self.proto.end_local_infile(outcome));
         }
     }
 

@@ -41,7 +41,7 @@ mod pool;
 mod result;
 mod runtime;
 
-pub use conn::{Conn, Pipeline, QueryResult, Transaction};
+pub use conn::{Conn, LocalInfileHandler, LocalInfileReader, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::adapter_api::*;
 pub use pool::{Pool, PooledConn};
 pub use result::RowStream;

@@ -45,6 +45,10 @@ pub enum ErrorKind {
     Timeout,
     /// TLS failed: handshake, certificate verification, or a TLS-level error.
     Tls,
+    /// A `LOAD DATA LOCAL INFILE` request was refused (the option is off, the server asked for
+    /// a file the statement did not name, or one outside the allowed directories) or its file
+    /// could not be opened. The statement failed; the connection is fine.
+    LocalInfile,
 }
 
 /// A server ERR packet: the error code, the five-character SQLSTATE and the message.
@@ -149,6 +153,17 @@ impl Error {
         }))
     }
 
+    /// The error for an `Event::ServerError` answering a command: [`ErrorKind::Server`], or
+    /// [`ErrorKind::LocalInfile`] for the client's refusal of a LOCAL INFILE request.
+    pub fn answer(server: ServerError) -> Self {
+        let kind = if server.code == crate::local_infile::REFUSED_CODE {
+            ErrorKind::LocalInfile
+        } else {
+            ErrorKind::Server
+        };
+        Error::from_server(kind, server)
+    }
+
     /// A transport error, wrapping its cause (used by adapters).
     pub fn io(source: std::io::Error) -> Self {
         let kind = match source.kind() {
@@ -184,7 +199,10 @@ impl Error {
         !self.0.usable
             && !matches!(
                 self.0.kind,
-                ErrorKind::Server | ErrorKind::Misuse | ErrorKind::Conversion
+                ErrorKind::Server
+                    | ErrorKind::Misuse
+                    | ErrorKind::Conversion
+                    | ErrorKind::LocalInfile
             )
     }
 }
@@ -218,6 +236,7 @@ impl fmt::Display for Error {
                     ErrorKind::Closed => "connection closed",
                     ErrorKind::Timeout => "timed out",
                     ErrorKind::Tls => "TLS error",
+                    ErrorKind::LocalInfile => "LOCAL INFILE refused",
                 };
                 write!(f, "{what}: {}", self.0.message)
             }

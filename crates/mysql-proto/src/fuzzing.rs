@@ -267,6 +267,59 @@ pub fn session(data: &[u8]) {
     assert!(t.events.len() <= input.len());
 }
 
+/// Protocol compression: the first byte picks the algorithm (bit 0: zstd when built in) and
+/// the chunk size; the rest is what the server sends after the login OK, in compressed
+/// packets. The inflater alone must give exactly the declared length or fail; the session
+/// (queries queued on connect) must end in events or an error, never a panic or runaway memory.
+pub fn compressed(data: &[u8]) {
+    use crate::codec::compress::{inflate, CompressedHeader, Compression};
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let c = if sel & 1 == 1 && cfg!(feature = "zstd") {
+        Compression::ZSTD
+    } else {
+        Compression::ZLIB
+    };
+    let (mut pos, mut out) = (0, Vec::new());
+    while let Ok(Some((n, _))) = inflate(c, &rest[pos..], &mut out) {
+        // Invariant: inflate returned a whole packet, so its header parses.
+        let h = CompressedHeader::parse(&rest[pos..]).expect("header");
+        let want = if h.uncompressed_len == 0 {
+            h.len
+        } else {
+            h.uncompressed_len
+        };
+        assert_eq!(out.len(), want);
+        out.clear();
+        pos += n;
+    }
+    let mut greeting = mariadb_greeting();
+    greeting.capabilities |=
+        crate::constants::CLIENT_COMPRESS | crate::constants::CLIENT_ZSTD_COMPRESSION_ALGORITHM;
+    let mut s = ServerScript::new();
+    s.greeting(&greeting);
+    s.set_seq(2);
+    s.ok(0, 0);
+    let mut input = s.bytes().to_vec();
+    input.extend_from_slice(rest);
+    let opts = Opts::builder()
+        .user("u")
+        .max_packet(MAX_PACKET)
+        .max_columns(64)
+        .compression(c)
+        .build();
+    let script = "query SELECT 1\nping\nquery SELECT 2; SELECT 3\ninit_db x";
+    let t = drive(
+        opts,
+        &input,
+        usize::from(sel >> 1) * 8 + 1,
+        true,
+        &mut |c| queue_script(c, script),
+    );
+    assert!(t.events.len() <= input.len());
+}
+
 /// An operation sequence: each byte pair either queues a command or delivers a chunk of the
 /// following bytes as server input, after a scripted login.
 pub fn operations(data: &[u8]) {

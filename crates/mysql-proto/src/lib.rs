@@ -38,6 +38,7 @@ pub mod derive_support;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod local_infile;
 pub mod named;
 pub mod ops;
 pub mod opts;

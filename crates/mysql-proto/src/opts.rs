@@ -31,6 +31,8 @@
 //! | `connection-attributes` | `key:value,key:value` added to the connect attributes the server shows in `performance_schema.session_connect_attrs` | none |
 //! | `compression` | `zlib`, `zstd` or `off`: compress the protocol after the handshake (see [`crate::codec::compress`]); a server without it fails the connect | `off` |
 //! | `compression-level` | zlib 0-9 (default 6), zstd 1-22 (default 3); after `compression` | see there |
+//! | `local-infile` | `true`/`false`: honour `LOAD DATA LOCAL INFILE` for files the statement names (see [`crate::local_infile`]) | `false` |
+//! | `local-infile-paths` | `/dir,/dir2`: honour it only for files inside these directories (turns it on) | none |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
@@ -49,6 +51,7 @@ use core::time::Duration;
 pub use crate::codec::compress::Compression;
 use crate::constants::collation;
 use crate::error::{Error, Result};
+pub use crate::local_infile::LocalInfile;
 use crate::pool::PoolOpts;
 
 /// Connection options. Build with [`Opts::from_url`] or [`Opts::builder`].
@@ -92,6 +95,7 @@ pub struct Opts {
     init_sql: Vec<String>,
     tcp_keepalive: Option<Duration>,
     compression: Compression,
+    local_infile: LocalInfile,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -164,6 +168,7 @@ impl Default for Opts {
             init_sql: Vec::new(),
             tcp_keepalive: None,
             compression: Compression::Off,
+            local_infile: LocalInfile::Off,
         }
     }
 }
@@ -278,6 +283,32 @@ impl Opts {
                     )));
                 }
                 self.compression = c;
+            }
+            "local-infile" => {
+                self.local_infile = match parse_bool(key, value)? {
+                    true => LocalInfile::On,
+                    false => LocalInfile::Off,
+                }
+            }
+            "local-infile-paths" => {
+                let dirs: Vec<String> = value
+                    .split(',')
+                    .filter(|d| !d.is_empty())
+                    .map(String::from)
+                    .collect();
+                if let Some(d) = dirs
+                    .iter()
+                    .find(|d| !d.starts_with('/') || d.contains(".."))
+                {
+                    return Err(Error::misuse(format!(
+                        "local-infile-paths wants absolute directories, got `{d}`"
+                    )));
+                }
+                self.local_infile = if dirs.is_empty() {
+                    LocalInfile::Off
+                } else {
+                    LocalInfile::Paths(dirs)
+                };
             }
             "compression-level" => {
                 let level = parse_num(key, value)? as i64;
@@ -436,6 +467,12 @@ impl Opts {
     /// default) leaves the OS default (off).
     pub fn tcp_keepalive(&self) -> Option<Duration> {
         self.tcp_keepalive
+    }
+
+    /// Whether and for which files `LOAD DATA LOCAL INFILE` is honoured (`local-infile`,
+    /// `local-infile-paths`; see [`crate::local_infile`]).
+    pub fn local_infile(&self) -> &LocalInfile {
+        &self.local_infile
     }
 
     /// The protocol compression asked for (`compression`, `compression-level`).
@@ -708,6 +745,12 @@ impl OptsBuilder {
     /// instead of leaving it silent. Linux only (ignored elsewhere).
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.0.tcp_keepalive = idle;
+        self
+    }
+
+    /// Honour `LOAD DATA LOCAL INFILE` (off by default; see [`crate::local_infile`]).
+    pub fn local_infile(mut self, setting: LocalInfile) -> Self {
+        self.0.local_infile = setting;
         self
     }
 

@@ -135,10 +135,7 @@ impl Collector {
             Event::ServerError { error, .. } => {
                 self.pending.pop_front();
                 self.current = Output::default();
-                self.done.push((
-                    id,
-                    Err(Error::from_server(ErrorKind::Server, (*error).clone())),
-                ));
+                self.done.push((id, Err(Error::answer((*error).clone()))));
                 return Ok(());
             }
             Event::Connected(_) => return Err(Error::protocol("Connected event in a pipeline")),

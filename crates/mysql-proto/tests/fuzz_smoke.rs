@@ -155,3 +155,8 @@ fn auth_more_data() {
 fn local_infile() {
     smoke("local_infile", fuzzing::local_infile, 1000);
 }
+
+#[test]
+fn compressed() {
+    smoke("compressed", fuzzing::compressed, 3_000);
+}

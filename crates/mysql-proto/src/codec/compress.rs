@@ -202,6 +202,12 @@ impl Compressor {
         }
     }
 
+    /// Queues `bytes` to be written as they are, ahead of anything sealed later: what the
+    /// handshake left unsent when compression started.
+    pub fn push_raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
     /// The compressed bytes waiting to be written.
     pub fn unsent(&self) -> &[u8] {
         &self.out[self.out_pos..]

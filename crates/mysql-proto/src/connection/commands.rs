@@ -8,11 +8,19 @@ impl Connection {
     /// Fails with a misuse error before `Connected` or after `quit`, and with the fatal error
     /// if the connection is broken.
     pub fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
-        self.command(
-            Command::Query,
-            sql.as_ref(),
-            Expect::Results(RowFormat::Text),
-        )
+        let sql = sql.as_ref();
+        let id = self.command(Command::Query, sql, Expect::Results(RowFormat::Text))?;
+        if self.opts.local_infile().is_on() {
+            // The files the statements name: the only ones a LOCAL INFILE request may ask for.
+            let expected = crate::local_infile::statement_files(sql);
+            if let (Some(last), false) = (self.responses.queue.back_mut(), expected.is_empty()) {
+                last.infile = Some(Box::new(response::InfileCheck {
+                    expected: expected.into(),
+                    refused: None,
+                }));
+            }
+        }
+        Ok(id)
     }
 
     /// Queues `COM_STMT_PREPARE`; answered by [`Event::Prepared`] or [`Event::ServerError`].
@@ -438,6 +446,7 @@ impl Connection {
             statement: None,
             had_result_set: false,
             resets_statements: false,
+            infile: None,
         });
         id
     }

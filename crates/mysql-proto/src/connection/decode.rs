@@ -235,6 +235,10 @@ impl Connection {
         let after_ok = self.rx_start + self.release;
         z.input().extend_from_slice(&self.rx[after_ok..self.rx_end]);
         self.rx_end = after_ok;
+        // Handshake bytes not written yet (the last auth packet) go out as they are.
+        z.push_raw(&self.tx[self.tx_pos..]);
+        self.tx.clear();
+        self.tx_pos = 0;
         self.compress = Some(z);
         self.deframer.check_sequence(false);
         Ok(())
@@ -264,7 +268,7 @@ impl Connection {
 
     /// With compression on: compresses what the response handling just queued (the client's
     /// part of a command in progress), numbered after the server's last compressed packet.
-    fn seal_continuation(&mut self) {
+    pub(super) fn seal_continuation(&mut self) {
         if let Some(z) = self.compress.as_mut() {
             if self.tx_pos < self.tx.len() {
                 z.seal(&self.tx[self.tx_pos..], SealAs::Continuation);

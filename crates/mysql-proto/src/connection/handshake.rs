@@ -203,6 +203,9 @@ fn build_response(
     if opts.multi_statements() {
         wanted |= CLIENT_MULTI_STATEMENTS;
     }
+    if opts.local_infile().is_on() {
+        wanted |= CLIENT_LOCAL_FILES;
+    }
     let mut zstd_level = 0;
     let compress_flag = match opts.compression() {
         Compression::Off => 0,

@@ -68,6 +68,7 @@ mod commands;
 mod decode;
 pub mod event;
 mod handshake;
+mod infile;
 mod response;
 pub mod statement;
 
@@ -170,6 +171,7 @@ impl Connection {
         let responses = Responses {
             max_columns: opts.max_columns(),
             session: SessionState::new(opts.database()),
+            local_infile: opts.local_infile().clone(),
             ..Responses::default()
         };
         let opts_cache = opts.statement_cache();

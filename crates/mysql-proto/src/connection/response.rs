@@ -12,7 +12,9 @@
 //! |---|---|---|---|
 //! | `Start` | OK (0x00) | `Ok` | `Start` if `SERVER_MORE_RESULTS_EXISTS`, else done |
 //! | `Start` | ERR (0xFF) | `ServerError` | done |
-//! | `Start` | LOCAL INFILE (0xFB), query only | none: the request is declined with an empty packet | `Start` |
+//! | `Start` | LOCAL INFILE (0xFB), query only, accepted (see [`crate::local_infile`]) | none: the runner sends the file | `Infile`, then `Start` |
+//! | `Start` | LOCAL INFILE (0xFB), refused | none: an empty file is sent; the command's last event becomes a `ServerError` (code 2068) | `Start` |
+//! | `Infile` | anything | protocol error (the server must wait for the file) | |
 //! | `Start` | column count (query, execute) | none | `Columns(n)` |
 //! | `Start` | column count with "metadata follows" 0 (execute, `MARIADB_CLIENT_CACHE_METADATA`) | `ResultSetStart` with the statement's cached columns | `Rows` (`ColumnsEof` without `DEPRECATE_EOF`) |
 //! | `Start` | PREPARE_OK (prepare) | `Prepared` if no parameters and no columns | `Params(n)` / `Columns(n)` |
@@ -47,6 +49,7 @@ use crate::constants::{
     MARIADB_CLIENT_EXTENDED_TYPE_INFO,
 };
 use crate::error::{Error, Result, ServerError};
+use crate::local_infile::{LocalInfile, REFUSED_CODE};
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk, SessionState};
 use crate::value::binary_row::{check_binary_row_layout, layout_into};
 use crate::value::text_row::check_text_row;
@@ -70,11 +73,20 @@ pub(crate) enum Expect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Response {
     Start,
-    Params { remaining: u16, columns: u16 },
-    ParamsEof { columns: u16 },
-    Columns { remaining: u64 },
+    Params {
+        remaining: u16,
+        columns: u16,
+    },
+    ParamsEof {
+        columns: u16,
+    },
+    Columns {
+        remaining: u64,
+    },
     ColumnsEof,
     Rows,
+    /// The client is sending the file of an accepted LOCAL INFILE request.
+    Infile,
 }
 
 /// A command whose response is still (partly) owed by the server.
@@ -93,6 +105,15 @@ pub(crate) struct InFlight {
     pub(crate) had_result_set: bool,
     /// `COM_RESET_CONNECTION`: its OK drops every statement (and their cached metadata).
     pub(crate) resets_statements: bool,
+    /// A query's LOCAL INFILE bookkeeping (`None` for nearly every command).
+    pub(crate) infile: Option<Box<InfileCheck>>,
+}
+
+/// The files a query's statements named, and why a request for one was refused.
+#[derive(Debug, Default)]
+pub(crate) struct InfileCheck {
+    pub(crate) expected: VecDeque<Vec<u8>>,
+    pub(crate) refused: Option<String>,
 }
 
 /// The event a packet produced, stored until the caller reads it.
@@ -162,6 +183,10 @@ pub(crate) struct Responses {
     pub(crate) last_prepared: Option<u32>,
     /// Closed statements whose cached columns an in-flight execute may still need.
     pub(crate) forget_later: Vec<u32>,
+    /// The `local-infile` option.
+    pub(crate) local_infile: LocalInfile,
+    /// The file of the accepted LOCAL INFILE request being sent, and whether bytes went out.
+    pub(crate) infile_request: Option<(Vec<u8>, bool)>,
 }
 
 impl Responses {
@@ -234,18 +259,19 @@ impl Responses {
                     self.statement_columns.clear();
                     self.last_prepared = None;
                 }
-                self.end_result();
-                Produced::Ok(id)
+                self.end_result(id, Produced::Ok(id))
             }
             // COM_SET_OPTION is answered with an EOF packet (an OK with the 0xFE header when
             // CLIENT_DEPRECATE_EOF was agreed).
             (Response::Start, 0xfe) if head.expect == Expect::OkOrErr => {
                 self.take_ok(self.eof_as_ok(p, deprecate_eof)?)?;
-                self.end_result();
-                Produced::Ok(id)
+                self.end_result(id, Produced::Ok(id))
             }
             (Response::Start | Response::Rows, 0xff) => {
-                self.error = Some(parse_err(p)?);
+                let server = parse_err(p)?;
+                // After a refused LOCAL INFILE request the refusal is the cause to report.
+                let refused = head.infile.as_mut().and_then(|c| c.refused.take());
+                self.error = Some(refused.map_or(server, refusal));
                 self.pop_command();
                 Produced::ServerError(id)
             }
@@ -261,10 +287,26 @@ impl Responses {
                 return self.after_definitions(id, discard, deprecate_eof);
             }
             (Response::Start, 0xfb) if matches!(head.expect, Expect::Results(_)) => {
-                // LOAD DATA LOCAL INFILE request: never honoured (CLIENT_LOCAL_FILES is not
-                // negotiated); an empty packet declines it and the server answers OK or ERR.
-                head.seq = framing::write_packet(tx, head.seq, &[]);
+                let name = &p[1..];
+                let check = head.infile.get_or_insert_with(Default::default);
+                let expected = check.expected.pop_front();
+                match infile_verdict(&self.local_infile, name, expected.as_deref()) {
+                    Ok(()) => {
+                        self.infile_request = Some((name.to_vec(), false));
+                        head.state = Response::Infile;
+                    }
+                    Err(reason) => {
+                        // The protocol's only refusal is an empty file; the command then fails.
+                        check.refused.get_or_insert(reason);
+                        head.seq = framing::write_packet(tx, head.seq, &[]);
+                    }
+                }
                 return Ok(None);
+            }
+            (Response::Infile, _) => {
+                return Err(Error::protocol(
+                    "server sent a packet while the client was sending a LOCAL INFILE file",
+                ))
             }
             (Response::Start, _) if matches!(head.expect, Expect::Results(_)) => {
                 let mut r = Reader::new(p);
@@ -389,8 +431,7 @@ impl Responses {
             }
             (Response::Rows, 0xfe) if p.len() < MAX_PAYLOAD => {
                 self.take_ok(self.eof_as_ok(p, deprecate_eof)?)?;
-                self.end_result();
-                Produced::ResultSetEnd(id)
+                self.end_result(id, Produced::ResultSetEnd(id))
             }
             (Response::Rows, _) => {
                 let expect = head.expect;
@@ -533,14 +574,69 @@ impl Responses {
     }
 
     /// After an OK or end of result set: another result follows, or the command is done.
-    fn end_result(&mut self) {
+    /// After a result's OK or end: the command goes on when more results follow, else it is
+    /// popped. Returns the event to produce: `done`, or a `ServerError` when the command ends
+    /// after a refused LOCAL INFILE request.
+    fn end_result(&mut self, id: CommandId, done: Produced) -> Produced {
         if self.ok.status.more_results() {
             if let Some(head) = self.queue.front_mut() {
                 head.state = Response::Start;
             }
-        } else {
-            self.pop_command();
+            return done;
         }
+        let refused = self
+            .queue
+            .front_mut()
+            .and_then(|h| h.infile.as_mut())
+            .and_then(|c| c.refused.take());
+        self.pop_command();
+        match refused {
+            Some(reason) => {
+                self.error = Some(refusal(reason));
+                Produced::ServerError(id)
+            }
+            None => done,
+        }
+    }
+}
+
+/// Whether to send the file a LOCAL INFILE request names: `expected` is the next file the
+/// query's statements named.
+fn infile_verdict(
+    setting: &LocalInfile,
+    name: &[u8],
+    expected: Option<&[u8]>,
+) -> std::result::Result<(), String> {
+    let shown = String::from_utf8_lossy(name);
+    if !setting.is_on() {
+        return Err(format!(
+            "the server asked for `{shown}` but LOCAL INFILE is off (option local-infile)"
+        ));
+    }
+    if expected != Some(name) {
+        return Err(match expected {
+            Some(e) => format!(
+                "the server asked for `{shown}` but the statement named `{}`",
+                String::from_utf8_lossy(e)
+            ),
+            None => format!("the server asked for `{shown}`, a file no statement named"),
+        });
+    }
+    match std::str::from_utf8(name) {
+        Ok(n) if setting.allows(n) => Ok(()),
+        Ok(_) => Err(format!(
+            "`{shown}` is outside the directories of local-infile-paths"
+        )),
+        Err(_) => Err("the file name is not UTF-8".into()),
+    }
+}
+
+/// The `ServerError` event that ends a statement whose LOCAL INFILE request was refused.
+fn refusal(reason: String) -> ServerError {
+    ServerError {
+        code: REFUSED_CODE,
+        sql_state: "HY000".into(),
+        message: format!("LOAD DATA LOCAL INFILE request refused: {reason}"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! one per statement.
 
 use crate::connection::{CommandId, Connection, Event};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::ops::Progress;
 use crate::packets::OkPacket;
 use crate::trace::CommandSpan;
@@ -172,9 +172,7 @@ impl Cursor {
     fn failed(&mut self, ev: Option<Event<'_>>) -> Error {
         self.state = State::Done;
         let e = match ev {
-            Some(Event::ServerError { error, .. }) => {
-                Error::from_server(ErrorKind::Server, error.clone())
-            }
+            Some(Event::ServerError { error, .. }) => Error::answer(error.clone()),
             other => Error::protocol(format!("unexpected event in a query response: {other:?}")),
         };
         self.span.fail(&e);

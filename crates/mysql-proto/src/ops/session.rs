@@ -2,7 +2,7 @@
 //! operation, making room for its commands, reading what was sent ahead, finishing a command.
 
 use crate::connection::{CommandId, Connection, Event, Statement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::ops::Progress;
 use crate::packets::OkPacket;
 use crate::transaction::TxOpts;
@@ -166,9 +166,7 @@ impl Connection {
             )));
         }
         let failed = match &ev {
-            Event::ServerError { error, .. } => {
-                Some(Error::from_server(ErrorKind::Server, (*error).clone()))
-            }
+            Event::ServerError { error, .. } => Some(Error::answer((*error).clone())),
             _ => None,
         };
         let ends = ev.ends_command();
@@ -208,7 +206,7 @@ impl Connection {
                 Some(Event::Ok { .. } | Event::ResultSetEnd { .. }) => true,
                 Some(Event::ServerError { error, .. }) => {
                     if first_error.is_none() {
-                        *first_error = Some(Error::from_server(ErrorKind::Server, error.clone()));
+                        *first_error = Some(Error::answer(error.clone()));
                     }
                     false
                 }
@@ -226,9 +224,7 @@ impl Connection {
         ready!(self.poll_event_of(id)?);
         match self.event() {
             Some(Event::Prepared { statement, .. }) => Ok(Progress::Done(statement.clone())),
-            Some(Event::ServerError { error, .. }) => {
-                Err(Error::from_server(ErrorKind::Server, error.clone()))
-            }
+            Some(Event::ServerError { error, .. }) => Err(Error::answer(error.clone())),
             other => Err(Error::protocol(format!(
                 "unexpected event answering a prepare: {other:?}"
             ))),
