@@ -26,7 +26,8 @@ use mysql_proto::{Columns, Error, ErrorKind, Event};
 use session::Session;
 
 const USAGE: &str = "usage: mysql-rs [--url URL] [-e SQL | --execute SQL] [-B | --batch] \
-[-N | --skip-column-names] [--prepared] [--runtime blocking|tokio|smol|async-std]\n\
+[-N | --skip-column-names] [--prepared] [--local-infile[=0|1]] [--compress]\n\
+  [--runtime blocking|tokio|smol|async-std]\n\
   --url defaults to $MYSQL_URL; statements are read from standard input without -e.";
 
 struct Args {
@@ -36,6 +37,8 @@ struct Args {
     column_names: bool,
     runtime: String,
     prepared: bool,
+    /// URL options the flags add (`local-infile=true`, `compression=zlib`).
+    options: Vec<&'static str>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -46,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
         column_names: true,
         runtime: "blocking".into(),
         prepared: false,
+        options: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -71,6 +75,14 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--prepared" => a.prepared = true,
+            // The mariadb client's flags: LOAD DATA LOCAL INFILE for files the statement
+            // names; protocol compression.
+            "--local-infile" => match inline.as_deref() {
+                None | Some("1") => a.options.push("local-infile=true"),
+                Some("0") => a.options.push("local-infile=false"),
+                Some(v) => return Err(format!("--local-infile takes 0 or 1, not `{v}`")),
+            },
+            "-C" | "--compress" => a.options.push("compression=zlib"),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -89,10 +101,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(url) = args.url.clone() else {
+    let Some(mut url) = args.url.clone() else {
         eprintln!("mysql-rs: no server: pass --url or set MYSQL_URL\n{USAGE}");
         return ExitCode::from(2);
     };
+    for option in &args.options {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(option);
+    }
     let input = match &args.execute {
         Some(sql) => sql.clone(),
         None => {

@@ -124,20 +124,117 @@ fn endless_max_size_frame_chain_stops_at_max_packet() {
     assert_eq!(conn.ping().unwrap_err().kind(), ErrorKind::Limit);
 }
 
-#[test]
-fn local_infile_request_is_never_honoured() {
-    let (mut conn, mut s) = connected(opts());
-    let mark = s.bytes().len();
-    s.set_seq(1);
-    s.packet(b"\xfb/etc/shadow");
-    s.set_seq(3);
-    s.ok(0, 0);
-    conn.query("SELECT 1").unwrap();
+/// Answers the query just queued with a LOCAL INFILE request for `file`, then an OK; returns
+/// the statement's last event (as an error for a `ServerError`) and what the client sent.
+fn rogue_request(
+    conn: &mut Connection,
+    s: &mut ServerScript,
+    file: &[u8],
+) -> (Result<(), mysql_proto::Error>, Vec<u8>) {
     let n = conn.pending_send().len();
     conn.consume_send(n);
-    assert!(pump(&mut conn, &s.bytes()[mark..]).is_none());
-    // Only an empty packet went back: no file was read or sent.
-    assert_eq!(conn.pending_send(), &[0, 0, 0, 2]);
+    let mark = s.bytes().len();
+    s.set_seq(1);
+    s.packet(&[&[0xfb][..], file].concat());
+    s.set_seq(3);
+    s.ok(0, 0);
+    let mut outcome = None;
+    let bytes = s.bytes()[mark..].to_vec();
+    feed(conn, &bytes);
+    loop {
+        let ready = conn.advance().unwrap();
+        assert!(
+            conn.local_infile_request().is_none(),
+            "a refused request reached the runner"
+        );
+        let Some(ev) = conn.event().filter(|_| ready) else {
+            break;
+        };
+        match ev {
+            Event::ServerError { error, .. } => {
+                outcome = Some(Err(mysql_proto::Error::answer(error.clone())))
+            }
+            Event::Ok { .. } => outcome = Some(Ok(())),
+            _ => {}
+        }
+    }
+    (
+        outcome.expect("the statement ended"),
+        conn.pending_send().to_vec(),
+    )
+}
+
+#[test]
+fn local_infile_request_is_refused_when_off() {
+    let (mut conn, mut s) = connected(opts());
+    conn.query("SELECT 1").unwrap();
+    let (outcome, sent) = rogue_request(&mut conn, &mut s, b"/etc/shadow");
+    // Only an empty packet went back: no file was read or sent; the statement fails although
+    // the server reported success.
+    assert_eq!(sent, [0, 0, 0, 2]);
+    let e = outcome.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LocalInfile, "{e}");
+    assert!(
+        e.to_string().contains("/etc/shadow") && e.to_string().contains("off"),
+        "{e}"
+    );
+}
+
+/// The rogue-server attack with LOCAL INFILE on: the statement named one file, the server asks
+/// for `/etc/passwd`: refused before anything is read, an empty file sent, the statement failed.
+#[test]
+fn local_infile_request_for_a_file_the_statement_did_not_name_is_refused() {
+    let on = Opts::builder()
+        .user("u")
+        .local_infile(mysql_proto::opts::LocalInfile::On)
+        .build();
+    let (mut conn, mut s) = connected(on.clone());
+    conn.query("LOAD DATA LOCAL INFILE '/tmp/data.csv' INTO TABLE t")
+        .unwrap();
+    let (outcome, sent) = rogue_request(&mut conn, &mut s, b"/etc/passwd");
+    assert_eq!(sent, [0, 0, 0, 2]);
+    let e = outcome.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LocalInfile, "{e}");
+    assert!(
+        e.to_string().contains("/etc/passwd") && e.to_string().contains("/tmp/data.csv"),
+        "{e}"
+    );
+    // A query that names no file: the same.
+    conn.query("SELECT 1").unwrap();
+    let (outcome, sent) = rogue_request(&mut conn, &mut s, b"/etc/passwd");
+    assert_eq!(sent, [0, 0, 0, 2]);
+    assert_eq!(outcome.unwrap_err().kind(), ErrorKind::LocalInfile);
+    // Outside the allowed directories: refused too, even when named.
+    let paths = Opts::builder()
+        .user("u")
+        .local_infile(mysql_proto::opts::LocalInfile::Paths(
+            vec!["/srv/in".into()],
+        ))
+        .build();
+    let (mut conn, mut s) = connected(paths);
+    conn.query("LOAD DATA LOCAL INFILE '/srv/in/../../etc/passwd' INTO TABLE t")
+        .unwrap();
+    let (outcome, sent) = rogue_request(&mut conn, &mut s, b"/srv/in/../../etc/passwd");
+    assert_eq!(sent, [0, 0, 0, 2]);
+    assert_eq!(outcome.unwrap_err().kind(), ErrorKind::LocalInfile);
+    // The named file is handed to the runner; the server may not talk meanwhile.
+    let (mut conn, mut s) = connected(on);
+    conn.query("LOAD DATA LOCAL INFILE '/tmp/data.csv' INTO TABLE t")
+        .unwrap();
+    let n = conn.pending_send().len();
+    conn.consume_send(n);
+    let mark = s.bytes().len();
+    s.set_seq(1);
+    s.packet(b"\xfb/tmp/data.csv");
+    feed(&mut conn, &s.bytes()[mark..]);
+    assert!(conn.poll_event().unwrap().is_none());
+    assert_eq!(conn.local_infile_request(), Some(&b"/tmp/data.csv"[..]));
+    conn.send_local_infile_data(b"1,a\n").unwrap();
+    let mark = s.bytes().len();
+    s.ok(0, 0);
+    feed(&mut conn, &s.bytes()[mark..]);
+    let e = conn.advance().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
 }
 
 #[test]
