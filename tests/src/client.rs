@@ -73,6 +73,23 @@ pub trait Client: Sized {
     fn session(&self) -> &mysql_proto::SessionState;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
+    /// `open_cursor`.
+    fn open_cursor(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> impl Future<Output = Result<mysql_proto::ops::ServerCursor>>;
+    /// `fetch`.
+    fn fetch(
+        &mut self,
+        cursor: &mut mysql_proto::ops::ServerCursor,
+        rows: u32,
+    ) -> impl Future<Output = Result<Option<Vec<mysql_proto::Row>>>>;
+    /// `close_cursor`.
+    fn close_cursor(
+        &mut self,
+        cursor: mysql_proto::ops::ServerCursor,
+    ) -> impl Future<Output = Result<()>>;
     /// Serves LOCAL INFILE requests from `source(name)` (`None`: open the file): the async
     /// adapters get it as an async reader that is pending before every other read.
     fn set_infile_source(&mut self, source: Option<InfileSource>);
@@ -217,6 +234,23 @@ macro_rules! client_impl {
             }
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*
+            }
+            async fn open_cursor(
+                &mut self,
+                sql: &str,
+                params: Vec<Value>,
+            ) -> Result<mysql_proto::ops::ServerCursor> {
+                <$conn>::open_cursor(self, sql, params)$($await)*
+            }
+            async fn fetch(
+                &mut self,
+                cursor: &mut mysql_proto::ops::ServerCursor,
+                rows: u32,
+            ) -> Result<Option<Vec<mysql_proto::Row>>> {
+                <$conn>::fetch(self, cursor, rows)$($await)*
+            }
+            async fn close_cursor(&mut self, cursor: mysql_proto::ops::ServerCursor) -> Result<()> {
+                <$conn>::close_cursor(self, cursor)$($await)*
             }
             fn set_infile_source(&mut self, source: Option<InfileSource>) {
                 InstallInfile::install(self, source)

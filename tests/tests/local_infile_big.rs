@@ -55,8 +55,8 @@ fn peak_rss_kib() -> u64 {
 fn two_gib_stream_in_bounded_memory() {
     let mut c = blocking(&format!("{}?local-infile=true", url()));
     let t = table("infile_big");
-    c.query_drop(&format!("DROP TABLE IF EXISTS {t}")).unwrap();
-    c.query_drop(&format!("CREATE TABLE {t} (line VARCHAR(100))"))
+    c.query_drop(format!("DROP TABLE IF EXISTS {t}")).unwrap();
+    c.query_drop(format!("CREATE TABLE {t} (line VARCHAR(100))"))
         .unwrap();
     c.set_local_infile_handler(Some(Box::new(|_| {
         let line = format!("{:<63}\n", "a line the server skips");
@@ -67,13 +67,13 @@ fn two_gib_stream_in_bounded_memory() {
     })));
     let lines = TOTAL / LINE as u64;
     let started = std::time::Instant::now();
-    c.query_drop(&format!(
+    c.query_drop(format!(
         "LOAD DATA LOCAL INFILE 'generated' INTO TABLE {t} IGNORE {} LINES",
         lines - 1
     ))
     .unwrap();
     let took = started.elapsed();
-    let got: Vec<(String,)> = c.query_collect(&format!("SELECT line FROM {t}")).unwrap();
+    let got: Vec<(String,)> = c.query_collect(format!("SELECT line FROM {t}")).unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(
         got[0].0.trim_end(),
@@ -82,5 +82,5 @@ fn two_gib_stream_in_bounded_memory() {
     let peak = peak_rss_kib();
     eprintln!("2 GiB LOCAL INFILE: {took:?}, peak RSS {peak} KiB");
     assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
-    c.query_drop(&format!("DROP TABLE {t}")).unwrap();
+    c.query_drop(format!("DROP TABLE {t}")).unwrap();
 }

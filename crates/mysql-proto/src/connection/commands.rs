@@ -63,6 +63,54 @@ impl Connection {
         statement: &Statement,
         params: ParamSlice<'_>,
     ) -> Result<CommandId> {
+        self.execute_flags(statement, params, 0)
+    }
+
+    /// Queues `COM_STMT_EXECUTE` of `statement` asking for a read-only server-side cursor:
+    /// answered by `ResultSetStart` and a `ResultSetEnd` without rows whose status has
+    /// `SERVER_STATUS_CURSOR_EXISTS` (the rows stay on the server; read them with
+    /// [`fetch`](Self::fetch)), or like an ordinary execute when the statement returns no
+    /// result set. Fails like [`execute`](Self::execute).
+    pub fn execute_cursor<P: Params + ?Sized>(
+        &mut self,
+        statement: &Statement,
+        params: &P,
+    ) -> Result<CommandId> {
+        let mut queued = None;
+        params.with_params(&mut |set| {
+            let cursor = crate::packets::stmt::CURSOR_TYPE_READ_ONLY;
+            queued = Some(self.execute_flags(statement, set, cursor))
+        });
+        queued.unwrap_or_else(|| Err(Error::misuse("Params::with_params lent no parameters")))
+    }
+
+    /// Queues `COM_STMT_FETCH`: up to `rows` more rows of the cursor `statement_id` opened
+    /// (by [`execute_cursor`](Self::execute_cursor)), whose result `columns` describe.
+    /// Answered by `Row` events (no `ResultSetStart`), then a `ResultSetEnd` whose status has
+    /// `SERVER_STATUS_LAST_ROW_SENT` once the cursor is exhausted, or a `ServerError`. Other
+    /// commands may run between fetches.
+    pub fn fetch(&mut self, statement_id: u32, rows: u32, columns: Columns) -> Result<CommandId> {
+        let mut body = [0u8; 8];
+        body[..4].copy_from_slice(&statement_id.to_le_bytes());
+        body[4..].copy_from_slice(&rows.max(1).to_le_bytes());
+        let id = self.command(
+            Command::StmtFetch,
+            &body,
+            Expect::Results(RowFormat::Binary),
+        )?;
+        if let Some(last) = self.responses.queue.back_mut() {
+            last.state = Response::Fetch;
+            last.fetch_columns = Some(columns);
+        }
+        Ok(id)
+    }
+
+    fn execute_flags(
+        &mut self,
+        statement: &Statement,
+        params: ParamSlice<'_>,
+        flags: u8,
+    ) -> Result<CommandId> {
         self.check_ready()?;
         self.check_in_flight()?;
         self.flush_deferred()?;
@@ -90,7 +138,7 @@ impl Connection {
             }
         }
         let start = framing::begin_packet(&mut self.tx);
-        encode_execute(statement.id, params, &long, &mut self.tx);
+        encode_execute_with_flags(statement.id, flags, params, &long, &mut self.tx);
         let seq = framing::finish_packet(&mut self.tx, start, 0);
         let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
         self.set_statement_of_last(statement.id);
@@ -447,6 +495,7 @@ impl Connection {
             had_result_set: false,
             resets_statements: false,
             infile: None,
+            fetch_columns: None,
         });
         id
     }

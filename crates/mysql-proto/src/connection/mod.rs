@@ -77,9 +77,11 @@ use crate::codec::framing::{self, Deframed, Deframer};
 use crate::codec::MAX_PAYLOAD;
 use crate::constants::{Command, StatusFlags};
 use crate::error::{Error, ErrorKind, Result};
-use crate::packets::stmt::{encode_execute, encode_send_long_data, BulkExecute};
+use crate::packets::stmt::{
+    encode_execute, encode_execute_with_flags, encode_send_long_data, BulkExecute,
+};
 use crate::packets::SessionState;
-use crate::value::{ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
+use crate::value::{Columns, ParamSlice, Params, RowFormat, RowRef, Value, ValueRef};
 use crate::Opts;
 
 use coalescing::Coalescer;

@@ -15,6 +15,7 @@
 //! | `Start` | LOCAL INFILE (0xFB), query only, accepted (see [`crate::local_infile`]) | none: the runner sends the file | `Infile`, then `Start` |
 //! | `Start` | LOCAL INFILE (0xFB), refused | none: an empty file is sent; the command's last event becomes a `ServerError` (code 2068) | `Start` |
 //! | `Infile` | anything | protocol error (the server must wait for the file) | |
+//! | `Fetch` (`COM_STMT_FETCH`) | any | as in `Rows`, with the cursor's columns made current | `Rows` |
 //! | `Start` | column count (query, execute) | none | `Columns(n)` |
 //! | `Start` | column count with "metadata follows" 0 (execute, `MARIADB_CLIENT_CACHE_METADATA`) | `ResultSetStart` with the statement's cached columns | `Rows` (`ColumnsEof` without `DEPRECATE_EOF`) |
 //! | `Start` | PREPARE_OK (prepare) | `Prepared` if no parameters and no columns | `Params(n)` / `Columns(n)` |
@@ -87,6 +88,8 @@ pub(crate) enum Response {
     Rows,
     /// The client is sending the file of an accepted LOCAL INFILE request.
     Infile,
+    /// `COM_STMT_FETCH`: rows of a cursor come with no column count or definitions.
+    Fetch,
 }
 
 /// A command whose response is still (partly) owed by the server.
@@ -107,6 +110,8 @@ pub(crate) struct InFlight {
     pub(crate) resets_statements: bool,
     /// A query's LOCAL INFILE bookkeeping (`None` for nearly every command).
     pub(crate) infile: Option<Box<InfileCheck>>,
+    /// `COM_STMT_FETCH`: the cursor's columns, current once its first packet arrives.
+    pub(crate) fetch_columns: Option<Columns>,
 }
 
 /// The files a query's statements named, and why a request for one was refused.
@@ -302,6 +307,12 @@ impl Responses {
                     }
                 }
                 return Ok(None);
+            }
+            (Response::Fetch, _) => {
+                let columns = head.fetch_columns.take().unwrap_or_default();
+                head.state = Response::Rows;
+                self.use_columns(columns);
+                return self.on_packet(p, tx);
             }
             (Response::Infile, _) => {
                 return Err(Error::protocol(

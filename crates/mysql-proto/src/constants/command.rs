@@ -27,6 +27,8 @@ pub enum Command {
     StmtReset = 0x1a,
     /// `COM_SET_OPTION`: multi-statements on or off.
     SetOption = 0x1b,
+    /// `COM_STMT_FETCH`: the next rows of a cursor.
+    StmtFetch = 0x1c,
     /// `COM_RESET_CONNECTION`.
     ResetConnection = 0x1f,
     /// MariaDB's `COM_STMT_BULK_EXECUTE`: one statement, many parameter sets.

@@ -176,6 +176,40 @@ macro_rules! client_api {
                 self.run(op)$($await)*
             }
 
+            /// Opens a server-side cursor over the rows of `sql` with `params` (prepared
+            /// for the cursor, executed with `CURSOR_TYPE_READ_ONLY`): the rows stay on the
+            /// server until [`fetch`](Self::fetch)ed, so a huge result is read in bounded
+            /// memory and other statements may run between fetches. Fails with the server's
+            /// error, or [`ErrorKind::Misuse`] for a statement without rows. See
+            /// [`ops::ServerCursor`]($crate::ops::ServerCursor).
+            ///
+            /// [`ErrorKind::Misuse`]: $crate::ErrorKind::Misuse
+            pub $($async)* fn open_cursor(
+                &mut self,
+                sql: impl AsRef<[u8]>,
+                params: impl $crate::Params,
+            ) -> $crate::Result<$crate::ops::ServerCursor> {
+                self.run($crate::ops::OpenCursor::new(sql.as_ref(), params))$($await)*
+            }
+
+            /// The next `rows` rows (at least 1) of `cursor`; `None` once it is exhausted (its
+            /// statement is then closed). Fails with the server's error.
+            pub $($async)* fn fetch(
+                &mut self,
+                cursor: &mut $crate::ops::ServerCursor,
+                rows: u32,
+            ) -> $crate::Result<Option<Vec<$crate::Row>>> {
+                self.run($crate::ops::Fetch::new(cursor, rows))$($await)*
+            }
+
+            /// Closes `cursor` before its end (`COM_STMT_CLOSE`, no round trip).
+            pub $($async)* fn close_cursor(
+                &mut self,
+                cursor: $crate::ops::ServerCursor,
+            ) -> $crate::Result<()> {
+                self.run($crate::ops::CloseCursor::new(cursor))$($await)*
+            }
+
             /// Checks the server is alive (`COM_PING`).
             pub $($async)* fn ping(&mut self) -> $crate::Result<()> {
                 self.run($crate::ops::Finish::<()>::new($crate::ops::Command::Ping))$($await)*

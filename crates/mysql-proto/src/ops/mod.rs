@@ -69,6 +69,7 @@ mod command;
 mod cursor;
 mod lifecycle;
 mod pipeline;
+mod server_cursor;
 mod session;
 pub mod timeout;
 
@@ -81,6 +82,7 @@ pub use cursor::Cursor;
 pub(crate) use lifecycle::queue_quit;
 pub use lifecycle::{CloseStatement, Drain, Handshake, NextEvent, Quit};
 pub use pipeline::RunPipeline;
+pub use server_cursor::{CloseCursor, Fetch, OpenCursor, ServerCursor};
 pub(crate) use session::OpState;
 
 use crate::connection::Connection;

@@ -81,10 +81,24 @@ pub fn encode_execute(
     long_data: &[bool],
     out: &mut Vec<u8>,
 ) {
+    encode_execute_with_flags(statement_id, 0, params, long_data, out)
+}
+
+/// `CURSOR_TYPE_READ_ONLY`: the execute's flag asking for a server-side cursor.
+pub const CURSOR_TYPE_READ_ONLY: u8 = 0x01;
+
+/// [`encode_execute`] with the flags byte (0, or [`CURSOR_TYPE_READ_ONLY`]).
+pub fn encode_execute_with_flags(
+    statement_id: u32,
+    flags: u8,
+    params: ParamSlice<'_>,
+    long_data: &[bool],
+    out: &mut Vec<u8>,
+) {
     Writer::new(out)
         .u8(Command::StmtExecute as u8)
         .u32(statement_id)
-        .u8(0)
+        .u8(flags)
         .u32(1);
     if params.is_empty() {
         return;
