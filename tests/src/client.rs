@@ -73,6 +73,13 @@ pub trait Client: Sized {
     fn session(&self) -> &mysql_proto::SessionState;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
+    /// `change_user`.
+    fn change_user(
+        &mut self,
+        user: &str,
+        password: Option<&str>,
+        database: Option<&str>,
+    ) -> impl Future<Output = Result<()>>;
     /// `open_cursor`.
     fn open_cursor(
         &mut self,
@@ -234,6 +241,14 @@ macro_rules! client_impl {
             }
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*
+            }
+            async fn change_user(
+                &mut self,
+                user: &str,
+                password: Option<&str>,
+                database: Option<&str>,
+            ) -> Result<()> {
+                <$conn>::change_user(self, user, password, database)$($await)*
             }
             async fn open_cursor(
                 &mut self,

@@ -469,6 +469,13 @@ impl Opts {
         self.tcp_keepalive
     }
 
+    /// The login `COM_CHANGE_USER` switched to (its user, password and default database).
+    pub(crate) fn set_login(&mut self, user: &str, password: Option<&str>, database: Option<&str>) {
+        self.user = user.to_string();
+        self.password = password.map(String::from);
+        self.database = database.map(String::from);
+    }
+
     /// Whether and for which files `LOAD DATA LOCAL INFILE` is honoured (`local-infile`,
     /// `local-infile-paths`; see [`crate::local_infile`]).
     pub fn local_infile(&self) -> &LocalInfile {

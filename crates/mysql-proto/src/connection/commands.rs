@@ -376,6 +376,48 @@ impl Connection {
         Ok(id)
     }
 
+    /// Queues `COM_CHANGE_USER`: logs in again as `user` (with the auth plugins and auth switch
+    /// of the handshake, over the same TLS and compression), with `database` as the default.
+    /// The server resets the session as `COM_RESET_CONNECTION` does, so the statement cache
+    /// and session state are cleared. Answered like a handshake: [`Event::Connected`] once the
+    /// server accepts, or a fatal [`ErrorKind::Auth`] error from [`advance`](Self::advance)
+    /// (the server closes the connection after a failed change). Fails with a misuse error
+    /// while commands are in flight.
+    pub fn change_user(
+        &mut self,
+        user: &str,
+        password: Option<&str>,
+        database: Option<&str>,
+    ) -> Result<()> {
+        self.check_ready()?;
+        if !self.responses.queue.is_empty() {
+            return Err(Error::misuse(
+                "change_user with commands in flight: read their responses first",
+            ));
+        }
+        // The server ends the session (and its transaction) anyway.
+        self.rollback_before_next = false;
+        let Phase::Ready(info) = &self.phase else {
+            return Err(Error::misuse("change_user before the handshake finished"));
+        };
+        let info = info.clone();
+        let mut opts = self.opts.clone();
+        opts.set_login(user, password, database);
+        let secure = self.is_tls() || opts.is_unix_socket();
+        let scramble = self.scramble.clone();
+        let h =
+            Handshake::change_user(&opts, info, scramble, secure, &mut self.tx, &mut *self.rng)?;
+        self.seal_command();
+        self.opts = opts;
+        self.phase = Phase::Handshake(h);
+        self.statements.clear();
+        self.responses.statement_columns.clear();
+        self.responses.last_prepared = None;
+        self.responses.session = SessionState::new(self.opts.database());
+        self.ops = crate::ops::OpState::default();
+        Ok(())
+    }
+
     /// Queues `COM_QUIT`. The server answers by closing the connection; no more commands can be
     /// queued. Commands queued before still get their responses.
     pub fn quit(&mut self) -> Result<()> {

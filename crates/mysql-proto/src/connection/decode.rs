@@ -128,15 +128,21 @@ impl Connection {
             };
             match &mut self.phase {
                 Phase::Handshake(h) => {
-                    match h.on_packet(p, &self.opts, &mut self.tx, &mut *self.rng)? {
+                    let step = h.on_packet(p, &self.opts, &mut self.tx, &mut *self.rng)?;
+                    // A COM_CHANGE_USER exchange under compression: replies are continuations.
+                    self.seal_continuation();
+                    match step {
                         HandshakeStep::Continue => {}
                         HandshakeStep::StartTls { plaintext_len } => {
                             self.release_current();
                             self.start_tls(plaintext_len)?;
                             continue;
                         }
-                        HandshakeStep::Done(info) => {
-                            self.start_compression(info.capabilities)?;
+                        HandshakeStep::Done(info, scramble) => {
+                            self.scramble = scramble;
+                            if self.compress.is_none() {
+                                self.start_compression(info.capabilities)?;
+                            }
                             self.responses.capabilities = info.capabilities;
                             self.responses.mariadb_capabilities = info.mariadb_capabilities;
                             self.responses.status = info.status;

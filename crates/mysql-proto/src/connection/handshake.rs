@@ -33,8 +33,8 @@ pub(crate) enum HandshakeStep {
     /// Start TLS: the first `plaintext_len` bytes of the send buffer go out unencrypted (the
     /// SSLRequest), everything after through TLS.
     StartTls { plaintext_len: usize },
-    /// Authenticated.
-    Done(ServerInfo),
+    /// Authenticated; with the server's nonce (for `COM_CHANGE_USER`).
+    Done(ServerInfo, Vec<u8>),
 }
 
 /// Where the handshake stands.
@@ -48,6 +48,8 @@ pub(crate) enum Handshake {
         exchange: AuthExchange,
         secure: bool,
         info: ServerInfo,
+        /// The server's nonce from the greeting.
+        scramble: Vec<u8>,
     },
 }
 
@@ -110,6 +112,7 @@ impl Handshake {
                     exchange,
                     secure,
                     info,
+                    scramble: g.auth_plugin_data.clone(),
                 };
                 Ok(if tls {
                     HandshakeStep::StartTls { plaintext_len }
@@ -122,12 +125,13 @@ impl Handshake {
                 exchange,
                 secure,
                 info,
+                scramble,
             } => match p.first() {
                 Some(0x00) => {
                     let ok = OkPacket::parse(p, info.capabilities)?;
                     info.status = ok.status;
                     info.auth_plugin = exchange.plugin().to_string();
-                    Ok(HandshakeStep::Done(info.clone()))
+                    Ok(HandshakeStep::Done(info.clone(), scramble.clone()))
                 }
                 Some(0xff) => Err(Error::from_server(ErrorKind::Auth, parse_err(p)?)),
                 Some(0xfe) => {
@@ -152,6 +156,61 @@ impl Handshake {
                 )),
             },
         }
+    }
+}
+
+impl Handshake {
+    /// `COM_CHANGE_USER` with `opts`' login on a connection that authenticated before
+    /// (`info`, `scramble` from then): writes the command into `tx` and returns the state that
+    /// reads the server's verdict (OK, ERR, auth switch, more data), as after a greeting.
+    /// Fails with a misuse error for a name with a NUL byte, or as the auth plugin does.
+    pub(crate) fn change_user(
+        opts: &Opts,
+        info: ServerInfo,
+        scramble: Vec<u8>,
+        secure: bool,
+        tx: &mut Vec<u8>,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Handshake> {
+        let plugin = if auth::is_supported(&info.auth_plugin) {
+            info.auth_plugin.clone()
+        } else {
+            MYSQL_NATIVE_PASSWORD.to_string()
+        };
+        let ctx = context(opts, secure);
+        let (exchange, auth_response) = AuthExchange::start(&plugin, &scramble, &ctx, rng)?;
+        let database = opts.database().unwrap_or("");
+        if opts.user().contains('\0') || database.contains('\0') {
+            return Err(Error::misuse("user or database name contains a NUL byte"));
+        }
+        if auth_response.len() > 255 {
+            return Err(Error::misuse("auth response longer than 255 bytes"));
+        }
+        let mut payload = vec![Command::ChangeUser as u8];
+        let mut w = crate::codec::Writer::new(&mut payload);
+        w.nul_bytes(opts.user().as_bytes())
+            .u8(auth_response.len() as u8)
+            .bytes(&auth_response)
+            .nul_bytes(database.as_bytes())
+            .u8(opts.collation())
+            .u8(0)
+            .nul_bytes(plugin.as_bytes());
+        if info.capabilities & CLIENT_CONNECT_ATTRS != 0 {
+            let mut attrs = Vec::new();
+            let mut a = crate::codec::Writer::new(&mut attrs);
+            for (k, v) in opts.connect_attributes() {
+                a.lenenc_bytes(k.as_bytes()).lenenc_bytes(v.as_bytes());
+            }
+            w.lenenc_bytes(&attrs);
+        }
+        let seq = framing::write_packet(tx, 0, &payload);
+        Ok(Handshake::Auth {
+            seq,
+            exchange,
+            secure,
+            info,
+            scramble,
+        })
     }
 }
 

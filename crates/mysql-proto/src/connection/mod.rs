@@ -144,6 +144,8 @@ pub struct Connection {
     tls: Option<crate::tls::TlsSession>,
     /// Protocol compression, on once the handshake negotiated it.
     compress: Option<Box<Compressor>>,
+    /// The server's nonce from the greeting (`COM_CHANGE_USER` signs with it again).
+    scramble: Vec<u8>,
     rng: Box<dyn rand_core::CryptoRngCore + Send>,
     /// What outlives one operation of [`crate::ops`]: the last OK, the commands sent ahead.
     pub(crate) ops: crate::ops::OpState,
@@ -201,6 +203,7 @@ impl Connection {
             #[cfg(feature = "tls")]
             tls: None,
             compress: None,
+            scramble: Vec::new(),
             rng: Box::new(rand_core::OsRng),
             ops: crate::ops::OpState::default(),
         }

@@ -210,6 +210,22 @@ macro_rules! client_api {
                 self.run($crate::ops::CloseCursor::new(cursor))$($await)*
             }
 
+            /// Logs in again as `user` (`COM_CHANGE_USER`, with every auth plugin, over the
+            /// same TLS and compression) with `database` as the default database, then runs
+            /// `init-sql` again: the server resets the session as [`reset`](Self::reset)
+            /// does. Fails with [`ErrorKind::Auth`] when the server refuses the login; the
+            /// connection is then closed by the server (fatal).
+            ///
+            /// [`ErrorKind::Auth`]: $crate::ErrorKind::Auth
+            pub $($async)* fn change_user(
+                &mut self,
+                user: &str,
+                password: Option<&str>,
+                database: Option<&str>,
+            ) -> $crate::Result<()> {
+                self.run($crate::ops::ChangeUser::new(user, password, database))$($await)*
+            }
+
             /// Checks the server is alive (`COM_PING`).
             pub $($async)* fn ping(&mut self) -> $crate::Result<()> {
                 self.run($crate::ops::Finish::<()>::new($crate::ops::Command::Ping))$($await)*

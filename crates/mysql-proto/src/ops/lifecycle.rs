@@ -53,6 +53,39 @@ impl Operation<()> for Handshake {
     }
 }
 
+/// `COM_CHANGE_USER` ([`Connection::change_user`]) after skipping whatever is still owed, then
+/// the `init-sql` statements again (the server reset the session): `Done` once the server
+/// accepted the new login. Fails with the server's refusal ([`ErrorKind::Auth`](crate::ErrorKind::Auth),
+/// fatal: the server closes the connection) or an init statement's error.
+#[derive(Debug)]
+pub struct ChangeUser<'a> {
+    login: Option<(&'a str, Option<&'a str>, Option<&'a str>)>,
+    drain: Drain,
+    handshake: Handshake,
+}
+
+impl<'a> ChangeUser<'a> {
+    /// Logs in as `user` with `password`, `database` the default database.
+    pub fn new(user: &'a str, password: Option<&'a str>, database: Option<&'a str>) -> Self {
+        ChangeUser {
+            login: Some((user, password, database)),
+            drain: Drain,
+            handshake: Handshake::default(),
+        }
+    }
+}
+
+impl Operation<()> for ChangeUser<'_> {
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<()>> {
+        if let Some((user, password, database)) = self.login {
+            ready!(self.drain.poll(conn)?);
+            conn.change_user(user, password, database)?;
+            self.login = None;
+        }
+        self.handshake.poll(conn)
+    }
+}
+
 /// The next event of the commands in flight, for callers that queue raw commands
 /// ([`Connection::query`] and friends) and read events themselves: `Done` when
 /// [`Connection::event`] lends it. Fails with a misuse error when no command is in flight

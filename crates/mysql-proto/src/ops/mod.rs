@@ -80,7 +80,7 @@ pub use batch::ExecBatch;
 pub use command::{Command, Finish, Prepare, Resolve, Send, Start};
 pub use cursor::Cursor;
 pub(crate) use lifecycle::queue_quit;
-pub use lifecycle::{CloseStatement, Drain, Handshake, NextEvent, Quit};
+pub use lifecycle::{ChangeUser, CloseStatement, Drain, Handshake, NextEvent, Quit};
 pub use pipeline::RunPipeline;
 pub use server_cursor::{CloseCursor, Fetch, OpenCursor, ServerCursor};
 pub(crate) use session::OpState;
