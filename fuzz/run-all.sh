@@ -15,7 +15,7 @@ run() {
     echo "$t exit=$?" >>logs/summary
 }
 : >logs/summary
-TARGETS=${TARGETS:-"parsers rows framing greeting ok_eof err column_definition prepare_ok text_row binary_row auth_more_data local_infile session session_track operations"}
+TARGETS=${TARGETS:-"parsers rows framing greeting ok_eof err column_definition prepare_ok text_row binary_row auth_more_data local_infile session session_track operations compressed call"}
 set -- $TARGETS
 lane_a=() lane_b=()
 i=0

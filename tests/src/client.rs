@@ -73,6 +73,8 @@ pub trait Client: Sized {
     fn session(&self) -> &mysql_proto::SessionState;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
+    /// `call`.
+    fn call(&mut self, sql: &str, params: Vec<Value>) -> impl Future<Output = Result<Output>>;
     /// `change_user`.
     fn change_user(
         &mut self,
@@ -241,6 +243,9 @@ macro_rules! client_impl {
             }
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*
+            }
+            async fn call(&mut self, sql: &str, params: Vec<Value>) -> Result<Output> {
+                <$conn>::call(self, sql, params)$($await)*
             }
             async fn change_user(
                 &mut self,

@@ -320,6 +320,81 @@ pub fn compressed(data: &[u8]) {
     assert!(t.events.len() <= input.len());
 }
 
+/// The answer to a prepared `CALL`: a valid one (a result set, the OUT parameters flagged
+/// `SERVER_PS_OUT_PARAMS`, the final OK) edited by `data` (its first byte cuts the answer
+/// short, then byte pairs flip a byte at a position), collected as `Conn::call` collects it.
+/// Whatever the edits, the outcome is an [`Output`](crate::Output) whose OUT parameters read
+/// without panicking, or an error.
+pub fn call(data: &[u8]) {
+    use crate::constants::StatusFlags as S;
+    let mut s = ServerScript::new();
+    s.greeting(&mariadb_greeting());
+    let skip = s.bytes().len();
+    s.set_seq(1);
+    let more = S::SERVER_MORE_RESULTS_EXISTS | S::SERVER_STATUS_AUTOCOMMIT;
+    s.binary_result_set_with(
+        &["a", "b"],
+        &[vec![Some("1"), None], vec![Some("x"), Some("yy")]],
+        more,
+    );
+    s.binary_result_set_with(
+        &["o1", "o2", "o3"],
+        &[vec![Some("42"), None, Some("out")]],
+        more | S::SERVER_PS_OUT_PARAMS,
+    );
+    s.ok(0, 0);
+    let mut answer = s.bytes()[skip..].to_vec();
+    // Unedited, the answer must come out whole (so that the target can fail).
+    let intact = data.len() <= 1 && data.first().is_none_or(|&c| c % 8 == 0);
+    let mut outcome = None;
+    if let Some((&cut, edits)) = data.split_first() {
+        answer.truncate(answer.len() - usize::from(cut) % 8 * answer.len() / 8);
+        for e in edits.chunks_exact(2) {
+            if !answer.is_empty() {
+                let at = usize::from(e[0]) * 7 % answer.len();
+                answer[at] ^= e[1];
+            }
+        }
+    }
+    let mut conn = crate::testing::handshake_done();
+    let statement = crate::testing::prepared_statement(3, 0);
+    let Ok(id) = conn.execute(
+        &statement,
+        &[crate::Value::Int(1), crate::Value::Null, crate::Value::Null],
+    ) else {
+        return;
+    };
+    let mut collector = crate::pipeline::Collector::new();
+    collector.expect(id, true);
+    crate::testing::feed(&mut conn, &answer);
+    while !collector.is_complete() {
+        match conn.advance() {
+            Ok(true) => {
+                let Some(ev) = conn.event() else { break };
+                if collector.on_event(&ev).is_err() {
+                    break;
+                }
+            }
+            Ok(false) | Err(_) => break,
+        }
+    }
+    for (_, out) in collector.finish() {
+        if let Ok(out) = out {
+            if let Some(row) = out.out_params() {
+                for i in 0..row.len() {
+                    let _ = row.get::<Option<String>>(i);
+                    let _ = row.get::<i64>(i);
+                }
+                outcome = row.get::<i64>(0).ok();
+            }
+            assert!(out.result_sets().count() <= out.results.len());
+        }
+    }
+    if intact {
+        assert_eq!(outcome, Some(42), "the intact answer's OUT parameters");
+    }
+}
+
 /// An operation sequence: each byte pair either queues a command or delivers a chunk of the
 /// following bytes as server input, after a scripted login.
 pub fn operations(data: &[u8]) {

@@ -64,6 +64,32 @@ impl Output {
     pub fn last_insert_id(&self) -> u64 {
         self.results.last().map_or(0, |r| r.ok.last_insert_id)
     }
+
+    /// The OUT and INOUT parameters of a prepared `CALL`: the row of the result set the
+    /// server flagged `SERVER_PS_OUT_PARAMS` (one column per OUT / INOUT parameter, in order,
+    /// typed), or `None` when the procedure has none.
+    pub fn out_params(&self) -> Option<&Row> {
+        self.results
+            .iter()
+            .find(|r| r.is_out_params())
+            .and_then(|r| r.rows.first())
+    }
+
+    /// The result sets the procedure's statements produced (a `CALL` can return several),
+    /// without the OUT parameters' and without the final status of the `CALL` itself.
+    pub fn result_sets(&self) -> impl Iterator<Item = &ResultSet> {
+        self.results
+            .iter()
+            .filter(|r| r.columns.is_some() && !r.is_out_params())
+    }
+}
+
+impl ResultSet {
+    /// Whether this result set carries a `CALL`'s OUT / INOUT parameters
+    /// (`SERVER_PS_OUT_PARAMS`).
+    pub fn is_out_params(&self) -> bool {
+        self.ok.status.0 & crate::constants::StatusFlags::SERVER_PS_OUT_PARAMS != 0
+    }
 }
 
 /// Builds one [`Output`] per registered command from the connection's events.

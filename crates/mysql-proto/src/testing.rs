@@ -236,6 +236,27 @@ impl ServerScript {
         self.result_set_packets(names, metadata, rows, 0);
     }
 
+    /// [`binary_result_set`](Self::binary_result_set) ending with `status` (add
+    /// `SERVER_MORE_RESULTS_EXISTS` for another result, `SERVER_PS_OUT_PARAMS` for a `CALL`'s
+    /// OUT parameters).
+    pub fn binary_result_set_with(
+        &mut self,
+        names: &[&str],
+        rows: &[Vec<Option<&str>>],
+        status: u16,
+    ) {
+        let rows = rows.iter().map(|row| {
+            let values: Vec<crate::Value> = row
+                .iter()
+                .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
+                .collect();
+            let mut p = Vec::new();
+            crate::value::binary_row::encode_binary_row(&values, &mut p);
+            p
+        });
+        self.result_set_packets(names, None, rows, status);
+    }
+
     /// Appends an EOF packet.
     pub fn eof(&mut self, status: u16) {
         let mut p = Vec::new();

@@ -160,3 +160,8 @@ fn local_infile() {
 fn compressed() {
     smoke("compressed", fuzzing::compressed, 3_000);
 }
+
+#[test]
+fn call() {
+    smoke("call", fuzzing::call, 5_000);
+}

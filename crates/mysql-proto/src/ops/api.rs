@@ -149,6 +149,28 @@ macro_rules! client_api {
                 self.exec(statement, params)$($await)*?.first()$($await)*
             }
 
+            /// Executes `statement` (typically a `CALL` with `?` for every IN, OUT and INOUT
+            /// parameter) and collects all it returns: every result set of the procedure
+            /// ([`Output::result_sets`]($crate::Output::result_sets)), the OUT / INOUT
+            /// parameters as one typed row ([`Output::out_params`]($crate::Output::out_params);
+            /// bind any value, `NULL` included, for an OUT parameter), the final OK. Fails with
+            /// the first server error.
+            ///
+            /// ```no_run
+            /// # fn demo(conn: &mut mysql_blocking::Conn) -> mysql_blocking::Result<()> {
+            /// // CREATE PROCEDURE stock(IN sku INT, OUT left_ INT, INOUT note VARCHAR(40)) ...
+            /// let out = conn.call("CALL stock(?, ?, ?)", (42, None::<i64>, "checked"))?;
+            /// let (left, note): (i64, String) = out.out_params().unwrap().decode()?;
+            /// # Ok(()) }
+            /// ```
+            pub $($async)* fn call(
+                &mut self,
+                statement: impl $crate::AsStatement,
+                params: impl $crate::Params,
+            ) -> $crate::Result<$crate::Output> {
+                self.run($crate::ops::Call::new(statement.as_statement(), params))$($await)*
+            }
+
             /// Executes one statement once per parameter set, many sets per round trip, and
             /// returns the affected rows summed over the sets. On MariaDB, statements that take
             /// parameters and return no result set (INSERT, UPDATE, DELETE, REPLACE) go out as

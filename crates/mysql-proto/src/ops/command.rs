@@ -307,3 +307,53 @@ impl Operation<Statement> for Prepare<'_> {
 pub(crate) fn polled_after_done() -> Error {
     Error::misuse("operation polled again after it finished")
 }
+
+/// Executes a statement and collects everything it returns into one
+/// [`Output`](crate::Output): every result set (a stored procedure's `CALL` may return
+/// several), the OUT / INOUT parameters of a prepared `CALL`
+/// ([`Output::out_params`](crate::Output::out_params)), and the final OK. Fails with the
+/// first server error.
+#[derive(Debug)]
+pub struct Call<'a, P> {
+    send: Send<'a, P>,
+    collector: Option<crate::pipeline::Collector>,
+}
+
+impl<'a, P: Params> Call<'a, P> {
+    /// Executes `statement` with `params`.
+    pub fn new(statement: StatementRef<'a>, params: P) -> Self {
+        Call {
+            send: Send::new(Command::Execute(statement, params)),
+            collector: None,
+        }
+    }
+
+    fn poll_call(&mut self, conn: &mut Connection) -> Result<Progress<crate::Output>> {
+        let id = ready!(self.send.poll(conn)?);
+        let collector = self.collector.get_or_insert_with(|| {
+            let mut c = crate::pipeline::Collector::new();
+            c.expect(id, true);
+            c
+        });
+        while !collector.is_complete() {
+            ready!(conn.poll_event_of(id)?);
+            if let Some(ev) = conn.event() {
+                collector.on_event(&ev)?;
+            }
+        }
+        conn.keep_last_ok();
+        let collector = self.collector.take().ok_or_else(polled_after_done)?;
+        let (_, out) = collector
+            .finish()
+            .pop()
+            .ok_or_else(|| Error::protocol("no outcome for the CALL"))?;
+        out.map(Progress::Done)
+    }
+}
+
+impl<P: Params> Operation<crate::Output> for Call<'_, P> {
+    fn poll(&mut self, conn: &mut Connection) -> Result<Progress<crate::Output>> {
+        let r = self.poll_call(conn);
+        self.send.span.end(r)
+    }
+}

@@ -77,7 +77,7 @@ pub mod timeout;
 pub mod api;
 
 pub use batch::ExecBatch;
-pub use command::{Command, Finish, Prepare, Resolve, Send, Start};
+pub use command::{Call, Command, Finish, Prepare, Resolve, Send, Start};
 pub use cursor::Cursor;
 pub(crate) use lifecycle::queue_quit;
 pub use lifecycle::{ChangeUser, CloseStatement, Drain, Handshake, NextEvent, Quit};
