@@ -73,6 +73,8 @@ pub trait Client: Sized {
     fn session(&self) -> &mysql_proto::SessionState;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
+    /// `set_query_attributes`.
+    fn set_query_attributes(&mut self, attributes: &[(&str, Value)]) -> Result<()>;
     /// `call`.
     fn call(&mut self, sql: &str, params: Vec<Value>) -> impl Future<Output = Result<Output>>;
     /// `change_user`.
@@ -243,6 +245,9 @@ macro_rules! client_impl {
             }
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*
+            }
+            fn set_query_attributes(&mut self, attributes: &[(&str, Value)]) -> Result<()> {
+                <$conn>::set_query_attributes(self, attributes)
             }
             async fn call(&mut self, sql: &str, params: Vec<Value>) -> Result<Output> {
                 <$conn>::call(self, sql, params)$($await)*

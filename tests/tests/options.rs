@@ -13,6 +13,7 @@ integration_tests::for_every_adapter!(
     the_session_is_tracked,
     tcp_keepalive_arms_the_kernel_timer,
     multi_statements_can_be_switched_at_run_time,
+    query_attributes_are_refused_by_mariadb,
 );
 
 fn with_options(options: &str) -> String {
@@ -203,5 +204,23 @@ fn multi_statements_can_be_switched_at_run_time<A: Adapter>() {
             2,
             "{lines:?}"
         );
+    });
+}
+
+/// MariaDB has no query attributes: asking for them fails the connect, and setting them on a
+/// connection without them is an error, never a silent no-op.
+fn query_attributes_are_refused_by_mariadb<A: Adapter>() {
+    A::block_on(async {
+        let e = A::Conn::connect(&with_options("query-attributes=true"))
+            .await
+            .err()
+            .expect("MariaDB has no query attributes");
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        let e = c
+            .set_query_attributes(&[("trace", mysql_proto::Value::Int(1))])
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        c.ping().await.unwrap();
     });
 }

@@ -33,6 +33,7 @@
 //! | `compression-level` | zlib 0-9 (default 6), zstd 1-22 (default 3); after `compression` | see there |
 //! | `local-infile` | `true`/`false`: honour `LOAD DATA LOCAL INFILE` for files the statement names (see [`crate::local_infile`]) | `false` |
 //! | `local-infile-paths` | `/dir,/dir2`: honour it only for files inside these directories (turns it on) | none |
+//! | `query-attributes` | `true`: negotiate query attributes (MySQL 8.0.23+; a server without them fails the connect) for `set_query_attributes` | `false` |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
@@ -96,6 +97,7 @@ pub struct Opts {
     tcp_keepalive: Option<Duration>,
     compression: Compression,
     local_infile: LocalInfile,
+    query_attributes: bool,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -169,6 +171,7 @@ impl Default for Opts {
             tcp_keepalive: None,
             compression: Compression::Off,
             local_infile: LocalInfile::Off,
+            query_attributes: false,
         }
     }
 }
@@ -284,6 +287,7 @@ impl Opts {
                 }
                 self.compression = c;
             }
+            "query-attributes" => self.query_attributes = parse_bool(key, value)?,
             "local-infile" => {
                 self.local_infile = match parse_bool(key, value)? {
                     true => LocalInfile::On,
@@ -467,6 +471,11 @@ impl Opts {
     /// default) leaves the OS default (off).
     pub fn tcp_keepalive(&self) -> Option<Duration> {
         self.tcp_keepalive
+    }
+
+    /// Whether query attributes are negotiated (`query-attributes`).
+    pub fn query_attributes(&self) -> bool {
+        self.query_attributes
     }
 
     /// The login `COM_CHANGE_USER` switched to (its user, password and default database).
@@ -752,6 +761,13 @@ impl OptsBuilder {
     /// instead of leaving it silent. Linux only (ignored elsewhere).
     pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
         self.0.tcp_keepalive = idle;
+        self
+    }
+
+    /// Negotiate query attributes (MySQL 8.0.23+; see
+    /// [`Connection::set_query_attributes`](crate::Connection::set_query_attributes)).
+    pub fn query_attributes(mut self, on: bool) -> Self {
+        self.0.query_attributes = on;
         self
     }
 

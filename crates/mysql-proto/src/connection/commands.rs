@@ -9,7 +9,18 @@ impl Connection {
     /// if the connection is broken.
     pub fn query(&mut self, sql: impl AsRef<[u8]>) -> Result<CommandId> {
         let sql = sql.as_ref();
-        let id = self.command(Command::Query, sql, Expect::Results(RowFormat::Text))?;
+        let id = if self.has_query_attributes() {
+            self.check_ready()?;
+            self.check_in_flight()?;
+            self.flush_deferred()?;
+            let (names, values) = std::mem::take(&mut self.attributes);
+            let start = framing::begin_packet(&mut self.tx);
+            crate::packets::query_attributes::encode_query(sql, &names, &values, &mut self.tx);
+            let seq = framing::finish_packet(&mut self.tx, start, 0);
+            self.push_in_flight(Expect::Results(RowFormat::Text), seq)
+        } else {
+            self.command(Command::Query, sql, Expect::Results(RowFormat::Text))?
+        };
         if self.opts.local_infile().is_on() {
             // The files the statements name: the only ones a LOCAL INFILE request may ask for.
             let expected = crate::local_infile::statement_files(sql);
@@ -138,7 +149,20 @@ impl Connection {
             }
         }
         let start = framing::begin_packet(&mut self.tx);
-        encode_execute_with_flags(statement.id, flags, params, &long, &mut self.tx);
+        if self.has_query_attributes() {
+            let (names, values) = std::mem::take(&mut self.attributes);
+            crate::packets::query_attributes::encode_execute(
+                statement.id,
+                flags,
+                params,
+                &long,
+                &names,
+                &values,
+                &mut self.tx,
+            );
+        } else {
+            encode_execute_with_flags(statement.id, flags, params, &long, &mut self.tx);
+        }
         let seq = framing::finish_packet(&mut self.tx, start, 0);
         let id = self.push_in_flight(Expect::Results(RowFormat::Binary), seq);
         self.set_statement_of_last(statement.id);
@@ -374,6 +398,28 @@ impl Connection {
             last.resets_statements = true;
         }
         Ok(id)
+    }
+
+    /// Sets query attributes (MySQL 8.0.23+: name / value pairs the server exposes to the
+    /// statement through `mysql_query_attribute_string('name')`, e.g. a trace id) for the next
+    /// [`query`](Self::query) or execute only. Fails with [`ErrorKind::Unsupported`] unless
+    /// the connection negotiated them (option `query-attributes=true`, which a server without
+    /// them, MariaDB included, refuses at connect): they are never dropped silently.
+    pub fn set_query_attributes(&mut self, attributes: &[(&str, Value)]) -> Result<()> {
+        if !self.has_query_attributes() {
+            return Err(Error::unsupported(
+                "query attributes need a MySQL 8.0.23+ server and the option query-attributes=true",
+            ));
+        }
+        self.attributes = attributes
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .unzip();
+        Ok(())
+    }
+
+    fn has_query_attributes(&self) -> bool {
+        self.responses.capabilities & crate::constants::CLIENT_QUERY_ATTRIBUTES != 0
     }
 
     /// Queues `COM_CHANGE_USER`: logs in again as `user` (with the auth plugins and auth switch

@@ -265,6 +265,14 @@ fn build_response(
     if opts.local_infile().is_on() {
         wanted |= CLIENT_LOCAL_FILES;
     }
+    if opts.query_attributes() {
+        if server & CLIENT_QUERY_ATTRIBUTES == 0 {
+            return Err(Error::unsupported(
+                "query-attributes=true but the server has no query attributes (MySQL 8.0.23+)",
+            ));
+        }
+        wanted |= CLIENT_QUERY_ATTRIBUTES;
+    }
     let mut zstd_level = 0;
     let compress_flag = match opts.compression() {
         Compression::Off => 0,

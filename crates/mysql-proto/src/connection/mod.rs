@@ -146,6 +146,8 @@ pub struct Connection {
     compress: Option<Box<Compressor>>,
     /// The server's nonce from the greeting (`COM_CHANGE_USER` signs with it again).
     scramble: Vec<u8>,
+    /// Query attributes for the next query or execute (names, values).
+    attributes: (Vec<String>, Vec<Value>),
     rng: Box<dyn rand_core::CryptoRngCore + Send>,
     /// What outlives one operation of [`crate::ops`]: the last OK, the commands sent ahead.
     pub(crate) ops: crate::ops::OpState,
@@ -204,6 +206,7 @@ impl Connection {
             tls: None,
             compress: None,
             scramble: Vec::new(),
+            attributes: (Vec::new(), Vec::new()),
             rng: Box::new(rand_core::OsRng),
             ops: crate::ops::OpState::default(),
         }

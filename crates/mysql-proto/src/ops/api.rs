@@ -248,6 +248,18 @@ macro_rules! client_api {
                 self.run($crate::ops::ChangeUser::new(user, password, database))$($await)*
             }
 
+            /// Sets query attributes for the next statement only (MySQL 8.0.23+, with the
+            /// option `query-attributes=true`): name / value pairs the statement reads with
+            /// `mysql_query_attribute_string('name')`. Fails with
+            /// [`ErrorKind::Unsupported`]($crate::ErrorKind::Unsupported) when the connection
+            /// has none (they are never dropped silently). No IO.
+            pub fn set_query_attributes(
+                &mut self,
+                attributes: &[(&str, $crate::Value)],
+            ) -> $crate::Result<()> {
+                self.proto.set_query_attributes(attributes)
+            }
+
             /// Checks the server is alive (`COM_PING`).
             pub $($async)* fn ping(&mut self) -> $crate::Result<()> {
                 self.run($crate::ops::Finish::<()>::new($crate::ops::Command::Ping))$($await)*

@@ -8,6 +8,7 @@ pub mod err;
 pub mod greeting;
 pub mod handshake_response;
 pub mod ok;
+pub mod query_attributes;
 pub mod session_track;
 pub mod stmt;
 
