@@ -14,6 +14,7 @@ integration_tests::for_every_adapter!(
     tcp_keepalive_arms_the_kernel_timer,
     multi_statements_can_be_switched_at_run_time,
     query_attributes_are_refused_by_mariadb,
+    prefer_socket_moves_a_loopback_connection_to_the_unix_socket,
 );
 
 fn with_options(options: &str) -> String {
@@ -222,5 +223,33 @@ fn query_attributes_are_refused_by_mariadb<A: Adapter>() {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
         c.ping().await.unwrap();
+    });
+}
+
+async fn client_host<C: Client>(c: &mut C) -> String {
+    let got: Vec<(String,)> = c
+        .query_collect("SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()")
+        .await
+        .unwrap();
+    got[0].0.clone()
+}
+
+/// `prefer-socket`: a TCP connection to 127.0.0.1 moves to the server's socket (the server
+/// sees no client port), unless TLS is required.
+fn prefer_socket_moves_a_loopback_connection_to_the_unix_socket<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        // Over TCP the server shows host:port, over the socket the bare host.
+        assert!(client_host(&mut c).await.contains(':'));
+        let mut c = A::Conn::connect(&with_options("prefer-socket=true"))
+            .await
+            .unwrap();
+        assert_eq!(client_host(&mut c).await, "localhost");
+        let got: Vec<(i64,)> = c.query_collect("SELECT 1").await.unwrap();
+        assert_eq!(got, vec![(1,)]);
+        let mut c = A::Conn::connect(&with_options("prefer-socket=true&ssl-mode=REQUIRED"))
+            .await
+            .unwrap();
+        assert!(client_host(&mut c).await.contains(':'));
     });
 }

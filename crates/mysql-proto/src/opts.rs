@@ -33,6 +33,7 @@
 //! | `compression-level` | zlib 0-9 (default 6), zstd 1-22 (default 3); after `compression` | see there |
 //! | `local-infile` | `true`/`false`: honour `LOAD DATA LOCAL INFILE` for files the statement names (see [`crate::local_infile`]) | `false` |
 //! | `local-infile-paths` | `/dir,/dir2`: honour it only for files inside these directories (turns it on) | none |
+//! | `prefer-socket` | `true`: after connecting over TCP to a loopback host, ask the server for its Unix socket (`@@socket`) and use that instead (faster), when `ssl-mode` is `PREFERRED` or `DISABLED`; the TCP connection stays if the socket cannot be used | `false` |
 //! | `query-attributes` | `true`: negotiate query attributes (MySQL 8.0.23+; a server without them fails the connect) for `set_query_attributes` | `false` |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
@@ -98,6 +99,7 @@ pub struct Opts {
     compression: Compression,
     local_infile: LocalInfile,
     query_attributes: bool,
+    prefer_socket: bool,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -116,6 +118,9 @@ pub enum SslMode {
     /// TLS with the certificate checked against `ssl-ca` and the host name.
     VerifyIdentity,
 }
+
+/// The query that asks the server for its Unix socket (see [`Opts::socket_upgrade`]).
+pub const SERVER_SOCKET_SQL: &str = "SELECT @@socket";
 
 /// Default largest payload accepted from the server (64 MiB, MySQL 8's `max_allowed_packet`).
 pub const DEFAULT_MAX_PACKET: usize = 64 << 20;
@@ -172,6 +177,7 @@ impl Default for Opts {
             compression: Compression::Off,
             local_infile: LocalInfile::Off,
             query_attributes: false,
+            prefer_socket: false,
         }
     }
 }
@@ -288,6 +294,7 @@ impl Opts {
                 self.compression = c;
             }
             "query-attributes" => self.query_attributes = parse_bool(key, value)?,
+            "prefer-socket" => self.prefer_socket = parse_bool(key, value)?,
             "local-infile" => {
                 self.local_infile = match parse_bool(key, value)? {
                     true => LocalInfile::On,
@@ -471,6 +478,27 @@ impl Opts {
     /// default) leaves the OS default (off).
     pub fn tcp_keepalive(&self) -> Option<Duration> {
         self.tcp_keepalive
+    }
+
+    /// Whether a connection just made should move to the server's Unix socket
+    /// (`prefer-socket`): asked for, no socket given, a loopback host (`localhost`, `127.x`,
+    /// `::1`), and an `ssl-mode` that does not demand TLS (a Unix socket is private, so
+    /// `PREFERRED` goes without). Adapters then query [`SERVER_SOCKET_SQL`] and connect again
+    /// with [`with_socket`](Self::with_socket), keeping the TCP connection if that fails.
+    pub fn socket_upgrade(&self) -> bool {
+        let loopback = matches!(self.host.as_str(), "localhost" | "::1" | "[::1]")
+            || self.host.starts_with("127.");
+        self.prefer_socket
+            && self.socket.is_none()
+            && loopback
+            && matches!(self.ssl_mode, SslMode::Preferred | SslMode::Disabled)
+    }
+
+    /// These options with the Unix socket `path` instead of TCP.
+    pub fn with_socket(&self, path: impl Into<String>) -> Opts {
+        let mut o = self.clone();
+        o.socket = Some(path.into());
+        o
     }
 
     /// Whether query attributes are negotiated (`query-attributes`).
