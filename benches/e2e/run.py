@@ -3,6 +3,7 @@
 sqlx, the mysql crate, zero-mysql and MariaDB Connector/C, on one private MariaDB.
 
     python3 benches/e2e/run.py [--reps N] [--workloads a,b] [--contestants x,y] [--syscalls]
+        [--wire]
                                [--callgrind WORKLOAD]
 
 Starts the project's test server (scripts/test-server.sh), loads fixtures.sql when the `big`
@@ -43,13 +44,18 @@ CONTESTANTS = {
     "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
     "zero-mysql": lambda w, u: [os.path.join(BIN, "peer_zero_mysql"), w, u],
     "connector-c": lambda w, u: [CONNC, w, u],
+    # Protocol compression (zlib), ours and Connector/C's (MYSQL_OPT_COMPRESS).
+    "ours-blocking-zlib": lambda w, u: [os.path.join(BIN, "ours"), w, u + "?compression=zlib",
+                                        "blocking"],
+    "connector-c-zlib": lambda w, u: [CONNC, w, u + "?compress"],
     # Not drivers: the core through the thinnest blocking and tokio pumps (src/bin/floor.rs),
     # so the tokio/blocking ratio of any client on tokio can be told from ours.
     "floor-blocking": lambda w, u: [os.path.join(BIN, "floor"), w, u, "blocking"],
     "floor-tokio": lambda w, u: [os.path.join(BIN, "floor"), w, u, "tokio"],
 }
-OURS = ["ours-blocking", "ours-tokio"]
+OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib"]
 FLOOR = ["floor-blocking", "floor-tokio"]
+ZLIB = ["ours-blocking-zlib", "connector-c-zlib"]
 PEERS = [c for c in CONTESTANTS if c not in OURS + FLOOR]
 
 
@@ -57,6 +63,8 @@ def runs(workload, contestant):
     """Whether a contestant takes part in a workload."""
     if contestant in FLOOR:
         return workload in ("ping", "point")
+    if contestant in ZLIB:
+        return workload in ("ping", "point", "big_text", "big_bin")
     if workload == "point_pipelined":
         return contestant in OURS  # no peer pipelines
     if workload == "big_text" and contestant == "zero-mysql":
@@ -203,6 +211,27 @@ def syscalls(url):
     return "\n".join(lines)
 
 
+def wire(url, contestants):
+    """Bytes the server sent (its global Bytes_sent, nothing else running) for one big_text."""
+    user, rest = url[len("mysql://"):].split(":", 1)
+    pw, rest = rest.split("@", 1)
+    hostport, db = rest.split("/", 1)
+    host, port = hostport.split(":")
+    client = ["mariadb", f"-h{host}", f"-P{port}", f"-u{user}", f"-p{pw}", "-N", "-e",
+              "SHOW GLOBAL STATUS LIKE 'Bytes_sent'"]
+    lines = ["\n### bytes on the wire, big_text (the server's Bytes_sent for one run)\n",
+             "| contestant | MB sent by the server | bytes per row |", "|---|---:|---:|"]
+    for c in contestants:
+        if not runs("big_text", c) or c in FLOOR:
+            continue
+        before = int(sh(client).split()[1])
+        r = run_one("big_text", c, url)
+        after = int(sh(client).split()[1])
+        n = after - before
+        lines.append(f"| {c} | {n / 1e6:.1f} | {n / r['ops']:.1f} |")
+    return "\n".join(lines)
+
+
 def callgrind(url, workloads, contestants):
     lines = [f"\n### callgrind: client instructions per op (whole process, incl. connect)\n",
              "| workload | " + " | ".join(contestants) + " |",
@@ -231,6 +260,8 @@ def main():
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--contestants", default=",".join(CONTESTANTS))
     ap.add_argument("--syscalls", action="store_true")
+    ap.add_argument("--wire", action="store_true",
+                    help="bytes the server sends for big_text, per contestant")
     ap.add_argument("--callgrind", metavar="WORKLOADS",
                     help="comma-separated workloads to count instructions of (all contestants)")
     a = ap.parse_args()
@@ -261,6 +292,8 @@ def main():
         text.append(report(results, a.reps))
     if a.syscalls:
         text.append(syscalls(url))
+    if a.wire:
+        text.append(wire(url, contestants))
     if a.callgrind:
         text.append(callgrind(url, a.callgrind.split(","), contestants))
     out = "\n".join(text) + "\n"

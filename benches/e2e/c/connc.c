@@ -40,8 +40,11 @@ static void parse_url(const char *url) {
         die("url", "expected mysql://user:pw@host:port/db");
 }
 
+static int compress = 0;
+
 static MYSQL *connect_db(void) {
     MYSQL *m = mysql_init(NULL);
+    if (compress) mysql_options(m, MYSQL_OPT_COMPRESS, NULL);
     if (!mysql_real_connect(m, host, user, pw, db, port, NULL, 0)) die("connect", mysql_error(m));
     return m;
 }
@@ -230,6 +233,7 @@ int main(int argc, char **argv) {
     if (argc < 3) die("usage", "connc WORKLOAD URL");
     const char *w = argv[1];
     parse_url(argv[2]);
+    compress = strstr(argv[2], "?compress") != NULL;
     MYSQL *m = connect_db();
     uint64_t sum = 0;
     if (!strcmp(w, "ping")) {

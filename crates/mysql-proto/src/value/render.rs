@@ -44,8 +44,12 @@ fn fraction_digits(column: &Column) -> u8 {
     }
 }
 
+/// The widest ZEROFILL display width a server declares (`INT(255)`); a larger column length
+/// (from a hostile server) is cut to it, so rendering never allocates more than this.
+const MAX_ZEROFILL_WIDTH: usize = 255;
+
 fn zerofill(s: String, column: &Column) -> String {
-    let width = column.column_length as usize;
+    let width = (column.column_length as usize).min(MAX_ZEROFILL_WIDTH);
     if column.flags.contains(ColumnFlags::ZEROFILL) && s.len() < width {
         format!("{}{s}", "0".repeat(width - s.len()))
     } else {
@@ -128,6 +132,20 @@ mod tests {
             RawValue::Double(v)
         };
         String::from_utf8(to_text(raw, &c).unwrap().into_owned()).unwrap()
+    }
+
+    /// Regression (fuzz target `call`): a column length of 4 GiB with ZEROFILL made rendering
+    /// an integer allocate 4 GiB.
+    #[test]
+    fn zerofill_width_is_bounded() {
+        let mut c = Column::new("x", ColumnType::LongLong, 63, 0);
+        c.flags = ColumnFlags(ColumnFlags::ZEROFILL);
+        c.column_length = u32::MAX;
+        let text = to_text(RawValue::Int(42), &c).unwrap();
+        assert_eq!(text.len(), MAX_ZEROFILL_WIDTH);
+        assert!(text.ends_with(b"00042"));
+        c.column_length = 5;
+        assert_eq!(&*to_text(RawValue::Int(42), &c).unwrap(), b"00042");
     }
 
     #[test]
