@@ -66,14 +66,14 @@ impl Conn {
         )?;
         conn.stream.set_timeouts(read, write)?;
         if conn.proto.opts().socket_upgrade() {
-            return Ok(conn.to_local_socket());
+            return Ok(conn.moved_to_local_socket());
         }
         Ok(conn)
     }
 
     /// `prefer-socket`: the same login over the server's Unix socket, or `self` when that
     /// cannot be had.
-    fn to_local_socket(mut self) -> Conn {
+    fn moved_to_local_socket(mut self) -> Conn {
         let sql = mysql_proto::opts::SERVER_SOCKET_SQL;
         if let Ok(Some((Some(path),))) = self.query_first::<(Option<String>,)>(sql) {
             if let Ok(local) = Conn::connect(self.proto.opts().with_socket(path)) {

@@ -83,7 +83,7 @@ fn bindings(
     }
     out.push(1);
     let empty = String::new();
-    let param_names = std::iter::repeat(&empty).take(params.len());
+    let param_names = std::iter::repeat_n(&empty, params.len());
     for (v, name) in all().zip(param_names.chain(names)) {
         let (t, unsigned) = param_type(v);
         out.push(t.to_u8());
