@@ -9,7 +9,7 @@
 #
 # Everything lives under target/test-server/: datadir, TLS files, socket, logs.
 # TCP 127.0.0.1:${MYSQL_TEST_PORT:-3307}, Unix socket target/test-server/mysqld.sock, TLS on,
-# max_allowed_packet=64M, ed25519 plugin loaded, database `test`, one user per auth plugin.
+# max_allowed_packet=64M, binary log on (GTIDs for last_gtid), ed25519 plugin loaded, database `test`, one user per auth plugin.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -124,6 +124,7 @@ start() {
         --max-allowed-packet=64M --max-connections=500 \
         --innodb-buffer-pool-size=128M --innodb-log-file-size=64M \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+        --log-bin=mysql-bin --server-id=1 --binlog-format=ROW --expire-logs-days=1 \
         </dev/null >/dev/null 2>&1 &
     for _ in $(seq 1 300); do
         if alive; then break; fi
