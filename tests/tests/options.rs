@@ -134,11 +134,17 @@ fn the_session_is_tracked<A: Adapter>() {
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
         let t = integration_tests::table(&format!("gtid_{}", &flavour[flavour.len() - 8..]));
-        c.query_drop(&format!("CREATE TABLE {t} (id INT)")).await.unwrap();
-        c.query_drop(&format!("INSERT INTO {t} VALUES (1)")).await.unwrap();
+        c.query_drop(&format!("CREATE TABLE {t} (id INT)"))
+            .await
+            .unwrap();
+        c.query_drop(&format!("INSERT INTO {t} VALUES (1)"))
+            .await
+            .unwrap();
         let first = c.session().last_gtid().expect("a GTID").to_string();
         assert_eq!(first.split('-').count(), 3, "{first}");
-        c.query_drop(&format!("INSERT INTO {t} VALUES (2)")).await.unwrap();
+        c.query_drop(&format!("INSERT INTO {t} VALUES (2)"))
+            .await
+            .unwrap();
         let second = c.session().last_gtid().expect("a GTID").to_string();
         let seq = |g: &str| g.rsplit('-').next().unwrap().parse::<u64>().unwrap();
         assert!(seq(&second) > seq(&first), "{first} then {second}");
