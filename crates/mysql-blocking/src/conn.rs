@@ -15,7 +15,8 @@ use crate::stream::Stream;
 #[derive(Debug)]
 pub struct Conn {
     stream: Stream,
-    pub(crate) proto: Connection,
+    // Boxed: a `Conn` (and every future holding one) stays small; the state is 3 KB.
+    pub(crate) proto: Box<Connection>,
     query_timeout: Option<Duration>,
     /// When the running statement times out, and the command count it was started for.
     query_deadline: Option<(Instant, u64)>,
@@ -55,7 +56,7 @@ impl Conn {
         let mut conn = Conn {
             stream,
             query_timeout: opts.query_timeout(),
-            proto: Connection::new(opts),
+            proto: Box::new(Connection::new(opts)),
             query_deadline: None,
             coalescing: Coalescing::new(),
             infile_handler: HandlerSlot::default(),

@@ -25,7 +25,8 @@ pub(crate) type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// docs).
 pub struct Conn<R: Runtime> {
     io: R::Stream,
-    pub(crate) proto: Connection,
+    // Boxed: a `Conn` (and every future holding one) stays small; the state is 3 KB.
+    pub(crate) proto: Box<Connection>,
     query_timeout: Option<Duration>,
     /// The query timer, and the command count it was started for.
     timer: Option<Timer>,
@@ -98,7 +99,7 @@ impl<R: Runtime> Conn<R> {
         let mut conn = Conn {
             io,
             query_timeout: opts.query_timeout(),
-            proto: Connection::new(opts),
+            proto: Box::new(Connection::new(opts)),
             timer: None,
             timer_for: 0,
             coalescing: Coalescing::new(),
