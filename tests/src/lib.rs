@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod derive_checks;
+pub mod gateway;
 pub mod proxy;
 
 use std::path::PathBuf;

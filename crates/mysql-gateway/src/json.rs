@@ -1,0 +1,170 @@
+//! The typed JSON mapping, both ways, losing nothing:
+//!
+//! | column | JSON |
+//! |---|---|
+//! | NULL | `null` |
+//! | integers, YEAR | a number within ±2^53 (exact in every JSON reader), else a string |
+//! | FLOAT, DOUBLE | a number (a string for NaN / infinities, which JSON lacks) |
+//! | DECIMAL | a string (exact digits) |
+//! | DATE | `"2026-12-02"` |
+//! | DATETIME, TIMESTAMP | ISO 8601 without zone: `"2026-12-02T10:11:12.500000"` |
+//! | TIME | `"[-]HHH:MM:SS[.ffffff]"` (a duration, may exceed 24 h) |
+//! | BIT | a number (as integers) |
+//! | text (CHAR, VARCHAR, TEXT, ENUM, SET, JSON) | a string |
+//! | binary (BINARY, VARBINARY, BLOB, GEOMETRY: character set 63) | base64 (standard alphabet) |
+//!
+//! Parameters: `null` → NULL, `true`/`false` → 1/0, integers → BIGINT (unsigned above
+//! `i64::MAX`), other numbers → DOUBLE, strings → strings; arrays and objects are sent as JSON
+//! text.
+
+use base64::Engine;
+use mysql_proto::{Column, ColumnFlags, ColumnType, Error, RawValue, RowRef, Value};
+use serde_json::{Map, Number, Value as Json};
+
+/// The character set id of binary strings.
+const BINARY_CHARSET: u16 = 63;
+/// The largest integer every JSON reader holds exactly (2^53).
+const MAX_EXACT: u64 = 1 << 53;
+
+/// A column as the gateway describes it: name and SQL type (`BIGINT UNSIGNED`, `VARBINARY`,
+/// `TEXT`, `ENUM`, ...).
+pub fn column(c: &Column) -> Json {
+    use ColumnType as T;
+    let binary = c.character_set == BINARY_CHARSET;
+    let t = match c.column_type {
+        _ if c.flags.contains(ColumnFlags::ENUM) => "ENUM".to_string(),
+        _ if c.flags.contains(ColumnFlags::SET) => "SET".to_string(),
+        T::String if binary => "BINARY".into(),
+        T::VarChar | T::VarString if binary => "VARBINARY".into(),
+        T::TinyBlob | T::MediumBlob | T::LongBlob | T::Blob if !binary => "TEXT".into(),
+        t @ (T::Tiny
+        | T::Short
+        | T::Long
+        | T::LongLong
+        | T::Int24
+        | T::Float
+        | T::Double
+        | T::Decimal
+        | T::NewDecimal)
+            if c.flags.contains(ColumnFlags::UNSIGNED) =>
+        {
+            format!("{} UNSIGNED", t.name())
+        }
+        t => t.name().to_string(),
+    };
+    let mut m = Map::new();
+    m.insert("name".into(), Json::String(c.name().into_owned()));
+    m.insert("type".into(), Json::String(t));
+    Json::Object(m)
+}
+
+fn is_stringy(t: ColumnType) -> bool {
+    use ColumnType::*;
+    matches!(
+        t,
+        String | VarChar | VarString | TinyBlob | MediumBlob | LongBlob | Blob | Geometry
+    )
+}
+
+/// A row as a JSON array, one element per column.
+pub fn row(row: RowRef<'_>) -> Result<Json, Error> {
+    let columns = row.columns();
+    let mut out = Vec::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        out.push(value(row.raw(i)?, c));
+    }
+    Ok(Json::Array(out))
+}
+
+/// One value of `column` (see the module docs).
+pub fn value(v: RawValue<'_>, column: &Column) -> Json {
+    match v {
+        RawValue::Null => Json::Null,
+        RawValue::Int(i) => integer(i.unsigned_abs() <= MAX_EXACT, i.into(), || i.to_string()),
+        RawValue::UInt(u) => integer(u <= MAX_EXACT, u.into(), || u.to_string()),
+        // As the server renders a FLOAT (6 significant digits), read back as a double.
+        RawValue::Float(_) => match mysql_proto::value::to_text(v, column) {
+            Some(t) => std::str::from_utf8(&t)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .map_or(Json::Null, float),
+            None => Json::Null,
+        },
+        RawValue::Double(d) => float(d),
+        RawValue::DateTime(_) | RawValue::Time(_) => {
+            let text = mysql_proto::value::to_text(v, column).unwrap_or_default();
+            let s = String::from_utf8_lossy(&text).into_owned();
+            // DATETIME / TIMESTAMP: ISO 8601 puts a `T` between date and time.
+            Json::String(match column.column_type {
+                ColumnType::Time | ColumnType::Time2 => s,
+                _ => s.replacen(' ', "T", 1),
+            })
+        }
+        RawValue::Bytes(b) | RawValue::Text(b) => bytes(b, column),
+        // A kind of value added later: as the server would render it.
+        other => match mysql_proto::value::to_text(other, column) {
+            Some(t) => Json::String(String::from_utf8_lossy(&t).into_owned()),
+            None => Json::Null,
+        },
+    }
+}
+
+/// A value the server sent as bytes (text protocol, or strings in the binary one).
+fn bytes(b: &[u8], column: &Column) -> Json {
+    use ColumnType as T;
+    let text = || std::string::String::from_utf8_lossy(b).into_owned();
+    match column.column_type {
+        T::Bit => {
+            let n = b.iter().take(8).fold(0u64, |n, &x| n << 8 | u64::from(x));
+            integer(n <= MAX_EXACT, n.into(), || n.to_string())
+        }
+        T::Tiny | T::Short | T::Long | T::LongLong | T::Int24 | T::Year => {
+            match text().parse::<i64>() {
+                Ok(i) => integer(i.unsigned_abs() <= MAX_EXACT, i.into(), text),
+                Err(_) => match text().parse::<u64>() {
+                    Ok(u) => integer(u <= MAX_EXACT, u.into(), text),
+                    Err(_) => Json::String(text()),
+                },
+            }
+        }
+        T::Float | T::Double => text()
+            .parse::<f64>()
+            .map_or_else(|_| Json::String(text()), float),
+        T::Date | T::NewDate | T::Time | T::Time2 => Json::String(text()),
+        T::DateTime | T::DateTime2 | T::Timestamp | T::Timestamp2 => {
+            Json::String(text().replacen(' ', "T", 1))
+        }
+        t if is_stringy(t) && column.character_set == BINARY_CHARSET => {
+            Json::String(base64::engine::general_purpose::STANDARD.encode(b))
+        }
+        _ => Json::String(text()),
+    }
+}
+
+fn integer(exact: bool, n: Number, text: impl FnOnce() -> String) -> Json {
+    if exact {
+        Json::Number(n)
+    } else {
+        Json::String(text())
+    }
+}
+
+fn float(f: f64) -> Json {
+    Number::from_f64(f).map_or_else(|| Json::String(f.to_string()), Json::Number)
+}
+
+/// A statement parameter from JSON (see the module docs).
+pub fn param(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Int(i64::from(*b)),
+        Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Int(i),
+            (None, Some(u), _) => Value::UInt(u),
+            (_, _, Some(f)) => Value::Double(f),
+            _ => Value::Bytes(n.to_string().into_bytes()),
+        },
+        Json::String(s) => Value::Bytes(s.clone().into_bytes()),
+        other => Value::Bytes(other.to_string().into_bytes()),
+    }
+}
