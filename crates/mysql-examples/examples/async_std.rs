@@ -1,0 +1,39 @@
+//! `mysql_async_std` on its runtime (`async_std::task::block_on`): connect, a query, a prepared statement with
+//! parameters, a transaction; the same API as the blocking adapter, with `.await`.
+//!
+//! `cargo run -p mysql-examples --example async_std` (uses `$MYSQL_URL` or the test server).
+
+use mysql_async_std::Conn;
+
+fn main() -> mysql_async_std::Result<()> {
+    async_std::task::block_on(run())
+}
+
+async fn run() -> mysql_async_std::Result<()> {
+    let mut conn = Conn::connect(mysql_examples::url()).await?;
+    let (version,): (String,) = conn
+        .query_first("SELECT VERSION()")
+        .await?
+        .expect("one row");
+    println!("server {version}");
+    let rows: Vec<(i64, String)> = conn
+        .exec_collect(
+            "SELECT seq, CONCAT('item ', seq) FROM seq_1_to_3 WHERE seq >= ?",
+            (2,),
+        )
+        .await?;
+    for (n, label) in &rows {
+        println!("row {n} {label}");
+    }
+    let mut tx = conn.begin()?;
+    tx.query_drop("CREATE TEMPORARY TABLE ex (n INT)").await?;
+    tx.exec_drop("INSERT INTO ex VALUES (?), (?)", (20, 22))
+        .await?;
+    let (sum,): (i64,) = tx
+        .query_first("SELECT SUM(n) FROM ex")
+        .await?
+        .expect("a sum");
+    tx.commit().await?;
+    println!("sum {sum}");
+    conn.close().await
+}
