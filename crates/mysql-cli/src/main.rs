@@ -1,19 +1,24 @@
 //! `mysql-rs`: run SQL against a MySQL / MariaDB server and print the results.
 //!
 //! ```text
-//! mysql-rs [--url URL] [-e SQL] [--batch] [--skip-column-names] [--prepared]
-//!          [--runtime blocking|tokio|smol|async-std]
+//! mysql-rs [--url URL | -h HOST -P PORT -u USER -p[PASSWORD] -S SOCKET --protocol TCP|SOCKET]
+//!          [-e SQL] [-B] [-N] [-t] [-E] [-f] [-C] [--local-infile] [--prepared]
+//!          [--runtime blocking|tokio|smol|async-std] [-V] [--help] [DATABASE]
 //! ```
 //!
 //! Statements come from `-e` or standard input, split like the `mariadb` client splits them
-//! (delimiters, quotes, comments, `DELIMITER`). With `--batch` (or when standard output is not a
-//! terminal) results are printed tab-separated exactly as `mariadb --batch` prints them;
-//! otherwise as aligned tables. On a server error the client prints
-//! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1.
-//! `--url` defaults to `$MYSQL_URL`. `--runtime` picks the adapter (default `blocking`); the
-//! output is the same whichever runs it. `--prepared` runs every statement as a prepared
-//! statement (binary protocol) and prints binary values exactly as the server renders them in
-//! text, so the output equals the text protocol's.
+//! (delimiters, quotes, comments, `DELIMITER`), with its client commands: `\g`, `\G`
+//! (vertical output for that statement), `\c`, `\q`, `quit` / `exit` lines, `USE db`. With
+//! `--batch` (or when standard output is not a terminal) results are printed tab-separated
+//! exactly as `mariadb --batch` prints them, `--vertical` as `mariadb --vertical`; otherwise
+//! (or with `--table`) as aligned tables. On a server error the client prints
+//! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1
+//! (`--force`: goes on, exit code 0, as the mariadb client). The connection flags are the
+//! mariadb client's (a bare `-p` asks for the password on the terminal, so that it never shows
+//! in `ps`); they override `--url` / `$MYSQL_URL`. `--runtime` picks the adapter (default
+//! `blocking`); the output is the same whichever runs it. `--prepared` runs every statement as
+//! a prepared statement (binary protocol) and prints binary values exactly as the server
+//! renders them in text, so the output equals the text protocol's.
 
 mod output;
 mod session;
@@ -22,13 +27,30 @@ mod split;
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use mysql_proto::{Columns, Error, ErrorKind, Event};
+use mysql_proto::{Columns, Error, ErrorKind, Event, Opts};
 use session::Session;
 
-const USAGE: &str = "usage: mysql-rs [--url URL] [-e SQL | --execute SQL] [-B | --batch] \
-[-N | --skip-column-names] [--prepared] [--local-infile[=0|1]] [--compress]\n\
-  [--runtime blocking|tokio|smol|async-std]\n\
-  --url defaults to $MYSQL_URL; statements are read from standard input without -e.";
+const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
+  --url URL                 mysql://user:password@host:port/database?option=... ($MYSQL_URL)
+  -h, --host HOST           server host (overrides the URL's)
+  -P, --port PORT           server port
+  -u, --user USER           user name
+  -p, --password[=PASSWORD] password; prompted for on the terminal when not given
+  -D, --database DATABASE   default database
+  -S, --socket PATH         Unix socket
+  --protocol TCP|SOCKET     transport
+  -e, --execute SQL         run SQL and exit
+  -B, --batch               tab-separated output (also when the output is not a terminal)
+  -N, --skip-column-names   no header line
+  -t, --table               tables, also in batch mode
+  -E, --vertical            one line per column (also per statement with \\G)
+  -f, --force               go on after an error
+  -C, --compress            protocol compression (zlib)
+  --local-infile[=0|1]      allow LOAD DATA LOCAL INFILE for files the statement names
+  --prepared                run statements as prepared statements (binary protocol)
+  --runtime RT              blocking (default), tokio, smol or async-std
+  -V, --version             print the version and exit
+  --help                    print this help and exit";
 
 struct Args {
     url: Option<String>,
@@ -39,6 +61,17 @@ struct Args {
     prepared: bool,
     /// URL options the flags add (`local-infile=true`, `compression=zlib`).
     options: Vec<&'static str>,
+    host: Option<String>,
+    port: Option<u16>,
+    user: Option<String>,
+    /// `Some(None)`: ask for it on the terminal.
+    password: Option<Option<String>>,
+    database: Option<String>,
+    socket: Option<String>,
+    protocol: Option<String>,
+    table: bool,
+    vertical: bool,
+    force: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -50,11 +83,25 @@ fn parse_args() -> Result<Args, String> {
         runtime: "blocking".into(),
         prepared: false,
         options: Vec::new(),
+        host: None,
+        port: None,
+        user: None,
+        password: None,
+        database: None,
+        socket: None,
+        protocol: None,
+        table: false,
+        vertical: false,
+        force: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
+        // `--name=value`, and the short options' attached values (`-uroot`, `-psecret`).
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ if arg.len() > 2 && arg.starts_with('-') && !arg.starts_with("--") => {
+                (arg[..2].to_string(), Some(arg[2..].to_string()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |what: &str| -> Result<String, String> {
@@ -68,6 +115,27 @@ fn parse_args() -> Result<Args, String> {
             "-e" | "--execute" => a.execute = Some(value("--execute")?),
             "-B" | "--batch" => a.batch = true,
             "-N" | "--skip-column-names" => a.column_names = false,
+            "-t" | "--table" => a.table = true,
+            "-E" | "--vertical" => a.vertical = true,
+            "-f" | "--force" => a.force = true,
+            "-h" | "--host" => a.host = Some(value("--host")?),
+            "-u" | "--user" => a.user = Some(value("--user")?),
+            "-D" | "--database" => a.database = Some(value("--database")?),
+            "-S" | "--socket" => a.socket = Some(value("--socket")?),
+            "-P" | "--port" => {
+                let v = value("--port")?;
+                a.port = Some(v.parse().map_err(|_| format!("invalid port `{v}`"))?);
+            }
+            // As the mariadb client: a password only when attached (`-pX`, `--password=X`);
+            // alone, it is asked for on the terminal (so it never shows in `ps`).
+            "-p" | "--password" => a.password = Some(inline.clone()),
+            "--protocol" => {
+                let v = value("--protocol")?.to_ascii_uppercase();
+                if v != "TCP" && v != "SOCKET" {
+                    return Err(format!("--protocol takes TCP or SOCKET, not `{v}`"));
+                }
+                a.protocol = Some(v);
+            }
             "--runtime" => {
                 a.runtime = value("--runtime")?;
                 if !["blocking", "tokio", "smol", "async-std"].contains(&a.runtime.as_str()) {
@@ -83,14 +151,81 @@ fn parse_args() -> Result<Args, String> {
                 Some(v) => return Err(format!("--local-infile takes 0 or 1, not `{v}`")),
             },
             "-C" | "--compress" => a.options.push("compression=zlib"),
-            "-h" | "--help" => {
+            "-V" | "--version" => {
+                println!(
+                    "mysql-rs Ver {} for {} ({}), a sans-IO Rust client",
+                    env!("CARGO_PKG_VERSION"),
+                    std::env::consts::OS,
+                    std::env::consts::ARCH
+                );
+                std::process::exit(0);
+            }
+            "--help" | "-?" => {
                 println!("{USAGE}");
                 std::process::exit(0);
+            }
+            other if !other.starts_with('-') && a.database.is_none() => {
+                a.database = Some(other.to_string())
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     Ok(a)
+}
+
+/// The connection options: the URL (or `localhost`), the flags' options, then the
+/// connection flags over it. Asks for the password on the terminal for a bare `-p`.
+fn connect_opts(args: &Args) -> Result<Opts, String> {
+    let flags = args.host.is_some()
+        || args.port.is_some()
+        || args.user.is_some()
+        || args.password.is_some()
+        || args.database.is_some()
+        || args.socket.is_some();
+    let mut url = match &args.url {
+        Some(u) => u.clone(),
+        None if flags => "mysql://localhost/".to_string(),
+        None => return Err("no server: pass --url, set MYSQL_URL, or give -h / -u / -S".into()),
+    };
+    for option in &args.options {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(option);
+    }
+    let mut b = Opts::builder_from(Opts::from_url(&url).map_err(|e| e.to_string())?);
+    if let Some(h) = &args.host {
+        b = b.host(h.clone());
+    }
+    if let Some(p) = args.port {
+        b = b.port(p);
+    }
+    if let Some(u) = &args.user {
+        b = b.user(u.clone());
+    }
+    if let Some(d) = &args.database {
+        b = b.database(d.clone());
+    }
+    let socket = match args.protocol.as_deref() {
+        Some("TCP") => None,
+        Some(_) => Some(
+            args.socket
+                .clone()
+                .unwrap_or_else(|| "/run/mysqld/mysqld.sock".into()),
+        ),
+        None => args.socket.clone(),
+    };
+    if let Some(s) = socket {
+        b = b.socket(s);
+    }
+    match &args.password {
+        Some(Some(pw)) => b = b.password(pw.clone()),
+        Some(None) => {
+            let pw = rpassword::prompt_password("Enter password: ")
+                .map_err(|e| format!("reading the password: {e}"))?;
+            b = b.password(pw);
+        }
+        None => {}
+    }
+    Ok(b.build())
 }
 
 fn main() -> ExitCode {
@@ -101,14 +236,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(mut url) = args.url.clone() else {
-        eprintln!("mysql-rs: no server: pass --url or set MYSQL_URL\n{USAGE}");
-        return ExitCode::from(2);
+    let opts = match connect_opts(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("mysql-rs: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
     };
-    for option in &args.options {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(option);
-    }
     let input = match &args.execute {
         Some(sql) => sql.clone(),
         None => {
@@ -120,7 +254,7 @@ fn main() -> ExitCode {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    let mut conn = match session::connect(&args.runtime, &url) {
+    let mut conn = match session::connect(&args.runtime, opts) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ERROR: cannot connect: {e}");
@@ -131,7 +265,9 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
     for stmt in split::split(&input) {
-        if let Err((phase, e)) = run_statement(conn.as_mut(), &stmt.sql, &args, batch, &mut out) {
+        let vertical = args.vertical || stmt.vertical;
+        let run = run_statement(conn.as_mut(), &stmt.sql, &args, batch, vertical, &mut out);
+        if let Err((phase, e)) = run {
             let _ = out.flush();
             if e.kind() == ErrorKind::Io && e.message().contains("Broken pipe") {
                 return ExitCode::from(1);
@@ -151,7 +287,10 @@ fn main() -> ExitCode {
                 ),
                 None => eprintln!("ERROR at line {}: {e}", stmt.line),
             }
-            return ExitCode::from(1);
+            // `--force` goes on, and (as the mariadb client) still exits with 0.
+            if !args.force || e.is_fatal() {
+                return ExitCode::from(1);
+            }
         }
     }
     if let Err(e) = out.flush() {
@@ -176,6 +315,7 @@ fn run_statement(
     sql: &str,
     args: &Args,
     batch: bool,
+    vertical: bool,
     out: &mut impl Write,
 ) -> Result<(), (Phase, Error)> {
     if let Some(db) = use_command(sql) {
@@ -189,7 +329,7 @@ fn run_statement(
     };
     sent.map_err(|e| (Phase::Query, e))?;
     let mut phase = Phase::Query;
-    let mut printer = Printer::new(batch, args.column_names);
+    let mut printer = Printer::new(batch, args.column_names, args.table, vertical);
     loop {
         let io = |e: io::Error| (Phase::Rows, Error::io(e));
         match conn.next_event().map_err(|e| (phase, e))? {
@@ -232,23 +372,30 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// Prints result sets: streamed tab-separated rows in batch mode, tables otherwise.
+/// Prints result sets: streamed tab-separated rows in batch mode, tables otherwise (or with
+/// `--table`), one line per column with `--vertical` / `\\G`.
 struct Printer {
     batch: bool,
     column_names: bool,
     columns: Option<Columns>,
     header_done: bool,
     table: Option<output::Table>,
+    vertical: Option<output::Vertical>,
+    want_table: bool,
+    want_vertical: bool,
 }
 
 impl Printer {
-    fn new(batch: bool, column_names: bool) -> Printer {
+    fn new(batch: bool, column_names: bool, table: bool, vertical: bool) -> Printer {
         Printer {
             batch,
             column_names,
             columns: None,
             header_done: false,
             table: None,
+            vertical: None,
+            want_table: table || !batch,
+            want_vertical: vertical,
         }
     }
 
@@ -257,14 +404,19 @@ impl Printer {
         // so the header waits for the first row.
         self.header_done = !self.column_names;
         self.columns = Some(columns.clone());
-        if !self.batch {
-            let names = columns.iter().map(|c| c.name().into_owned()).collect();
+        let names = || columns.iter().map(|c| c.name().into_owned()).collect();
+        if self.want_vertical {
+            self.vertical = Some(output::Vertical::new(names()));
+        } else if self.want_table {
             let numeric = columns.iter().map(is_numeric).collect();
-            self.table = Some(output::Table::new(names, numeric));
+            self.table = Some(output::Table::new(names(), numeric));
         }
     }
 
     fn row(&mut self, row: mysql_proto::RowRef<'_>, out: &mut impl Write) -> io::Result<()> {
+        if let Some(v) = self.vertical.as_mut() {
+            return v.row(out, row.text_values());
+        }
         if let Some(t) = self.table.as_mut() {
             t.push(row.text_values());
             return Ok(());
@@ -279,13 +431,22 @@ impl Printer {
     }
 
     fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
-        if let Some(t) = self.table.take() {
-            if t.len() == 0 {
-                writeln!(out, "Empty set\n")?;
-            } else {
+        let summary = |out: &mut dyn Write, n: usize| -> io::Result<()> {
+            match n {
+                0 => writeln!(out, "Empty set\n"),
+                n => writeln!(out, "{n} row{} in set\n", plural(n as u64)),
+            }
+        };
+        if let Some(v) = self.vertical.take() {
+            if !self.batch {
+                summary(out, v.len())?;
+            }
+        } else if let Some(t) = self.table.take() {
+            if t.len() > 0 {
                 t.print(out)?;
-                let n = t.len() as u64;
-                writeln!(out, "{n} row{} in set\n", plural(n))?;
+            }
+            if !self.batch {
+                summary(out, t.len())?;
             }
         }
         Ok(())

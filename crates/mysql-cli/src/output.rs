@@ -124,6 +124,62 @@ impl Table {
     }
 }
 
+/// Vertical output (`--vertical`, `\\G`) as the `mariadb` client prints it: a
+/// `*** N. row ***` line, then `name: value` per column, names right-aligned, values as the
+/// server sent them but NUL bytes shown as spaces, NULL as `NULL`.
+pub struct Vertical {
+    names: Vec<String>,
+    width: usize,
+    rows: usize,
+}
+
+impl Vertical {
+    /// For columns named `names`.
+    pub fn new(names: Vec<String>) -> Vertical {
+        let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+        Vertical {
+            names,
+            width,
+            rows: 0,
+        }
+    }
+
+    /// Prints one row.
+    pub fn row<B: AsRef<[u8]>>(
+        &mut self,
+        out: &mut impl Write,
+        values: impl Iterator<Item = Option<B>>,
+    ) -> io::Result<()> {
+        self.rows += 1;
+        let stars = "*".repeat(27);
+        writeln!(out, "{stars} {}. row {stars}", self.rows)?;
+        for (name, v) in self.names.iter().zip(values) {
+            write!(out, "{name:>w$}: ", w = self.width)?;
+            match v {
+                None => out.write_all(b"NULL")?,
+                Some(b) => {
+                    for part in b.as_ref().split_inclusive(|&c| c == 0) {
+                        match part.split_last() {
+                            Some((0, head)) => {
+                                out.write_all(head)?;
+                                out.write_all(b" ")?;
+                            }
+                            _ => out.write_all(part)?,
+                        }
+                    }
+                }
+            }
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Rows printed.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +193,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, b"a\\0b\\tc\\nd\\\\e\rf\tNULL\t\n");
+    }
+
+    #[test]
+    fn vertical_like_the_mariadb_client() {
+        let mut v = Vertical::new(vec!["a".into(), "bb".into(), "ccc".into()]);
+        let mut out = Vec::new();
+        v.row(&mut out, [Some(&b"1"[..]), None, Some(b"x\ty")].into_iter())
+            .unwrap();
+        let stars = "*".repeat(27);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{stars} 1. row {stars}\n  a: 1\n bb: NULL\nccc: x\ty\n")
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use mysql_proto::{Event, Result};
+use mysql_proto::{Event, Opts, Result};
 use mysql_proto_async::Runtime;
 
 /// A connection on some runtime, driven synchronously by the CLI.
@@ -22,7 +22,7 @@ pub trait Session {
 }
 
 /// Connects with the named runtime: `blocking`, `tokio`, `smol` or `async-std`.
-pub fn connect(runtime: &str, url: &str) -> Result<Box<dyn Session>> {
+pub fn connect(runtime: &str, url: Opts) -> Result<Box<dyn Session>> {
     Ok(match runtime {
         "blocking" => Box::new(mysql_blocking::Conn::connect(url)?),
         "tokio" => {
@@ -104,7 +104,7 @@ struct AsyncSession<R: Runtime, E: Exec> {
 }
 
 impl<R: Runtime, E: Exec> AsyncSession<R, E> {
-    fn connect(exec: E, url: &str) -> Result<Box<dyn Session>> {
+    fn connect(exec: E, url: Opts) -> Result<Box<dyn Session>> {
         let conn = exec.block_on(mysql_proto_async::Conn::<R>::connect(url))?;
         Ok(Box::new(AsyncSession { conn, exec }))
     }

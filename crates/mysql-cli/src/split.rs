@@ -3,6 +3,10 @@
 //! comments. Comments are removed (`-- ` and `#` to the end of the line, `/* ... */`), except
 //! the executable `/*! ... */` and `/*M! ... */` ones, which the server must see. Each statement
 //! remembers the line it starts on, for `ERROR ... at line N`.
+//!
+//! The client commands of `mariadb` outside quotes: `\g` ends a statement like the delimiter,
+//! `\G` ends it and asks for vertical output, `\c` clears the statement being typed, `\q`
+//! (and a line `quit` or `exit` at the start of a statement) stops reading.
 
 /// One statement to send, and the 1-based input line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +15,8 @@ pub struct Statement {
     pub sql: String,
     /// The line of its first character.
     pub line: usize,
+    /// Ended by `\G`: print its results vertically.
+    pub vertical: bool,
 }
 
 /// Splits `input` into statements. Empty statements (only whitespace or comments) are dropped.
@@ -48,8 +54,43 @@ pub fn split(input: &str) -> Vec<Statement> {
             line += 1;
         }
         if at(i, &delimiter) {
-            push(&mut out, &mut buf, start_line);
+            push(&mut out, &mut buf, start_line, false);
             i += delimiter.chars().count();
+            continue;
+        }
+        if c == '\\' {
+            match chars.get(i + 1) {
+                Some('g') | Some('G') => {
+                    push(&mut out, &mut buf, start_line, chars[i + 1] == 'G');
+                    i += 2;
+                    continue;
+                }
+                Some('c') => {
+                    buf.clear();
+                    i += 2;
+                    continue;
+                }
+                Some('q') => return out,
+                _ => {}
+            }
+        }
+        if buf.trim().is_empty() && (at_word(&chars[i..], "quit") || at_word(&chars[i..], "exit")) {
+            return out;
+        }
+        // `USE db` is a client command: it ends at the end of its line, delimiter or not.
+        if buf.trim().is_empty()
+            && starts_with_ci(&chars[i..], "use")
+            && chars.get(i + 3).is_some_and(|c| *c == ' ' || *c == '\t')
+        {
+            let end = skip_to_eol(&chars, i);
+            let text: String = chars[i..end].iter().collect();
+            let text = text.trim_end();
+            let text = text.strip_suffix(delimiter.as_str()).unwrap_or(text);
+            start_line = line;
+            buf.clear();
+            buf.push_str(text);
+            push(&mut out, &mut buf, start_line, false);
+            i = end;
             continue;
         }
         match c {
@@ -119,19 +160,29 @@ pub fn split(input: &str) -> Vec<Statement> {
         buf.push(c);
         i += 1;
     }
-    push(&mut out, &mut buf, start_line);
+    push(&mut out, &mut buf, start_line, false);
     out
 }
 
-fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize) {
+fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize, vertical: bool) {
     let sql = buf.trim();
     if !sql.is_empty() {
         out.push(Statement {
             sql: sql.to_string(),
             line,
+            vertical,
         });
     }
     buf.clear();
+}
+
+/// Whether `chars` starts with `word` (any case) alone on its line: `quit`, `exit`.
+fn at_word(chars: &[char], word: &str) -> bool {
+    starts_with_ci(chars, word)
+        && chars[word.len()..]
+            .iter()
+            .take_while(|&&c| c != '\n')
+            .all(|c| c.is_whitespace())
 }
 
 fn skip_to_eol(chars: &[char], i: usize) -> usize {
@@ -187,6 +238,40 @@ mod tests {
             vec![("SELECT /*! 1 */".into(), 2)]
         );
         assert_eq!(sqls("SELECT 1--2;"), vec![("SELECT 1--2".into(), 1)]);
+    }
+
+    #[test]
+    fn client_commands() {
+        let got: Vec<(String, bool)> = split(
+            "SELECT 1\\G SELECT 2\\g\nSELECT 'a\\Gb';\nSELECT x \\c SELECT 3;\nquit\nSELECT 4;",
+        )
+        .into_iter()
+        .map(|s| (s.sql, s.vertical))
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SELECT 1".into(), true),
+                ("SELECT 2".into(), false),
+                ("SELECT 'a\\Gb'".into(), false),
+                ("SELECT 3".into(), false),
+            ]
+        );
+        assert_eq!(
+            sqls("SELECT 1;\n\\q\nSELECT 2;"),
+            vec![("SELECT 1".into(), 1)]
+        );
+        // `exit;` is not the command (the mariadb client sends it).
+        assert_eq!(sqls("exit;"), vec![("exit".into(), 1)]);
+        // `USE db` ends at the end of its line.
+        assert_eq!(
+            sqls("USE mysql\nSELECT 1;\nuse test;\n"),
+            vec![
+                ("USE mysql".into(), 1),
+                ("SELECT 1".into(), 2),
+                ("use test".into(), 3)
+            ]
+        );
     }
 
     #[test]

@@ -174,14 +174,23 @@ const RUNTIMES: [&str; 4] = ["blocking", "tokio", "smol", "async-std"];
 /// Runs `input` through both clients (ours on every runtime) and asserts identical output;
 /// returns ours.
 fn compare(input: &str) -> Run {
+    compare_with(&[], input)
+}
+
+/// [`compare`] with `extra` arguments given to both clients.
+fn compare_with(extra: &[&str], input: &str) -> Run {
     setup();
-    let theirs = run("mariadb", &mariadb_args(), input);
+    let with = |mut a: Vec<String>| {
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let theirs = run("mariadb", &with(mariadb_args()), input);
     let mut last = None;
     for runtime in RUNTIMES {
         for prepared in [false, true] {
             let mine = run(
                 env!("CARGO_BIN_EXE_mysql-rs"),
-                &ours(runtime, prepared),
+                &with(ours(runtime, prepared)),
                 input,
             );
             let what = format!("{runtime}{}", if prepared { " --prepared" } else { "" });
@@ -287,4 +296,114 @@ fn errors_stop_with_the_same_message_and_exit_code() {
         assert_eq!(r.code, Some(1), "{input}");
         assert!(r.stderr.contains("ERROR "), "{input}");
     }
+}
+
+#[test]
+fn vertical_output_matches() {
+    // Every column type, vertically (`--vertical`), and per statement with `\G`.
+    let r = compare_with(
+        &["--vertical"],
+        "SELECT * FROM ints;\nSELECT * FROM nums;\nSELECT * FROM times;\n\
+         SELECT 'x' AS nothing FROM DUAL WHERE 0;\nCALL multi();\n",
+    );
+    assert_eq!(r.code, Some(0));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("*************************** 3. row"));
+    let r = compare(
+        "SELECT * FROM ints\\G\nSELECT 1 AS a, 'two' AS bb\\g\nSELECT vc, l1, c, e, s FROM strs\\G\n",
+    );
+    assert_eq!(r.code, Some(0));
+}
+
+#[test]
+fn client_commands_match() {
+    for input in [
+        // \q, quit and exit at the start of a line stop; `exit;` goes to the server.
+        "SELECT 1;\n\\q\nSELECT 'not reached';\n",
+        "SELECT 1;\nquit\nSELECT 'not reached';\n",
+        "SELECT 1;\n  exit  \nSELECT 'not reached';\n",
+        "SELECT 1;\nexit;\n",
+        // \c clears the statement being typed; DELIMITER and USE as before.
+        "SELECT 'cleared' \\c SELECT 'kept';\nDELIMITER $$\nSELECT 1$$\nDELIMITER ;\nUSE mysql\nSELECT DATABASE();\n",
+    ] {
+        compare(input);
+    }
+}
+
+#[test]
+fn force_goes_on_after_errors() {
+    let r = compare_with(
+        &["--force"],
+        "SELECT 1;\nSELECT * FROM no_such_table;\nSELECT 2;\nSELEC 3;\nSELECT 4;\n",
+    );
+    assert!(String::from_utf8_lossy(&r.stdout).contains('4'));
+    assert_eq!(r.stderr.matches("ERROR ").count(), 2);
+}
+
+/// The mariadb client's connection flags instead of a URL (attached and separate values, the
+/// database as the last argument), and `--version`.
+#[test]
+fn connection_flags_like_mariadb() {
+    setup();
+    let port = url()
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.split('/').next().map(str::to_string))
+        .unwrap();
+    let input = "SELECT CURRENT_USER(), DATABASE(), @@port;\n";
+    let theirs = run("mariadb", &mariadb_args(), input);
+    for args in [
+        vec![
+            "-h",
+            "127.0.0.1",
+            "-P",
+            &port,
+            "-urs_native",
+            "-pnative_pw",
+            "--batch",
+            DB,
+        ],
+        vec![
+            "--host=127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "rs_native",
+            "--password=native_pw",
+            "-B",
+            "-D",
+            DB,
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mysql-rs"))
+            .args(&args)
+            .env_remove("MYSQL_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(input.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v = Command::new(env!("CARGO_BIN_EXE_mysql-rs"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("mysql-rs Ver "));
+    // No server and no flags: a clear usage error, exit code 2.
+    let none = Command::new(env!("CARGO_BIN_EXE_mysql-rs"))
+        .env_remove("MYSQL_URL")
+        .arg("-e")
+        .arg("SELECT 1")
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no server"));
 }
