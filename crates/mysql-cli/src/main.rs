@@ -19,7 +19,11 @@
 //! `blocking`); the output is the same whichever runs it. `--prepared` runs every statement as
 //! a prepared statement (binary protocol) and prints binary values exactly as the server
 //! renders them in text, so the output equals the text protocol's.
+//!
+//! On a terminal, without `-e` or `--batch`, it is interactive (see `interactive.rs`): a
+//! prompt with line editing and history, and Ctrl-C killing the running statement.
 
+mod interactive;
 mod output;
 mod session;
 mod split;
@@ -243,8 +247,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A terminal and no statements given: the interactive prompt.
+    let interactive = args.execute.is_none() && !args.batch && io::stdin().is_terminal();
     let input = match &args.execute {
         Some(sql) => sql.clone(),
+        None if interactive => String::new(),
         None => {
             let mut buf = Vec::new();
             if let Err(e) = io::stdin().read_to_end(&mut buf) {
@@ -254,6 +261,7 @@ fn main() -> ExitCode {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
+    let kill_opts = opts.clone();
     let mut conn = match session::connect(&args.runtime, opts) {
         Ok(c) => c,
         Err(e) => {
@@ -261,6 +269,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if interactive {
+        return interactive::run(conn, &args, kill_opts);
+    }
     let batch = args.batch || !io::stdout().is_terminal();
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
@@ -280,13 +291,7 @@ fn main() -> ExitCode {
                 Phase::NextResult => eprintln!("--------------\n\n--------------\n"),
                 Phase::Rows => {}
             }
-            match e.server() {
-                Some(s) => eprintln!(
-                    "ERROR {} ({}) at line {}: {}",
-                    s.code, s.sql_state, stmt.line, s.message
-                ),
-                None => eprintln!("ERROR at line {}: {e}", stmt.line),
-            }
+            report(&e, Some(stmt.line));
             // `--force` goes on, and (as the mariadb client) still exits with 0.
             if !args.force || e.is_fatal() {
                 return ExitCode::from(1);
@@ -299,6 +304,16 @@ fn main() -> ExitCode {
     }
     let _ = conn.close();
     ExitCode::SUCCESS
+}
+
+/// Prints `e` as the mariadb client does: `ERROR <code> (<sqlstate>) at line <n>: <message>`
+/// (without the line at the interactive prompt).
+fn report(e: &Error, line: Option<usize>) {
+    let at = line.map(|n| format!(" at line {n}")).unwrap_or_default();
+    match e.server() {
+        Some(s) => eprintln!("ERROR {} ({}){at}: {}", s.code, s.sql_state, s.message),
+        None => eprintln!("ERROR{at}: {e}"),
+    }
 }
 
 /// Where a statement failed: its first response, its rows, or a later result.

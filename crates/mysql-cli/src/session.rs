@@ -17,6 +17,8 @@ pub trait Session {
     fn next_event(&mut self) -> Result<Event<'_>>;
     /// `COM_INIT_DB`.
     fn use_database(&mut self, db: &str) -> Result<()>;
+    /// The server's id of this connection (for `KILL QUERY`).
+    fn connection_id(&self) -> u32;
     /// `COM_QUIT`.
     fn close(self: Box<Self>) -> Result<()>;
 }
@@ -66,6 +68,9 @@ impl Session for mysql_blocking::Conn {
     }
     fn use_database(&mut self, db: &str) -> Result<()> {
         mysql_blocking::Conn::use_database(self, db)
+    }
+    fn connection_id(&self) -> u32 {
+        mysql_blocking::Conn::connection_id(self)
     }
     fn close(self: Box<Self>) -> Result<()> {
         mysql_blocking::Conn::close(*self)
@@ -127,6 +132,9 @@ impl<R: Runtime, E: Exec> Session for AsyncSession<R, E> {
     }
     fn use_database(&mut self, db: &str) -> Result<()> {
         self.exec.block_on(self.conn.use_database(db))
+    }
+    fn connection_id(&self) -> u32 {
+        self.conn.connection_id()
     }
     fn close(self: Box<Self>) -> Result<()> {
         let AsyncSession { conn, exec } = *self;

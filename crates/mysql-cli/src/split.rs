@@ -19,10 +19,36 @@ pub struct Statement {
     pub vertical: bool,
 }
 
-/// Splits `input` into statements. Empty statements (only whitespace or comments) are dropped.
+/// Splits `input` into statements. Empty statements (only whitespace or comments) are dropped;
+/// the text after the last delimiter is the last statement (as the mariadb client runs it at
+/// the end of its input).
 pub fn split(input: &str) -> Vec<Statement> {
-    let mut out = Vec::new();
     let mut delimiter = ";".to_string();
+    let mut s = split_from(input, &mut delimiter);
+    if !s.quit {
+        push(&mut s.statements, &mut s.rest, s.rest_line, false);
+    }
+    s.statements
+}
+
+/// What [`split_from`] found: the statements ended so far, whether a quit command came, and the
+/// text of the statement not yet ended (for a prompt to go on reading).
+#[derive(Debug, Default)]
+pub struct Split {
+    /// Statements ended by the delimiter, `\g`, `\G`, or a `USE` line.
+    pub statements: Vec<Statement>,
+    /// `\q`, or a `quit` / `exit` line: stop.
+    pub quit: bool,
+    /// The unfinished statement's text (comments removed).
+    pub rest: String,
+    /// The line `rest` starts on.
+    pub rest_line: usize,
+}
+
+/// Splits `input` with `delimiter` as the current delimiter (updated by `DELIMITER` lines): the
+/// interactive prompt calls it on each new line of input, keeping the delimiter between calls.
+pub fn split_from(input: &str, delimiter: &mut String) -> Split {
+    let mut out = Vec::new();
     let mut buf = String::new();
     let mut start_line = 0;
     let mut line = 1;
@@ -43,7 +69,7 @@ pub fn split(input: &str) -> Vec<Statement> {
                 let arg: String = chars[i + 9..end].iter().collect();
                 let arg = arg.trim();
                 if !arg.is_empty() {
-                    delimiter = arg.split_whitespace().next().unwrap_or(";").to_string();
+                    *delimiter = arg.split_whitespace().next().unwrap_or(";").to_string();
                 }
                 buf.clear();
                 i = end;
@@ -53,7 +79,7 @@ pub fn split(input: &str) -> Vec<Statement> {
         if c == '\n' {
             line += 1;
         }
-        if at(i, &delimiter) {
+        if at(i, delimiter) {
             push(&mut out, &mut buf, start_line, false);
             i += delimiter.chars().count();
             continue;
@@ -70,12 +96,12 @@ pub fn split(input: &str) -> Vec<Statement> {
                     i += 2;
                     continue;
                 }
-                Some('q') => return out,
+                Some('q') => return quit(out),
                 _ => {}
             }
         }
         if buf.trim().is_empty() && (at_word(&chars[i..], "quit") || at_word(&chars[i..], "exit")) {
-            return out;
+            return quit(out);
         }
         // `USE db` is a client command: it ends at the end of its line, delimiter or not.
         if buf.trim().is_empty()
@@ -160,8 +186,21 @@ pub fn split(input: &str) -> Vec<Statement> {
         buf.push(c);
         i += 1;
     }
-    push(&mut out, &mut buf, start_line, false);
-    out
+    let rest = buf.trim().to_string();
+    Split {
+        statements: out,
+        quit: false,
+        rest,
+        rest_line: start_line,
+    }
+}
+
+fn quit(statements: Vec<Statement>) -> Split {
+    Split {
+        statements,
+        quit: true,
+        ..Split::default()
+    }
 }
 
 fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize, vertical: bool) {

@@ -1,0 +1,119 @@
+//! The interactive prompt, when standard input is a terminal: line editing and history
+//! (`~/.mysql_rs_history`), `MariaDB [db]>` and `->` prompts, statements over several lines,
+//! the client commands of [`crate::split`], and Ctrl-C: at the prompt it clears the statement
+//! being typed; while a statement runs it sends `KILL QUERY` for it on a side connection, so the
+//! server stops it too, and the prompt comes back.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mysql_proto::Opts;
+use rustyline::error::ReadlineError;
+
+use crate::session::Session;
+use crate::{report, run_statement, split, use_command, Args};
+
+/// Runs the prompt until `\q`, `quit`, `exit` or end of input (Ctrl-D).
+pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
+    let mut editor = match rustyline::DefaultEditor::new() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("mysql-rs: no line editor: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".mysql_rs_history"));
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    let id = conn.connection_id();
+    println!(
+        "Welcome to mysql-rs.  Commands end with ; or \\g.\nYour connection id is {id}\n\
+         Type 'help' for the client's commands; \\q, quit or Ctrl-D to leave.\n"
+    );
+    let running = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let (running, opts) = (running.clone(), opts.clone());
+        move || {
+            if !running.load(Ordering::SeqCst) {
+                return;
+            }
+            // The mariadb client's answer to Ctrl-C: kill the statement, keep the session.
+            match mysql_blocking::Conn::connect(opts.clone()) {
+                Ok(mut side) => {
+                    let _ = side.query_drop(format!("KILL QUERY {id}"));
+                    let _ = side.close();
+                    eprintln!("Ctrl-C -- query killed. Continuing normally.");
+                }
+                Err(e) => eprintln!("Ctrl-C -- cannot reach the server to kill the query: {e}"),
+            }
+        }
+    };
+    if let Err(e) = ctrlc::set_handler(killer) {
+        eprintln!("mysql-rs: Ctrl-C will end the program ({e})");
+    }
+    let mut database = opts.database().map(String::from);
+    let mut delimiter = ";".to_string();
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() {
+            format!("MariaDB [{}]> ", database.as_deref().unwrap_or("(none)"))
+        } else {
+            "    -> ".to_string()
+        };
+        let line = match editor.readline(&prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("mysql-rs: reading the terminal: {e}");
+                break;
+            }
+        };
+        let _ = editor.add_history_entry(line.as_str());
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        let split = split::split_from(&buffer, &mut delimiter);
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        for stmt in &split.statements {
+            let vertical = args.vertical || stmt.vertical;
+            running.store(true, Ordering::SeqCst);
+            let r = run_statement(conn.as_mut(), &stmt.sql, args, false, vertical, &mut out);
+            running.store(false, Ordering::SeqCst);
+            let _ = out.flush();
+            match r {
+                Ok(()) => {
+                    if let Some(db) = use_command(&stmt.sql) {
+                        database = Some(db);
+                        println!("Database changed");
+                    }
+                }
+                Err((_, e)) => {
+                    report(&e, None);
+                    if e.is_fatal() {
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+        }
+        if split.quit {
+            break;
+        }
+        buffer = split.rest;
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    println!("Bye");
+    let _ = conn.close();
+    ExitCode::SUCCESS
+}
