@@ -156,12 +156,10 @@ macro_rules! client_api {
             /// bind any value, `NULL` included, for an OUT parameter), the final OK. Fails with
             /// the first server error.
             ///
-            /// ```no_run
-            /// # fn demo(conn: &mut mysql_blocking::Conn) -> mysql_blocking::Result<()> {
+            /// ```text
             /// // CREATE PROCEDURE stock(IN sku INT, OUT left_ INT, INOUT note VARCHAR(40)) ...
-            /// let out = conn.call("CALL stock(?, ?, ?)", (42, None::<i64>, "checked"))?;
+            /// let out = conn.call("CALL stock(?, ?, ?)", (42, None::<i64>, "checked"))?;  // .await
             /// let (left, note): (i64, String) = out.out_params().unwrap().decode()?;
-            /// # Ok(()) }
             /// ```
             pub $($async)* fn call(
                 &mut self,
