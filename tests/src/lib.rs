@@ -178,3 +178,17 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
         .map(|o| o.expect("every future finished"))
         .collect()
 }
+
+/// This process's peak resident memory (`VmHWM`), KiB: the bounded-memory tests, each alone in
+/// its binary, assert on it.
+pub fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}

@@ -5,12 +5,6 @@
 use integration_tests::{blocking, table, url};
 use mysql_proto::Value;
 
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[test]
 fn a_200k_row_cursor_in_bounded_memory() {
     let mut c = blocking(&url());
@@ -47,7 +41,7 @@ fn a_200k_row_cursor_in_bounded_memory() {
     assert_eq!(seen, 200_000);
     assert_eq!(bytes, 200_000 * 100);
     assert_eq!(fetches, 200);
-    let peak = peak_rss_kib();
+    let peak = integration_tests::peak_rss_kib();
     eprintln!("200,000-row cursor: {fetches} fetches, peak RSS {peak} KiB");
     assert!(peak < 16 * 1024, "peak RSS {peak} KiB");
     c.query_drop(format!("DROP TABLE {t}")).unwrap();

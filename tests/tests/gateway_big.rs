@@ -6,12 +6,6 @@ use integration_tests::gateway::Gateway;
 use integration_tests::{blocking, table, url};
 use mysql_gateway::Config;
 
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[test]
 fn a_200k_row_stream_in_bounded_memory() {
     let mut c = blocking(&url());
@@ -65,7 +59,7 @@ fn a_200k_row_stream_in_bounded_memory() {
         format!(r#"[200000,"{}"]"#, letter.to_string().repeat(100))
     );
     assert!(end.contains(r#""row_count":200000"#), "{end}");
-    let peak = peak_rss_kib();
+    let peak = integration_tests::peak_rss_kib();
     eprintln!("200,000 rows through the gateway: peak RSS {peak} KiB");
     assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
     c.query_drop(format!("DROP TABLE {t}")).unwrap();

@@ -45,12 +45,6 @@ impl Read for Generated {
     }
 }
 
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[test]
 fn two_gib_stream_in_bounded_memory() {
     let mut c = blocking(&format!("{}?local-infile=true", url()));
@@ -79,7 +73,7 @@ fn two_gib_stream_in_bounded_memory() {
         got[0].0.trim_end(),
         format!("end after {} lines", lines - 1)
     );
-    let peak = peak_rss_kib();
+    let peak = integration_tests::peak_rss_kib();
     eprintln!("2 GiB LOCAL INFILE: {took:?}, peak RSS {peak} KiB");
     assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
     c.query_drop(format!("DROP TABLE {t}")).unwrap();

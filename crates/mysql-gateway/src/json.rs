@@ -66,6 +66,16 @@ fn is_stringy(t: ColumnType) -> bool {
     )
 }
 
+/// The columns of a result (none for a statement without one).
+pub fn columns(columns: Option<&mysql_proto::Columns>) -> Vec<Json> {
+    columns.map_or_else(Vec::new, |c| c.iter().map(column).collect())
+}
+
+/// A statement's parameters from their JSON list.
+pub fn params(list: &[Json]) -> Vec<Value> {
+    list.iter().map(param).collect()
+}
+
 /// A row as a JSON array, one element per column.
 pub fn row(row: RowRef<'_>) -> Result<Json, Error> {
     let columns = row.columns();

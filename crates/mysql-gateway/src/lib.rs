@@ -260,12 +260,9 @@ async fn result(
     s: &Statement,
     max_rows: usize,
 ) -> Result<Json, ApiError> {
-    let params: Vec<mysql_proto::Value> = s.params.iter().map(json::param).collect();
+    let params = json::params(&s.params);
     let mut r = conn.exec(s.sql.as_str(), params).await?;
-    let columns: Vec<Json> = r
-        .columns()
-        .map(|c| c.iter().map(json::column).collect())
-        .unwrap_or_default();
+    let columns = json::columns(r.columns());
     let mut rows = Vec::new();
     while let Some(row) = r.next_row().await? {
         if rows.len() == max_rows {
@@ -307,12 +304,9 @@ async fn stream(g: Gateway, s: Statement) -> Result<Response, ApiError> {
             if read_only {
                 conn.query_drop("START TRANSACTION READ ONLY").await?;
             }
-            let params: Vec<mysql_proto::Value> = s.params.iter().map(json::param).collect();
+            let params = json::params(&s.params);
             let mut r = conn.exec(s.sql.as_str(), params).await?;
-            let columns: Vec<Json> = r
-                .columns()
-                .map(|c| c.iter().map(json::column).collect())
-                .unwrap_or_default();
+            let columns = json::columns(r.columns());
             if tx.send(line(json!({ "columns": columns }))).await.is_err() {
                 return Ok(None);
             }

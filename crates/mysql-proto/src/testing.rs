@@ -224,16 +224,7 @@ impl ServerScript {
         rows: &[Vec<Option<&str>>],
         metadata: Option<bool>,
     ) {
-        let rows = rows.iter().map(|row| {
-            let values: Vec<crate::Value> = row
-                .iter()
-                .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
-                .collect();
-            let mut p = Vec::new();
-            crate::value::binary_row::encode_binary_row(&values, &mut p);
-            p
-        });
-        self.result_set_packets(names, metadata, rows, 0);
+        self.result_set_packets(names, metadata, binary_rows(rows), 0);
     }
 
     /// [`binary_result_set`](Self::binary_result_set) ending with `status` (add
@@ -245,16 +236,7 @@ impl ServerScript {
         rows: &[Vec<Option<&str>>],
         status: u16,
     ) {
-        let rows = rows.iter().map(|row| {
-            let values: Vec<crate::Value> = row
-                .iter()
-                .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
-                .collect();
-            let mut p = Vec::new();
-            crate::value::binary_row::encode_binary_row(&values, &mut p);
-            p
-        });
-        self.result_set_packets(names, None, rows, status);
+        self.result_set_packets(names, None, binary_rows(rows), status);
     }
 
     /// Appends an EOF packet.
@@ -267,6 +249,19 @@ impl ServerScript {
         .encode(&mut p);
         self.packet(&p);
     }
+}
+
+/// Binary-protocol row payloads of string values (`None` is NULL).
+fn binary_rows<'a>(rows: &'a [Vec<Option<&str>>]) -> impl Iterator<Item = Vec<u8>> + 'a {
+    rows.iter().map(|row| {
+        let values: Vec<crate::Value> = row
+            .iter()
+            .map(|v| v.map_or(crate::Value::Null, |s| crate::Value::Bytes(s.into())))
+            .collect();
+        let mut p = Vec::new();
+        crate::value::binary_row::encode_binary_row(&values, &mut p);
+        p
+    })
 }
 
 fn column_spec(name: &str) -> ColumnSpec<'_> {
