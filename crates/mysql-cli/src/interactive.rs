@@ -42,11 +42,12 @@ pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
                 return;
             }
             // The mariadb client's answer to Ctrl-C: kill the statement, keep the session.
+            // Said before the kill, so it comes before the statement's error on the terminal.
+            eprintln!("Ctrl-C -- query killed. Continuing normally.");
             match mysql_blocking::Conn::connect(opts.clone()) {
                 Ok(mut side) => {
                     let _ = side.query_drop(format!("KILL QUERY {id}"));
                     let _ = side.close();
-                    eprintln!("Ctrl-C -- query killed. Continuing normally.");
                 }
                 Err(e) => eprintln!("Ctrl-C -- cannot reach the server to kill the query: {e}"),
             }
