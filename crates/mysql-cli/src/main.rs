@@ -23,6 +23,7 @@
 //! On a terminal, without `-e` or `--batch`, it is interactive (see `interactive.rs`): a
 //! prompt with line editing and history, and Ctrl-C killing the running statement.
 
+mod cells;
 mod interactive;
 mod output;
 mod session;
@@ -423,8 +424,12 @@ impl Printer {
         if self.want_vertical {
             self.vertical = Some(output::Vertical::new(names()));
         } else if self.want_table {
-            let numeric = columns.iter().map(is_numeric).collect();
-            self.table = Some(output::Table::new(names(), numeric));
+            let columns = columns.iter().map(|c| output::TableColumn {
+                name: c.name_bytes().to_vec(),
+                right_align: is_numeric(c),
+                nullable: !c.flags.contains(mysql_proto::ColumnFlags::NOT_NULL),
+            });
+            self.table = Some(output::Table::new(columns.collect(), self.column_names));
         }
     }
 
@@ -484,10 +489,22 @@ fn use_command(sql: &str) -> Option<String> {
     Some(db.to_string())
 }
 
+/// The mariadb client's `IS_NUM`: the types it right-aligns in tables (NULL-typed columns
+/// too, not BIT).
 fn is_numeric(c: &mysql_proto::Column) -> bool {
     use mysql_proto::ColumnType::*;
     matches!(
         c.column_type,
-        Decimal | NewDecimal | Tiny | Short | Long | Float | Double | LongLong | Int24 | Year
+        Decimal
+            | NewDecimal
+            | Tiny
+            | Short
+            | Long
+            | Float
+            | Double
+            | Null
+            | LongLong
+            | Int24
+            | Year
     )
 }

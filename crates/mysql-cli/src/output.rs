@@ -53,34 +53,44 @@ pub fn write_batch_header<'a>(
     out.write_all(b"\n")
 }
 
-/// An aligned table, collected in memory then printed (terminal mode).
+/// The widest a table column is padded to (the mariadb client's `MAX_COLUMN_LENGTH`): a longer
+/// value is printed whole, unpadded, and its row's borders no longer line up (as there).
+const MAX_COLUMN_LENGTH: usize = 1024;
+
+/// A table as `mariadb --table` prints it, byte for byte: collected in memory, then printed
+/// with `+---+` borders. A column is as wide as its longest value or name in bytes (at least 4
+/// when it may hold NULL); cells are padded by screen cells ([`crate::cells`]), NUL bytes shown
+/// as spaces, numeric columns right-aligned.
 pub struct Table {
-    names: Vec<String>,
-    right_align: Vec<bool>,
-    rows: Vec<Vec<String>>,
+    columns: Vec<TableColumn>,
+    column_names: bool,
+    rows: Vec<Vec<Option<Vec<u8>>>>,
+}
+
+/// What [`Table`] needs to know of a column.
+pub struct TableColumn {
+    /// Its name as the server sent it.
+    pub name: Vec<u8>,
+    /// Numbers (and NULL-typed columns) are right-aligned.
+    pub right_align: bool,
+    /// Without the `NOT NULL` flag the column is at least 4 wide, for `NULL`.
+    pub nullable: bool,
 }
 
 impl Table {
-    /// A table with these column names; `right_align` marks numeric columns.
-    pub fn new(names: Vec<String>, right_align: Vec<bool>) -> Table {
+    /// A table of these columns, with a header line when `column_names`.
+    pub fn new(columns: Vec<TableColumn>, column_names: bool) -> Table {
         Table {
-            names,
-            right_align,
+            columns,
+            column_names,
             rows: Vec::new(),
         }
     }
 
     /// Adds a row (`None` is NULL).
     pub fn push<B: AsRef<[u8]>>(&mut self, values: impl Iterator<Item = Option<B>>) {
-        self.rows.push(
-            values
-                .map(|v| {
-                    v.map_or("NULL".to_string(), |b| {
-                        String::from_utf8_lossy(b.as_ref()).into_owned()
-                    })
-                })
-                .collect(),
-        );
+        self.rows
+            .push(values.map(|v| v.map(|b| b.as_ref().to_vec())).collect());
     }
 
     /// Number of rows.
@@ -88,40 +98,86 @@ impl Table {
         self.rows.len()
     }
 
-    /// Prints the table with `+---+` borders.
+    /// Prints the table.
     pub fn print(&self, out: &mut impl Write) -> io::Result<()> {
-        let width = |s: &str| s.chars().count();
-        let mut w: Vec<usize> = self.names.iter().map(|n| width(n)).collect();
-        for r in &self.rows {
-            for (i, v) in r.iter().enumerate() {
-                w[i] = w[i].max(width(v));
-            }
-        }
-        let line: String = w
+        let widths: Vec<usize> = self
+            .columns
             .iter()
-            .map(|n| format!("+{}", "-".repeat(n + 2)))
-            .collect::<String>()
-            + "+";
-        writeln!(out, "{line}")?;
-        let cells = |vals: &[String], align: bool| -> String {
-            let mut s = String::new();
-            for (i, v) in vals.iter().enumerate() {
-                let pad = " ".repeat(w[i] - width(v));
-                if align && self.right_align[i] {
-                    s.push_str(&format!("| {pad}{v} "));
+            .enumerate()
+            .map(|(i, c)| {
+                let name = if self.column_names { c.name.len() } else { 0 };
+                let longest = self.rows.iter().filter_map(|r| r[i].as_ref());
+                let w = longest.map(Vec::len).fold(name, usize::max);
+                if w < 4 && c.nullable {
+                    4
                 } else {
-                    s.push_str(&format!("| {v}{pad} "));
+                    w
                 }
-            }
-            s + "|"
-        };
-        writeln!(out, "{}", cells(&self.names, false))?;
-        writeln!(out, "{line}")?;
-        for r in &self.rows {
-            writeln!(out, "{}", cells(r, true))?;
+            })
+            .collect();
+        let mut line = Vec::new();
+        for w in &widths {
+            line.push(b'+');
+            line.resize(line.len() + w + 2, b'-');
         }
-        writeln!(out, "{line}")
+        line.extend_from_slice(b"+\n");
+        out.write_all(&line)?;
+        if self.column_names {
+            out.write_all(b"|")?;
+            for (c, w) in self.columns.iter().zip(&widths) {
+                let display =
+                    (w + c.name.len() - crate::cells::cells(&c.name)).min(MAX_COLUMN_LENGTH);
+                out.write_all(b" ")?;
+                out.write_all(&c.name)?;
+                spaces(out, display.saturating_sub(c.name.len()))?;
+                out.write_all(b" |")?;
+            }
+            out.write_all(b"\n")?;
+            out.write_all(&line)?;
+        }
+        for row in &self.rows {
+            out.write_all(b"|")?;
+            for ((v, c), w) in row.iter().zip(&self.columns).zip(&widths) {
+                let v: &[u8] = v.as_deref().unwrap_or(b"NULL");
+                let total = (*w).min(MAX_COLUMN_LENGTH) + v.len() - crate::cells::cells(v);
+                let pad = total.saturating_sub(v.len());
+                out.write_all(b" ")?;
+                if c.right_align {
+                    spaces(out, pad)?;
+                }
+                write_nul_as_space(out, v)?;
+                if !c.right_align {
+                    spaces(out, pad)?;
+                }
+                out.write_all(b" |")?;
+            }
+            out.write_all(b"\n")?;
+        }
+        out.write_all(&line)
     }
+}
+
+fn spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
+    const SPACES: [u8; 64] = [b' '; 64];
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.write_all(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
+}
+
+/// Writes `v` with each NUL byte shown as a space (as the mariadb client, whose terminal would
+/// swallow it).
+fn write_nul_as_space(out: &mut impl Write, v: &[u8]) -> io::Result<()> {
+    for (i, part) in v.split(|&c| c == 0).enumerate() {
+        if i > 0 {
+            out.write_all(b" ")?;
+        }
+        out.write_all(part)?;
+    }
+    Ok(())
 }
 
 /// Vertical output (`--vertical`, `\\G`) as the `mariadb` client prints it: a
@@ -157,17 +213,7 @@ impl Vertical {
             write!(out, "{name:>w$}: ", w = self.width)?;
             match v {
                 None => out.write_all(b"NULL")?,
-                Some(b) => {
-                    for part in b.as_ref().split_inclusive(|&c| c == 0) {
-                        match part.split_last() {
-                            Some((0, head)) => {
-                                out.write_all(head)?;
-                                out.write_all(b" ")?;
-                            }
-                            _ => out.write_all(part)?,
-                        }
-                    }
-                }
+                Some(b) => write_nul_as_space(out, b.as_ref())?,
             }
             out.write_all(b"\n")?;
         }
@@ -209,15 +255,30 @@ mod tests {
     }
 
     #[test]
-    fn table_alignment() {
-        let mut t = Table::new(vec!["id".into(), "name".into()], vec![true, false]);
-        t.push([Some(&b"7"[..]), None].into_iter());
-        t.push([Some(&b"100"[..]), Some(&b"x"[..])].into_iter());
+    fn table_like_the_mariadb_client() {
+        let col = |name: &str, right_align, nullable| TableColumn {
+            name: name.as_bytes().to_vec(),
+            right_align,
+            nullable,
+        };
+        let mut t = Table::new(
+            vec![
+                col("id", true, true),
+                col("日本", false, true),
+                col("x", false, false),
+            ],
+            true,
+        );
+        t.push([Some(&b"7"[..]), None, Some(b"a")].into_iter());
+        t.push([Some(&b"100"[..]), Some("é日".as_bytes()), Some(b"\0")].into_iter());
         let mut out = Vec::new();
         t.print(&mut out).unwrap();
+        // As `mariadb --table` prints it: `id` widened to 4 for NULL, `日本` 6 bytes wide
+        // but 4 cells, padded by cells; `x` NOT NULL stays 1 wide; the NUL shown as a space.
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "+-----+------+\n| id  | name |\n+-----+------+\n|   7 | NULL |\n| 100 | x    |\n+-----+------+\n"
+            "+------+--------+---+\n| id   | 日本   | x |\n+------+--------+---+\n\
+             |    7 | NULL   | a |\n|  100 | é日    |   |\n+------+--------+---+\n"
         );
     }
 }

@@ -315,6 +315,25 @@ fn vertical_output_matches() {
 }
 
 #[test]
+fn table_output_matches() {
+    // Every column type as `mariadb --table` draws it: widths in bytes, padding in screen cells
+    // (wide CJK, emoji, invalid UTF-8 in binary columns), NUL as a space, numbers right-aligned,
+    // NULL-able columns at least 4 wide, a value wider than 1024 bytes left unpadded.
+    let corpus = "SELECT * FROM ints;\nSELECT * FROM nums;\nSELECT * FROM times;\nSELECT * FROM strs;\n\
+         SELECT NULL, 1.5, 'a' AS b, '' AS ``, 'é日' AS `日本`, X'E6' AS bad, _utf8mb4 X'F09F9880' AS emoji;\n\
+         SELECT 'x' AS nothing FROM DUAL WHERE 0;\nCALL multi();\n\
+         SELECT REPEAT('x', 1030) AS wide, 1 AS n UNION ALL SELECT 'y', NULL;\n\
+         SELECT id, v, n, x FROM big WHERE id <= 300 ORDER BY id;\n";
+    for extra in [&["--table"][..], &["--table", "--skip-column-names"]] {
+        let r = compare_with(extra, corpus);
+        assert_eq!(r.code, Some(0));
+        assert!(String::from_utf8_lossy(&r.stdout).contains("+------+"));
+    }
+    // And with `\G` inside table output.
+    compare_with(&["-t"], "SELECT * FROM ints\\G\nSELECT 1 AS a;\n");
+}
+
+#[test]
 fn client_commands_match() {
     for input in [
         // \q, quit and exit at the start of a line stop; `exit;` goes to the server.
