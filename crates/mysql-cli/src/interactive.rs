@@ -10,14 +10,13 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use mysql_proto::Opts;
 use rustyline::error::ReadlineError;
 
-use crate::session::Session;
-use crate::{report, run_statement, split, use_command, Args};
+use crate::run::{report, Runner};
+use crate::split;
 
 /// Runs the prompt until `\q`, `quit`, `exit` or end of input (Ctrl-D).
-pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
+pub fn run(mut runner: Runner<'_>) -> ExitCode {
     let mut editor = match rustyline::DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
@@ -29,14 +28,14 @@ pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    let id = conn.connection_id();
+    let id = runner.conn.connection_id();
     println!(
         "Welcome to mysql-rs.  Commands end with ; or \\g.\nYour connection id is {id}\n\
          Type 'help' for the client's commands; \\q, quit or Ctrl-D to leave.\n"
     );
     let running = Arc::new(AtomicBool::new(false));
     let killer = {
-        let (running, opts) = (running.clone(), opts.clone());
+        let (running, opts) = (running.clone(), runner.opts.clone());
         move || {
             if !running.load(Ordering::SeqCst) {
                 return;
@@ -56,12 +55,11 @@ pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
     if let Err(e) = ctrlc::set_handler(killer) {
         eprintln!("mysql-rs: Ctrl-C will end the program ({e})");
     }
-    let mut database = opts.database().map(String::from);
-    let mut delimiter = ";".to_string();
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() {
-            format!("MariaDB [{}]> ", database.as_deref().unwrap_or("(none)"))
+            let db = runner.database.as_deref().unwrap_or("(none)");
+            format!("MariaDB [{db}]> ")
         } else {
             "    -> ".to_string()
         };
@@ -82,27 +80,18 @@ pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
             buffer.push('\n');
         }
         buffer.push_str(&line);
-        let split = split::split_from(&buffer, &mut delimiter);
+        let split = split::split_from(&buffer, &mut runner.delimiter);
         let stdout = io::stdout();
         let mut out = stdout.lock();
         for stmt in &split.statements {
-            let vertical = args.vertical || stmt.vertical;
             running.store(true, Ordering::SeqCst);
-            let r = run_statement(conn.as_mut(), &stmt.sql, args, false, vertical, &mut out);
+            let r = runner.execute(stmt, &mut out);
             running.store(false, Ordering::SeqCst);
             let _ = out.flush();
-            match r {
-                Ok(()) => {
-                    if let Some(db) = use_command(&stmt.sql) {
-                        database = Some(db);
-                        println!("Database changed");
-                    }
-                }
-                Err((_, e)) => {
-                    report(&e, None);
-                    if e.is_fatal() {
-                        return ExitCode::from(1);
-                    }
+            if let Err((_, failure)) = r {
+                report(&failure, None);
+                if failure.is_fatal() {
+                    return ExitCode::from(1);
                 }
             }
         }
@@ -115,6 +104,6 @@ pub fn run(mut conn: Box<dyn Session>, args: &Args, opts: Opts) -> ExitCode {
         let _ = editor.save_history(h);
     }
     println!("Bye");
-    let _ = conn.close();
+    let _ = runner.conn.close();
     ExitCode::SUCCESS
 }

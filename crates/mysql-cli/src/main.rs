@@ -8,32 +8,40 @@
 //!
 //! Statements come from `-e` or standard input, split like the `mariadb` client splits them
 //! (delimiters, quotes, comments, `DELIMITER`), with its client commands: `\g`, `\G`
-//! (vertical output for that statement), `\c`, `\q`, `quit` / `exit` lines, `USE db`. With
-//! `--batch` (or when standard output is not a terminal) results are printed tab-separated
-//! exactly as `mariadb --batch` prints them, `--vertical` as `mariadb --vertical`; otherwise
-//! (or with `--table`) as aligned tables. On a server error the client prints
+//! (vertical output for that statement), `\c`, `\q`, `quit` / `exit` lines, `USE db`,
+//! `source FILE`, `status`, `help [TOPIC]`, `warnings` / `nowarning` (see `split.rs`). Results
+//! are printed exactly as `mariadb` prints them: tab-separated (`--batch`, or when standard
+//! input or output is not a terminal), as tables (`--table`, or at a terminal), vertically
+//! (`--vertical`); `-v`, `-vv`, `-vvv` echo statements, add the summary lines (`3 rows in
+//! set`, `Query OK, 1 row affected, 1 warning`, the server's info line) and their times;
+//! `--show-warnings` prints the warnings. On a server error the client prints
 //! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1
-//! (`--force`: goes on, exit code 0, as the mariadb client). The connection flags are the
-//! mariadb client's (a bare `-p` asks for the password on the terminal, so that it never shows
-//! in `ps`); they override `--url` / `$MYSQL_URL`. `--runtime` picks the adapter (default
-//! `blocking`); the output is the same whichever runs it. `--prepared` runs every statement as
-//! a prepared statement (binary protocol) and prints binary values exactly as the server
-//! renders them in text, so the output equals the text protocol's.
+//! (`--force`: goes on, exit code 0, as the mariadb client; in a sourced file errors name the
+//! file and the file goes on). The connection flags are the mariadb client's (a bare `-p` asks
+//! for the password on the terminal, so that it never shows in `ps`); they override `--url` /
+//! `$MYSQL_URL`. `--runtime` picks the adapter (default `blocking`); the output is the same
+//! whichever runs it. `--prepared` runs every statement as a prepared statement (binary
+//! protocol) and prints binary values exactly as the server renders them in text, so the
+//! output equals the text protocol's.
 //!
 //! On a terminal, without `-e` or `--batch`, it is interactive (see `interactive.rs`): a
-//! prompt with line editing and history, and Ctrl-C killing the running statement.
+//! prompt with line editing and history, summary lines with times, and Ctrl-C killing the
+//! running statement.
 
 mod cells;
+mod commands;
 mod interactive;
 mod output;
+mod printer;
+mod run;
 mod session;
 mod split;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use mysql_proto::{Columns, Error, ErrorKind, Event, Opts};
-use session::Session;
+use mysql_proto::Opts;
+use run::{Flow, Runner};
 
 const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
   --url URL                 mysql://user:password@host:port/database?option=... ($MYSQL_URL)
@@ -50,6 +58,8 @@ const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
   -t, --table               tables, also in batch mode
   -E, --vertical            one line per column (also per statement with \\G)
   -f, --force               go on after an error
+  -v, --verbose             echo statements (-v), summary lines (-vv), times and tables (-vvv)
+  --show-warnings           print the warnings after every statement that has some
   -C, --compress            protocol compression (zlib)
   --local-infile[=0|1]      allow LOAD DATA LOCAL INFILE for files the statement names
   --prepared                run statements as prepared statements (binary protocol)
@@ -77,6 +87,8 @@ struct Args {
     table: bool,
     vertical: bool,
     force: bool,
+    verbose: u8,
+    show_warnings: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -98,6 +110,8 @@ fn parse_args() -> Result<Args, String> {
         table: false,
         vertical: false,
         force: false,
+        verbose: 0,
+        show_warnings: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -123,6 +137,15 @@ fn parse_args() -> Result<Args, String> {
             "-t" | "--table" => a.table = true,
             "-E" | "--vertical" => a.vertical = true,
             "-f" | "--force" => a.force = true,
+            "--show-warnings" => a.show_warnings = true,
+            // -v, -vv, -vvv, --verbose
+            "-v" | "--verbose" => match inline.as_deref() {
+                None => a.verbose = a.verbose.saturating_add(1),
+                Some(v) if name == "-v" && v.bytes().all(|b| b == b'v') => {
+                    a.verbose = a.verbose.saturating_add(1 + v.len().min(8) as u8)
+                }
+                Some(v) => return Err(format!("{name} takes no value, not `{v}`")),
+            },
             "-h" | "--host" => a.host = Some(value("--host")?),
             "-u" | "--user" => a.user = Some(value("--user")?),
             "-D" | "--database" => a.database = Some(value("--database")?),
@@ -262,249 +285,31 @@ fn main() -> ExitCode {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    let kill_opts = opts.clone();
-    let mut conn = match session::connect(&args.runtime, opts) {
+    let conn = match session::connect(&args.runtime, opts.clone()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ERROR: cannot connect: {e}");
             return ExitCode::from(1);
         }
     };
+    let terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
+    let mut runner = Runner::new(conn, &args, opts, interactive, terminal);
     if interactive {
-        return interactive::run(conn, &args, kill_opts);
+        return interactive::run(runner);
     }
-    let batch = args.batch || !io::stdout().is_terminal();
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
-    for stmt in split::split(&input) {
-        let vertical = args.vertical || stmt.vertical;
-        let run = run_statement(conn.as_mut(), &stmt.sql, &args, batch, vertical, &mut out);
-        if let Err((phase, e)) = run {
-            let _ = out.flush();
-            if e.kind() == ErrorKind::Io && e.message().contains("Broken pipe") {
-                return ExitCode::from(1);
-            }
-            // The mariadb client echoes the statement for an error answering it, an empty
-            // statement for an error answering a later result, and nothing for an error in
-            // the middle of rows.
-            match phase {
-                Phase::Query => eprintln!("--------------\n{}\n--------------\n", stmt.sql),
-                Phase::NextResult => eprintln!("--------------\n\n--------------\n"),
-                Phase::Rows => {}
-            }
-            report(&e, Some(stmt.line));
-            // `--force` goes on, and (as the mariadb client) still exits with 0.
-            if !args.force || e.is_fatal() {
-                return ExitCode::from(1);
-            }
-        }
-    }
+    let flow = runner.script(&input, None, &mut out);
     if let Err(e) = out.flush() {
         eprintln!("mysql-rs: writing output: {e}");
         return ExitCode::from(1);
     }
-    let _ = conn.close();
+    if args.verbose >= 2 {
+        println!("Bye");
+    }
+    if let Flow::Stop(code) = flow {
+        return ExitCode::from(code);
+    }
+    let _ = runner.conn.close();
     ExitCode::SUCCESS
-}
-
-/// Prints `e` as the mariadb client does: `ERROR <code> (<sqlstate>) at line <n>: <message>`
-/// (without the line at the interactive prompt).
-fn report(e: &Error, line: Option<usize>) {
-    let at = line.map(|n| format!(" at line {n}")).unwrap_or_default();
-    match e.server() {
-        Some(s) => eprintln!("ERROR {} ({}){at}: {}", s.code, s.sql_state, s.message),
-        None => eprintln!("ERROR{at}: {e}"),
-    }
-}
-
-/// Where a statement failed: its first response, its rows, or a later result.
-#[derive(Debug, Clone, Copy)]
-enum Phase {
-    Query,
-    Rows,
-    NextResult,
-}
-
-/// Runs one statement and prints every result set it returns, reading its events.
-fn run_statement(
-    conn: &mut dyn Session,
-    sql: &str,
-    args: &Args,
-    batch: bool,
-    vertical: bool,
-    out: &mut impl Write,
-) -> Result<(), (Phase, Error)> {
-    if let Some(db) = use_command(sql) {
-        // `USE db` is a client command of the mariadb client: COM_INIT_DB, errors not echoed.
-        return conn.use_database(&db).map_err(|e| (Phase::Rows, e));
-    }
-    let sent = if args.prepared {
-        conn.send_prepared(sql)
-    } else {
-        conn.send_query(sql)
-    };
-    sent.map_err(|e| (Phase::Query, e))?;
-    let mut phase = Phase::Query;
-    let mut printer = Printer::new(batch, args.column_names, args.table, vertical);
-    loop {
-        let io = |e: io::Error| (Phase::Rows, Error::io(e));
-        match conn.next_event().map_err(|e| (phase, e))? {
-            Event::ResultSetStart { columns, .. } => {
-                printer.start(columns);
-                phase = Phase::Rows;
-            }
-            Event::Row { row, .. } => printer.row(row, out).map_err(io)?,
-            Event::ResultSetEnd { ok, .. } => {
-                printer.end(out).map_err(io)?;
-                if !ok.status.more_results() {
-                    return Ok(());
-                }
-                phase = Phase::NextResult;
-            }
-            Event::Ok { ok, .. } => {
-                if !batch {
-                    let n = ok.affected_rows;
-                    writeln!(out, "Query OK, {n} row{} affected\n", plural(n)).map_err(io)?;
-                }
-                if !ok.status.more_results() {
-                    return Ok(());
-                }
-                phase = Phase::NextResult;
-            }
-            Event::ServerError { error, .. } => return Err((phase, Error::answer(error.clone()))),
-            other => {
-                let e = Error::protocol(format!("unexpected event {other:?}"));
-                return Err((phase, e));
-            }
-        }
-    }
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// Prints result sets: streamed tab-separated rows in batch mode, tables otherwise (or with
-/// `--table`), one line per column with `--vertical` / `\\G`.
-struct Printer {
-    batch: bool,
-    column_names: bool,
-    columns: Option<Columns>,
-    header_done: bool,
-    table: Option<output::Table>,
-    vertical: Option<output::Vertical>,
-    want_table: bool,
-    want_vertical: bool,
-}
-
-impl Printer {
-    fn new(batch: bool, column_names: bool, table: bool, vertical: bool) -> Printer {
-        Printer {
-            batch,
-            column_names,
-            columns: None,
-            header_done: false,
-            table: None,
-            vertical: None,
-            want_table: table || !batch,
-            want_vertical: vertical,
-        }
-    }
-
-    fn start(&mut self, columns: &Columns) {
-        // Like the mariadb client, batch mode prints nothing at all for an empty result set,
-        // so the header waits for the first row.
-        self.header_done = !self.column_names;
-        self.columns = Some(columns.clone());
-        let names = || columns.iter().map(|c| c.name().into_owned()).collect();
-        if self.want_vertical {
-            self.vertical = Some(output::Vertical::new(names()));
-        } else if self.want_table {
-            let columns = columns.iter().map(|c| output::TableColumn {
-                name: c.name_bytes().to_vec(),
-                right_align: is_numeric(c),
-                nullable: !c.flags.contains(mysql_proto::ColumnFlags::NOT_NULL),
-            });
-            self.table = Some(output::Table::new(columns.collect(), self.column_names));
-        }
-    }
-
-    fn row(&mut self, row: mysql_proto::RowRef<'_>, out: &mut impl Write) -> io::Result<()> {
-        if let Some(v) = self.vertical.as_mut() {
-            return v.row(out, row.text_values());
-        }
-        if let Some(t) = self.table.as_mut() {
-            t.push(row.text_values());
-            return Ok(());
-        }
-        if !self.header_done {
-            if let Some(c) = &self.columns {
-                output::write_batch_header(out, c.iter().map(|c| c.name_bytes()))?;
-            }
-            self.header_done = true;
-        }
-        output::write_batch_row(out, row.text_values())
-    }
-
-    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
-        let summary = |out: &mut dyn Write, n: usize| -> io::Result<()> {
-            match n {
-                0 => writeln!(out, "Empty set\n"),
-                n => writeln!(out, "{n} row{} in set\n", plural(n as u64)),
-            }
-        };
-        if let Some(v) = self.vertical.take() {
-            if !self.batch {
-                summary(out, v.len())?;
-            }
-        } else if let Some(t) = self.table.take() {
-            if t.len() > 0 {
-                t.print(out)?;
-            }
-            if !self.batch {
-                summary(out, t.len())?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The database of a `USE db` statement (quotes removed), as the mariadb client reads it.
-fn use_command(sql: &str) -> Option<String> {
-    let mut words = sql.split_whitespace();
-    if !words.next()?.eq_ignore_ascii_case("use") {
-        return None;
-    }
-    let db = words.next()?;
-    let db = db
-        .strip_prefix('`')
-        .and_then(|d| d.strip_suffix('`'))
-        .or_else(|| db.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')))
-        .or_else(|| db.strip_prefix('"').and_then(|d| d.strip_suffix('"')))
-        .unwrap_or(db);
-    Some(db.to_string())
-}
-
-/// The mariadb client's `IS_NUM`: the types it right-aligns in tables (NULL-typed columns
-/// too, not BIT).
-fn is_numeric(c: &mysql_proto::Column) -> bool {
-    use mysql_proto::ColumnType::*;
-    matches!(
-        c.column_type,
-        Decimal
-            | NewDecimal
-            | Tiny
-            | Short
-            | Long
-            | Float
-            | Double
-            | Null
-            | LongLong
-            | Int24
-            | Year
-    )
 }

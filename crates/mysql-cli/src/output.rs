@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 /// Writes `value` escaped as `mariadb --batch` does: NUL, tab, newline and backslash become
 /// `\0`, `\t`, `\n`, `\\`; every other byte is copied.
-pub fn write_escaped(out: &mut impl Write, value: &[u8]) -> io::Result<()> {
+pub fn write_escaped(out: &mut (impl Write + ?Sized), value: &[u8]) -> io::Result<()> {
     let mut start = 0;
     for (i, &b) in value.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -24,7 +24,7 @@ pub fn write_escaped(out: &mut impl Write, value: &[u8]) -> io::Result<()> {
 
 /// Writes one batch row: fields separated by tabs, NULL as `NULL`, newline at the end.
 pub fn write_batch_row<B: AsRef<[u8]>>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     values: impl Iterator<Item = Option<B>>,
 ) -> io::Result<()> {
     for (i, v) in values.enumerate() {
@@ -41,7 +41,7 @@ pub fn write_batch_row<B: AsRef<[u8]>>(
 
 /// Writes the batch header: column names unescaped, tab-separated.
 pub fn write_batch_header<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     names: impl Iterator<Item = &'a [u8]>,
 ) -> io::Result<()> {
     for (i, n) in names.enumerate() {
@@ -99,7 +99,7 @@ impl Table {
     }
 
     /// Prints the table.
-    pub fn print(&self, out: &mut impl Write) -> io::Result<()> {
+    pub fn print(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
         let widths: Vec<usize> = self
             .columns
             .iter()
@@ -157,7 +157,7 @@ impl Table {
     }
 }
 
-fn spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
+fn spaces(out: &mut (impl Write + ?Sized), n: usize) -> io::Result<()> {
     const SPACES: [u8; 64] = [b' '; 64];
     let mut n = n;
     while n > 0 {
@@ -170,7 +170,7 @@ fn spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
 
 /// Writes `v` with each NUL byte shown as a space (as the mariadb client, whose terminal would
 /// swallow it).
-fn write_nul_as_space(out: &mut impl Write, v: &[u8]) -> io::Result<()> {
+fn write_nul_as_space(out: &mut (impl Write + ?Sized), v: &[u8]) -> io::Result<()> {
     for (i, part) in v.split(|&c| c == 0).enumerate() {
         if i > 0 {
             out.write_all(b" ")?;
@@ -203,7 +203,7 @@ impl Vertical {
     /// Prints one row.
     pub fn row<B: AsRef<[u8]>>(
         &mut self,
-        out: &mut impl Write,
+        out: &mut (impl Write + ?Sized),
         values: impl Iterator<Item = Option<B>>,
     ) -> io::Result<()> {
         self.rows += 1;
@@ -218,11 +218,6 @@ impl Vertical {
             out.write_all(b"\n")?;
         }
         Ok(())
-    }
-
-    /// Rows printed.
-    pub fn len(&self) -> usize {
-        self.rows
     }
 }
 

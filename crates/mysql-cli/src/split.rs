@@ -6,7 +6,10 @@
 //!
 //! The client commands of `mariadb` outside quotes: `\g` ends a statement like the delimiter,
 //! `\G` ends it and asks for vertical output, `\c` clears the statement being typed, `\q`
-//! (and a line `quit` or `exit` at the start of a statement) stops reading.
+//! (and a line `quit` or `exit` at the start of a statement) stops reading. The line commands
+//! (a whole line at the start of a statement, delimiter optional): `USE db` / `\u db`,
+//! `source FILE` / `\. FILE`, `status` / `\s`, `help [TOPIC]` / `\h` / `?`, `warnings` /
+//! `\W`, `nowarning` / `\w`, `DELIMITER x` / `\d x`.
 
 /// One statement to send, and the 1-based input line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,14 +20,34 @@ pub struct Statement {
     pub line: usize,
     /// Ended by `\G`: print its results vertically.
     pub vertical: bool,
+    /// A client command rather than SQL for the server.
+    pub command: Option<Command>,
+    /// For a client command: the byte offset in the input just after its line, and the
+    /// delimiter then in force (a sourced file may change the delimiter for what follows).
+    pub resume: Option<(usize, String)>,
 }
 
-/// Splits `input` into statements. Empty statements (only whitespace or comments) are dropped;
-/// the text after the last delimiter is the last statement (as the mariadb client runs it at
-/// the end of its input).
-pub fn split(input: &str) -> Vec<Statement> {
-    let mut delimiter = ";".to_string();
-    let mut s = split_from(input, &mut delimiter);
+/// A client command of the mariadb client: a whole line at the start of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `USE db`, `\u db`: change the default database (`COM_INIT_DB`).
+    Use(String),
+    /// `source FILE`, `\. FILE`: run the statements of a file (empty: no file was named).
+    Source(String),
+    /// `status`, `\s`: what the connection is.
+    Status,
+    /// `help`, `\h`, `?`: the client's commands; `help TOPIC`: the server's help on it.
+    Help(String),
+    /// `warnings` / `\W` (true), `nowarning` / `\w` (false): show warnings after statements.
+    Warnings(bool),
+}
+
+/// Splits `input` into statements, starting with `delimiter` (updated by `DELIMITER` lines).
+/// Empty statements (only whitespace or comments) are dropped; the text after the last
+/// delimiter is the last statement (as the mariadb client runs it at the end of its input).
+/// A quit command ends the list.
+pub fn split(input: &str, delimiter: &mut String) -> Vec<Statement> {
+    let mut s = split_from(input, delimiter);
     if !s.quit {
         push(&mut s.statements, &mut s.rest, s.rest_line, false);
     }
@@ -59,14 +82,21 @@ pub fn split_from(input: &str, delimiter: &mut String) -> Split {
     while i < chars.len() {
         let c = chars[i];
         // A DELIMITER command is a whole line at the start of a statement.
-        if buf.trim().is_empty() && starts_with_ci(&chars[i..], "delimiter") {
-            let after = chars.get(i + 9).copied();
+        let delimiter_word = if starts_with_ci(&chars[i..], "delimiter") {
+            9
+        } else if at(i, "\\d") {
+            2
+        } else {
+            0
+        };
+        if buf.trim().is_empty() && delimiter_word > 0 {
+            let after = chars.get(i + delimiter_word).copied();
             if after.is_some_and(|a| a == ' ' || a == '\t') {
                 let end = chars[i..]
                     .iter()
                     .position(|&c| c == '\n')
                     .map_or(chars.len(), |p| i + p);
-                let arg: String = chars[i + 9..end].iter().collect();
+                let arg: String = chars[i + delimiter_word..end].iter().collect();
                 let arg = arg.trim();
                 if !arg.is_empty() {
                     *delimiter = arg.split_whitespace().next().unwrap_or(";").to_string();
@@ -103,21 +133,24 @@ pub fn split_from(input: &str, delimiter: &mut String) -> Split {
         if buf.trim().is_empty() && (at_word(&chars[i..], "quit") || at_word(&chars[i..], "exit")) {
             return quit(out);
         }
-        // `USE db` is a client command: it ends at the end of its line, delimiter or not.
-        if buf.trim().is_empty()
-            && starts_with_ci(&chars[i..], "use")
-            && chars.get(i + 3).is_some_and(|c| *c == ' ' || *c == '\t')
-        {
+        // The line commands: they end at the end of their line, delimiter or not.
+        if buf.trim().is_empty() {
             let end = skip_to_eol(&chars, i);
             let text: String = chars[i..end].iter().collect();
             let text = text.trim_end();
-            let text = text.strip_suffix(delimiter.as_str()).unwrap_or(text);
-            start_line = line;
-            buf.clear();
-            buf.push_str(text);
-            push(&mut out, &mut buf, start_line, false);
-            i = end;
-            continue;
+            if let Some(command) = line_command(text, delimiter) {
+                let offset = chars[..end].iter().map(|c| c.len_utf8()).sum();
+                out.push(Statement {
+                    sql: text.to_string(),
+                    line,
+                    vertical: false,
+                    command: Some(command),
+                    resume: Some((offset, delimiter.clone())),
+                });
+                buf.clear();
+                i = end;
+                continue;
+            }
         }
         match c {
             '\'' | '"' | '`' => {
@@ -210,9 +243,61 @@ fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize, vertical: bool)
             sql: sql.to_string(),
             line,
             vertical,
+            command: None,
+            resume: None,
         });
     }
     buf.clear();
+}
+
+/// The client command a line is, if any. As in the mariadb client, the delimiter ending a
+/// word command (`source f;`) is dropped, while a backslash command takes the rest of its line
+/// as it is (`\. f;` names the file `f;`).
+fn line_command(text: &str, delimiter: &str) -> Option<Command> {
+    let (word, arg) = if text.starts_with('\\') && text.len() >= 2 && text.is_char_boundary(2) {
+        (&text[..2], text[2..].trim())
+    } else {
+        let text = text.strip_suffix(delimiter).unwrap_or(text).trim_end();
+        match text.split_once([' ', '\t']) {
+            Some((w, a)) => (w, a.trim()),
+            None => (text, ""),
+        }
+    };
+    let unquote = |a: &str| {
+        for q in ['`', '\'', '"'] {
+            if let Some(inner) = a.strip_prefix(q).and_then(|a| a.strip_suffix(q)) {
+                return inner.to_string();
+            }
+        }
+        a.to_string()
+    };
+    let lower = word.to_ascii_lowercase();
+    let name = match word {
+        "\\u" => "use",
+        "\\." => "source",
+        "\\s" => "status",
+        "\\h" | "\\?" | "?" => "help",
+        "\\W" => "warnings",
+        "\\w" => "nowarning",
+        _ => lower.as_str(),
+    };
+    match name {
+        "use" if !arg.is_empty() => {
+            // The first argument: a quoted name whole, else the first word.
+            let quoted = arg.chars().next().filter(|q| ['`', '\'', '"'].contains(q));
+            let db = match quoted.and_then(|q| arg[1..].find(q).map(|end| &arg[..end + 2])) {
+                Some(name) => name,
+                None => arg.split_whitespace().next().unwrap_or(arg),
+            };
+            Some(Command::Use(unquote(db)))
+        }
+        "source" => Some(Command::Source(arg.to_string())),
+        "status" => Some(Command::Status),
+        "help" => Some(Command::Help(unquote(arg))),
+        "warnings" => Some(Command::Warnings(true)),
+        "nowarning" => Some(Command::Warnings(false)),
+        _ => None,
+    }
 }
 
 /// Whether `chars` starts with `word` (any case) alone on its line: `quit`, `exit`.
@@ -244,7 +329,10 @@ mod tests {
     use super::*;
 
     fn sqls(input: &str) -> Vec<(String, usize)> {
-        split(input).into_iter().map(|s| (s.sql, s.line)).collect()
+        split(input, &mut ";".to_string())
+            .into_iter()
+            .map(|s| (s.sql, s.line))
+            .collect()
     }
 
     #[test]
@@ -283,6 +371,7 @@ mod tests {
     fn client_commands() {
         let got: Vec<(String, bool)> = split(
             "SELECT 1\\G SELECT 2\\g\nSELECT 'a\\Gb';\nSELECT x \\c SELECT 3;\nquit\nSELECT 4;",
+            &mut ";".to_string(),
         )
         .into_iter()
         .map(|s| (s.sql, s.vertical))
@@ -302,15 +391,37 @@ mod tests {
         );
         // `exit;` is not the command (the mariadb client sends it).
         assert_eq!(sqls("exit;"), vec![("exit".into(), 1)]);
-        // `USE db` ends at the end of its line.
+        // The line commands end at the end of their line; a word command drops the delimiter,
+        // a backslash command keeps the rest of its line as it is.
+        let commands: Vec<(Option<Command>, usize)> = split(
+            "USE mysql\nSELECT 1;\nuse `te st`;\n\\u db;\nsource a b.sql;\n\\. f.sql;\n\
+             status;\n\\s\nhelp 'ROUND';\n?\n\\W\nnowarning\nsource\n",
+            &mut ";".to_string(),
+        )
+        .into_iter()
+        .map(|s| (s.command, s.line))
+        .collect();
+        use Command::*;
         assert_eq!(
-            sqls("USE mysql\nSELECT 1;\nuse test;\n"),
+            commands,
             vec![
-                ("USE mysql".into(), 1),
-                ("SELECT 1".into(), 2),
-                ("use test".into(), 3)
+                (Some(Use("mysql".into())), 1),
+                (None, 2),
+                (Some(Use("te st".into())), 3),
+                (Some(Use("db;".into())), 4),
+                (Some(Source("a b.sql".into())), 5),
+                (Some(Source("f.sql;".into())), 6),
+                (Some(Status), 7),
+                (Some(Status), 8),
+                (Some(Help("ROUND".into())), 9),
+                (Some(Help(String::new())), 10),
+                (Some(Warnings(true)), 11),
+                (Some(Warnings(false)), 12),
+                (Some(Source(String::new())), 13),
             ]
         );
+        // Only at the start of a statement.
+        assert_eq!(sqls("SELECT\nstatus;"), vec![("SELECT\nstatus".into(), 1)]);
     }
 
     #[test]

@@ -194,11 +194,39 @@ fn compare_with(extra: &[&str], input: &str) -> Run {
                 input,
             );
             let what = format!("{runtime}{}", if prepared { " --prepared" } else { "" });
-            assert_same(&mine, &theirs, &what);
+            assert_same(&without_times(&mine), &without_times(&theirs), &what);
             last = Some(mine);
         }
     }
     last.unwrap()
+}
+
+/// `run` with every `(1.234 sec)` of the summary lines (`-vvv`) as `(T sec)`: the one part of
+/// the output that differs between two runs.
+fn without_times(run: &Run) -> Run {
+    let out = &run.stdout;
+    let mut stdout = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        if out[i] == b'(' {
+            let digits = out[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                .count();
+            if digits > 0 && out[i + 1 + digits..].starts_with(b" sec)") {
+                stdout.extend_from_slice(b"(T sec)");
+                i += 1 + digits + 5;
+                continue;
+            }
+        }
+        stdout.push(out[i]);
+        i += 1;
+    }
+    Run {
+        stdout,
+        stderr: run.stderr.clone(),
+        code: run.code,
+    }
 }
 
 fn assert_same(mine: &Run, theirs: &Run, runtime: &str) {
@@ -346,6 +374,58 @@ fn client_commands_match() {
     ] {
         compare(input);
     }
+}
+
+#[test]
+fn source_help_warnings_and_verbose_levels_match() {
+    // Files to source: nested, one with an error inside (reported with its file and line, the
+    // file goes on), one that quits (only itself).
+    let dir = std::env::temp_dir().join(format!("rs_corpus_source_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let inner = file("inner.sql", "SELECT 'nested' AS n;\n");
+    let outer = file(
+        "outer.sql",
+        &format!("SELECT 'a' AS f;\nsource {inner}\nSELECT 'b';\nDELIMITER //\nSELECT 'd'//\n"),
+    );
+    let failing = file(
+        "failing.sql",
+        "SELECT 'in file' AS f;\nSELECT 2;\n\nSELECT * FROM no_such_table;\nSELECT 'after';\n",
+    );
+    let quits = file("quits.sql", "SELECT 'q';\n\\q\nSELECT 'not reached';\n");
+    let missing = dir.join("missing.sql").display().to_string();
+    let inputs = [
+        format!("SELECT 1;\nsource {outer}\nSELECT 'delimiter kept'//\nDELIMITER ;\nSELECT 2;\n"),
+        format!("\\. {failing};\nsource {quits}\nSELECT 'x';\n"),
+        format!("SELECT 1;\nsource {missing}\nSELECT 'not reached';\n"),
+        "source\nSELECT 6;\n".to_string(),
+        // The server's help tables, printed as the mariadb client prints them.
+        "help contents\nhelp 'ROUND'\nhelp REPEAT\nhelp no_such_topic\n".to_string(),
+        // Summary lines (-vv, -vvv), warnings and info lines, \W and \w.
+        "SET sql_mode = '';\nCREATE TEMPORARY TABLE w (a TINYINT);\n\
+         INSERT INTO w VALUES (1), (300), (2);\nSELECT * FROM w WHERE 0;\n\
+         UPDATE w SET a = a + 1;\nSELECT CAST('x' AS SIGNED) AS c;\nCALL multi();\n\
+         \\W\nSELECT CAST('y' AS SIGNED) AS c;\n\\w\nSELECT CAST('z' AS SIGNED) AS c;\n\
+         USE mysql\nSELECT DATABASE();\n"
+            .to_string(),
+        "SELECT 1 AS a;\nSELECT * FROM no_such_table;\nSELECT 2;\n".to_string(),
+    ];
+    for input in &inputs {
+        for extra in [
+            &[][..],
+            &["-v"],
+            &["-vv"],
+            &["-vvv", "--show-warnings"],
+            &["--force", "-vv", "--show-warnings"],
+        ] {
+            compare_with(extra, input);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
