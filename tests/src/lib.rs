@@ -5,6 +5,7 @@
 //! a message saying how to start it: they never skip silently.
 
 pub mod client;
+pub mod corpus;
 pub mod derive_checks;
 pub mod gateway;
 pub mod proxy;

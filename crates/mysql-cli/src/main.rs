@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! mysql-rs [--url URL | -h HOST -P PORT -u USER -p[PASSWORD] -S SOCKET --protocol TCP|SOCKET]
-//!          [-e SQL] [-B] [-N] [-t] [-E] [-f] [-C] [--local-infile] [--prepared]
+//!          [-e SQL] [-B] [-N] [-t] [-E] [--json] [-f] [-v] [--show-warnings] [-C]
+//!          [--local-infile] [--prepared]
 //!          [--runtime blocking|tokio|smol|async-std] [-V] [--help] [DATABASE]
 //! ```
 //!
@@ -12,7 +13,8 @@
 //! `source FILE`, `status`, `help [TOPIC]`, `warnings` / `nowarning` (see `split.rs`). Results
 //! are printed exactly as `mariadb` prints them: tab-separated (`--batch`, or when standard
 //! input or output is not a terminal), as tables (`--table`, or at a terminal), vertically
-//! (`--vertical`); `-v`, `-vv`, `-vvv` echo statements, add the summary lines (`3 rows in
+//! (`--vertical`), or one JSON object per line (`--json`: numbers, exact strings for DECIMAL
+//! and integers beyond 2^53, ISO 8601 dates, base64 binary, as `mysql-gateway`); `-v`, `-vv`, `-vvv` echo statements, add the summary lines (`3 rows in
 //! set`, `Query OK, 1 row affected, 1 warning`, the server's info line) and their times;
 //! `--show-warnings` prints the warnings. On a server error the client prints
 //! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1
@@ -57,6 +59,7 @@ const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
   -N, --skip-column-names   no header line
   -t, --table               tables, also in batch mode
   -E, --vertical            one line per column (also per statement with \\G)
+  --json                    one JSON object per row, typed as the HTTP gateway types values
   -f, --force               go on after an error
   -v, --verbose             echo statements (-v), summary lines (-vv), times and tables (-vvv)
   --show-warnings           print the warnings after every statement that has some
@@ -89,6 +92,7 @@ struct Args {
     force: bool,
     verbose: u8,
     show_warnings: bool,
+    json: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -112,6 +116,7 @@ fn parse_args() -> Result<Args, String> {
         force: false,
         verbose: 0,
         show_warnings: false,
+        json: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -138,6 +143,7 @@ fn parse_args() -> Result<Args, String> {
             "-E" | "--vertical" => a.vertical = true,
             "-f" | "--force" => a.force = true,
             "--show-warnings" => a.show_warnings = true,
+            "--json" => a.json = true,
             // -v, -vv, -vvv, --verbose
             "-v" | "--verbose" => match inline.as_deref() {
                 None => a.verbose = a.verbose.saturating_add(1),

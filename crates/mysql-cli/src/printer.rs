@@ -1,5 +1,6 @@
 //! Prints one result set as the mariadb client does: streamed tab-separated rows (batch),
-//! a table (`--table`, or at a terminal), or one line per column (`--vertical`, `\G`).
+//! a table (`--table`, or at a terminal), one line per column (`--vertical`, `\G`), or one JSON
+//! object per row (`--json`).
 
 use std::io::{self, Write};
 
@@ -16,6 +17,8 @@ pub struct Style {
     pub vertical: bool,
     /// A header line (`--skip-column-names` turns it off).
     pub column_names: bool,
+    /// One JSON object per row (`--json`), typed as the gateway types values.
+    pub json: bool,
 }
 
 /// The printer of the result set being read.
@@ -48,6 +51,9 @@ impl Printer {
         self.header_done = !self.style.column_names;
         self.rows = 0;
         self.columns = Some(columns.clone());
+        if self.style.json {
+            return;
+        }
         if self.style.vertical {
             let names = columns.iter().map(|c| c.name().into_owned()).collect();
             self.vertical = Some(output::Vertical::new(names));
@@ -65,6 +71,10 @@ impl Printer {
     /// One row of it.
     pub fn row(&mut self, row: RowRef<'_>, out: &mut dyn Write) -> io::Result<()> {
         self.rows += 1;
+        if self.style.json {
+            let line = mysql_json::object_text(row).map_err(io::Error::other)?;
+            return writeln!(out, "{line}");
+        }
         if let Some(v) = self.vertical.as_mut() {
             return v.row(out, row.text_values());
         }

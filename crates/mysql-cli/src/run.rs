@@ -249,6 +249,7 @@ impl<'a> Runner<'a> {
             tables: self.tables,
             vertical: self.args.vertical || stmt.vertical,
             column_names: self.args.column_names,
+            json: self.args.json,
         };
         let mut printer = Printer::new(style);
         let (summaries, times) = (self.summaries, self.times);

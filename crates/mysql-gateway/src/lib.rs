@@ -26,7 +26,7 @@
 //! Bearer ...`) and a read-only mode (every request in `START TRANSACTION READ ONLY`).
 //! Streamed answers hold a bounded number of rows in memory (a channel of 64 lines).
 
-pub mod json;
+pub use mysql_json as json;
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! The typed JSON mapping, both ways, losing nothing:
+//! The typed JSON mapping of MySQL / MariaDB values, both ways, losing nothing. The HTTP
+//! gateway (`mysql-gateway`) answers with it and `mysql-rs --json` prints it:
 //!
 //! | column | JSON |
 //! |---|---|
@@ -84,6 +85,26 @@ pub fn row(row: RowRef<'_>) -> Result<Json, Error> {
         out.push(value(row.raw(i)?, c));
     }
     Ok(Json::Array(out))
+}
+
+/// A row as one JSON object in text, `{"column":value,...}`, in column order. Written as text
+/// rather than through a map, so that nothing is lost: the columns keep their order, and a
+/// name that two columns share appears twice, as in the result.
+///
+/// Fails only when the row's bytes do not match its columns (a protocol error).
+pub fn object_text(row: RowRef<'_>) -> Result<String, Error> {
+    let columns = row.columns();
+    let mut out = String::from("{");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&Json::String(c.name().into_owned()).to_string());
+        out.push(':');
+        out.push_str(&value(row.raw(i)?, c).to_string());
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// One value of `column` (see the module docs).
