@@ -20,7 +20,7 @@
 //! `ERROR <code> (<sqlstate>) at line <n>: <message>` to standard error and exits with 1
 //! (`--force`: goes on, exit code 0, as the mariadb client; in a sourced file errors name the
 //! file and the file goes on). The connection flags are the mariadb client's (a bare `-p` asks
-//! for the password on the terminal, so that it never shows in `ps`); they override `--url` /
+//! for the password on the terminal; a password given is masked in `ps`, see `argv.rs`); they override `--url` /
 //! `$MYSQL_URL`. `--runtime` picks the adapter (default `blocking`); the output is the same
 //! whichever runs it. `--prepared` runs every statement as a prepared statement (binary
 //! protocol) and prints binary values exactly as the server renders them in text, so the
@@ -30,6 +30,7 @@
 //! prompt with line editing and history, summary lines with times, and Ctrl-C killing the
 //! running statement.
 
+mod argv;
 mod cells;
 mod commands;
 mod interactive;
@@ -270,6 +271,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // As the mariadb client: the password no longer shows in `ps`.
+    argv::mask_passwords();
     let opts = match connect_opts(&args) {
         Ok(o) => o,
         Err(e) => {
