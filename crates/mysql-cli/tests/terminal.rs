@@ -1,13 +1,14 @@
 //! `mysql-rs` on a terminal, driven through a pseudo-terminal (Python's `pty`): the prompt, a
-//! statement over two lines, `\G`, history recall with the Up arrow, and Ctrl-C on
-//! `SELECT SLEEP(30)`: back at the prompt within a second, the statement gone from the server.
+//! statement over two lines, summary lines with warnings and times, `source`, `status`, `help`,
+//! `USE`, `\G`, history recall with the Up arrow, and Ctrl-C on `SELECT SLEEP(30)`: back at
+//! the prompt within a second, the statement gone from the server.
 
 use std::process::Command;
 
 use integration_tests::url;
 
 const SCRIPT: &str = r#"
-import os, pty, sys, time, select, fcntl, termios, struct
+import os, pty, re, sys, time, select, fcntl, termios, struct
 exe, url, home = sys.argv[1], sys.argv[2], sys.argv[3]
 pid, fd = pty.fork()
 if pid == 0:
@@ -42,7 +43,32 @@ send("SELECT 1 +\r")
 expect("    -> ")
 send("1 AS two;\r")
 out = expect("MariaDB [test]> ")
-assert "| two |" in out and "|   2 |" in out and "1 row in set" in out, out
+assert "| two |" in out and "|   2 |" in out, out
+# The summary line with its time, as the mariadb client prints it at the prompt.
+assert re.search(r"\n1 row in set \(\d+\.\d{3} sec\)\r?\n", out), out
+send("SELECT CAST('x' AS SIGNED) AS c;\r")
+out = expect("MariaDB [test]> ")
+assert re.search(r"1 row in set, 1 warning \(\d+\.\d{3} sec\)", out), out
+send("DO 1;\r")
+out = expect("MariaDB [test]> ")
+assert re.search(r"Query OK, 0 rows affected \(\d+\.\d{3} sec\)", out), out
+# The client commands: source, status, help, USE.
+with open(os.path.join(home, "script.sql"), "w") as f:
+    f.write("SELECT 'from a file' AS f;\n")
+send("source %s\r" % os.path.join(home, "script.sql"))
+out = expect("MariaDB [test]> ")
+assert "| from a file |" in out, out
+send("status\r")
+out = expect("MariaDB [test]> ")
+assert "Connection id:" in out and "TCP port:" in out and "Threads:" in out, out
+send("help\r")
+out = expect("MariaDB [test]> ")
+assert "source    (\\.) Execute an SQL script file." in out, out
+send("USE mysql\r")
+out = expect("MariaDB [mysql]> ")
+assert "Database changed" in out, out
+send("USE test\r")
+expect("MariaDB [test]> ")
 send("SELECT 42 AS answer\\G\r")
 out = expect("MariaDB [test]> ")
 assert "answer: 42" in out, out
