@@ -411,6 +411,8 @@ pub trait PoolClient: Clone + Send + Sync + Sized {
     fn close(&self);
     /// `PooledConn::detach`.
     fn detach(guard: Self::Guard) -> Self::Conn;
+    /// `Pool::hosts`.
+    fn hosts(&self) -> Vec<mysql_proto::hosts::HostStatus>;
 }
 
 /// The one implementation of [`PoolClient`], expanded per flavour.
@@ -436,6 +438,9 @@ macro_rules! pool_impl {
             }
             fn detach(guard: $guard) -> $conn {
                 guard.detach()
+            }
+            fn hosts(&self) -> Vec<mysql_proto::hosts::HostStatus> {
+                <$pool>::hosts(self)
             }
         }
     };

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use mysql_proto::local_infile::HandlerSlot;
 use mysql_proto::ops::{Handshake, Operation, Progress};
-use mysql_proto::{Connection, Error, ErrorKind, IntoOpts, Result};
+use mysql_proto::{Connection, Error, ErrorKind, Opts, Result};
+
+use crate::pool::pool_clock;
 
 use crate::coalesce::Coalescing;
 use crate::stream::Stream;
@@ -39,14 +41,8 @@ enum Stop {
 }
 
 impl Conn {
-    /// Connects and authenticates, all within the connect timeout (10 s by default): the TCP
-    /// connect, TLS, the handshake and every auth round trip.
-    ///
-    /// Fails with [`ErrorKind::Misuse`] for a bad URL, [`ErrorKind::Io`] when the server cannot
-    /// be reached, [`ErrorKind::Timeout`] when the connect timeout expires, and
-    /// [`ErrorKind::Auth`] when the server refuses the login (with the server's code and message).
-    pub fn connect(opts: impl IntoOpts) -> Result<Conn> {
-        let mut opts = opts.into_opts()?;
+    /// Connects to the one host of `opts` (see `connect`, from [`mysql_proto::connect_api!`]).
+    fn connect_one(mut opts: Opts) -> Result<Conn> {
         opts.load_tls_files(|p| std::fs::read(p))?;
         let limit = opts.connect_timeout();
         let deadline = limit.map(|t| Instant::now() + t);
@@ -284,6 +280,7 @@ impl Conn {
 }
 
 mysql_proto::client_api!(async: [], await: [], generics: [], args: []);
+mysql_proto::connect_api!(async: [], await: [], generics: [], args: []);
 
 impl Iterator for QueryResult<'_> {
     type Item = Result<mysql_proto::Row>;

@@ -44,7 +44,7 @@ impl Wake for Unpark {
 }
 
 /// The pool's monotonic clock: time since the first call.
-fn pool_clock() -> Duration {
+pub(crate) fn pool_clock() -> Duration {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     EPOCH.get_or_init(Instant::now).elapsed()
 }

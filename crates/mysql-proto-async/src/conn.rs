@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use mysql_proto::local_infile::HandlerSlot;
 use mysql_proto::ops::{Handshake, Operation, Progress};
-use mysql_proto::{Connection, Error, ErrorKind, IntoOpts, Opts, Result};
+use mysql_proto::{Connection, Error, ErrorKind, Opts, Result};
 
 use crate::coalesce::Coalescing;
+use crate::pool::pool_clock;
 use crate::runtime::{timeout, Runtime, Transport};
 
 /// A runtime's sleep, boxed (the query timer, the read-coalescing wait).
@@ -55,12 +56,8 @@ pub enum LocalInfileReader {
 pub type LocalInfileHandler = Box<dyn FnMut(&str) -> io::Result<LocalInfileReader> + Send>;
 
 impl<R: Runtime> Conn<R> {
-    /// Connects and authenticates, all within the connect timeout (10 s by default). Accepts a
-    /// URL or [`Opts`]. Fails with [`ErrorKind::Misuse`] for a bad URL, [`ErrorKind::Io`] when
-    /// the server cannot be reached, [`ErrorKind::Timeout`] when the connect timeout expires,
-    /// and [`ErrorKind::Auth`] when the server refuses the login.
-    pub async fn connect(opts: impl IntoOpts) -> Result<Conn<R>> {
-        let mut opts = opts.into_opts()?;
+    /// Connects to the one host of `opts` (see `connect`, from [`mysql_proto::connect_api!`]).
+    async fn connect_one(mut opts: Opts) -> Result<Conn<R>> {
         // Small PEM files, read once per connect.
         opts.load_tls_files(|p| std::fs::read(p))?;
         let limit = opts.connect_timeout();
@@ -368,6 +365,7 @@ fn expect_error(e: Option<Error>) -> Error {
 }
 
 mysql_proto::client_api!(async: [async], await: [.await], generics: [R: Runtime], args: [R]);
+mysql_proto::connect_api!(async: [async], await: [.await], generics: [R: Runtime], args: [R]);
 
 impl<R: Runtime> std::fmt::Debug for Conn<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -49,6 +49,14 @@ pub enum ErrorKind {
     /// a file the statement did not name, or one outside the allowed directories) or its file
     /// could not be opened. The statement failed; the connection is fine.
     LocalInfile,
+    /// The connection was lost (by the transport, or the server closing it without a word)
+    /// after a command was queued and before its whole answer arrived: the server may or may
+    /// not have run it. Fatal. Never retried by the client: a write may have been applied, so
+    /// the caller decides (check, or retry an idempotent statement on a new connection).
+    OutcomeUnknown,
+    /// No host could serve the connection: with several hosts, each answered but was of the
+    /// wrong role (`target`) or not a synced Galera node. Try again later, or relax `target`.
+    Unavailable,
 }
 
 /// A server ERR packet: the error code, the five-character SQLSTATE and the message.
@@ -237,6 +245,8 @@ impl fmt::Display for Error {
                     ErrorKind::Timeout => "timed out",
                     ErrorKind::Tls => "TLS error",
                     ErrorKind::LocalInfile => "LOCAL INFILE refused",
+                    ErrorKind::Unavailable => "no host available",
+                    ErrorKind::OutcomeUnknown => "connection lost, outcome unknown",
                 };
                 write!(f, "{what}: {}", self.0.message)
             }

@@ -31,6 +31,7 @@
 pub mod auth;
 pub mod batch;
 pub mod codec;
+mod connect_api;
 pub mod connection;
 pub mod constants;
 #[doc(hidden)]
@@ -38,6 +39,7 @@ pub mod derive_support;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hosts;
 pub mod local_infile;
 pub mod named;
 pub mod ops;

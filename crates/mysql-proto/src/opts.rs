@@ -36,6 +36,9 @@
 //! | `prefer-socket` | `true`: after connecting over TCP to a loopback host, ask the server for its Unix socket (`@@socket`) and use that instead (faster), when `ssl-mode` is `PREFERRED` or `DISABLED`; the TCP connection stays if the socket cannot be used | `false` |
 //! | `query-attributes` | `true`: negotiate query attributes (MySQL 8.0.23+; a server without them fails the connect) for `set_query_attributes` | `false` |
 //! | `trace-query-text` | `true`/`false`: record the SQL text in command spans (feature `tracing`; see [`crate::trace`]) | `false` |
+//! | `load-balance` | with several hosts (`mysql://u:p@h1:3306,h2:3307,[::1]:3308/db`): `failover`, `round-robin`, `random` or `least-connections` (see [`crate::hosts`]) | `failover` |
+//! | `target` | `any`, `primary` (`read_only` off) or `replica` (`read_only` on); Galera nodes not synced are never used | `any` |
+//! | `host-backoff` | how long a host that failed to connect is avoided (doubling per failure in a row) | `5s` |
 //! | `pool-min`, `pool-max`, `acquire-timeout`, `idle-timeout`, `max-lifetime`, `check-after-idle`, `reset-on-return` | the pool's options, used by the adapters' `Pool` (see [`crate::pool::PoolOpts`]); a `Conn` ignores them | see there |
 //!
 //! Option names also accept `_` instead of `-`. Unknown options are an error, so typos do not
@@ -53,6 +56,7 @@ use core::time::Duration;
 pub use crate::codec::compress::Compression;
 use crate::constants::collation;
 use crate::error::{Error, Result};
+use crate::hosts::{LoadBalance, Target};
 pub use crate::local_infile::LocalInfile;
 use crate::pool::PoolOpts;
 
@@ -100,6 +104,11 @@ pub struct Opts {
     local_infile: LocalInfile,
     query_attributes: bool,
     prefer_socket: bool,
+    /// The hosts after the first (`host`, `port`), from a URL `h1:p1,h2:p2,...`.
+    more_hosts: Vec<(String, u16)>,
+    load_balance: LoadBalance,
+    target: Target,
+    host_backoff: Duration,
 }
 
 /// The `ssl-mode` option (see [`crate::tls`] for what each does).
@@ -178,6 +187,10 @@ impl Default for Opts {
             local_infile: LocalInfile::Off,
             query_attributes: false,
             prefer_socket: false,
+            more_hosts: Vec::new(),
+            load_balance: LoadBalance::Failover,
+            target: Target::Any,
+            host_backoff: crate::hosts::DEFAULT_BACKOFF,
         }
     }
 }
@@ -212,24 +225,21 @@ impl Opts {
             }
             None => authority,
         };
-        let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
-            let (h, after) = h
-                .split_once(']')
-                .ok_or_else(|| Error::misuse("unclosed [ in URL host"))?;
-            (h, after.strip_prefix(':'))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
+        // Several hosts: `h1:3306,h2:3307,[::1]:3308` (a host without a port takes 3306).
+        for (i, one) in hostport.split(',').enumerate() {
+            let (host, port) = parse_host_port(one)?;
+            if i == 0 {
+                if !host.is_empty() {
+                    o.host = host;
+                }
+                if let Some(p) = port {
+                    o.port = p;
+                }
+            } else if host.is_empty() {
+                return Err(Error::misuse(format!("empty host in the URL's host list `{hostport}`")));
+            } else {
+                o.more_hosts.push((host, port.unwrap_or(3306)));
             }
-        };
-        if !host.is_empty() {
-            o.host = percent_decode(host)?;
-        }
-        if let Some(p) = port.filter(|p| !p.is_empty()) {
-            o.port = p
-                .parse()
-                .map_err(|_| Error::misuse(format!("invalid port `{p}` in URL")))?;
         }
         if !path.is_empty() {
             o.database = Some(percent_decode(path)?);
@@ -243,6 +253,19 @@ impl Opts {
 
     fn set_option(&mut self, key: &str, value: &str) -> Result<()> {
         match key {
+            "load-balance" => {
+                self.load_balance = LoadBalance::parse(value).ok_or_else(|| {
+                    Error::misuse(format!(
+                        "unknown load-balance `{value}` (failover, round-robin, random, least-connections)"
+                    ))
+                })?
+            }
+            "target" => {
+                self.target = Target::parse(value).ok_or_else(|| {
+                    Error::misuse(format!("unknown target `{value}` (any, primary, replica)"))
+                })?
+            }
+            "host-backoff" => self.host_backoff = parse_duration(key, value)?,
             "socket" => self.socket = Some(value.to_string()),
             "connect-timeout" => self.connect_timeout = Some(parse_duration(key, value)?),
             "read-timeout" => self.read_timeout = Some(parse_duration(key, value)?),
@@ -494,6 +517,47 @@ impl Opts {
             && matches!(self.ssl_mode, SslMode::Preferred | SslMode::Disabled)
     }
 
+    /// Every host to connect to, in the URL's order: `host:port` first, then the others of a
+    /// URL `h1:p1,h2:p2,...` (see [`crate::hosts`]).
+    pub fn hosts(&self) -> Vec<(String, u16)> {
+        let mut all = vec![(self.host.clone(), self.port)];
+        all.extend(self.more_hosts.iter().cloned());
+        all
+    }
+
+    /// How many hosts [`hosts`](Self::hosts) lists.
+    pub fn hosts_len(&self) -> usize {
+        1 + self.more_hosts.len()
+    }
+
+    /// How a connection picks among several hosts (`load-balance`).
+    pub fn load_balance(&self) -> LoadBalance {
+        self.load_balance
+    }
+
+    /// Which servers a connection may use (`target`).
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// How long a host that failed to connect is avoided (`host-backoff`, 5 s by default;
+    /// doubled for each further failure in a row, see [`crate::hosts`]).
+    pub fn host_backoff(&self) -> Duration {
+        self.host_backoff
+    }
+
+    /// These options for host `i` of [`hosts`](Self::hosts) alone (the first host when `i` is
+    /// out of range).
+    pub fn for_host(&self, i: usize) -> Opts {
+        let mut o = self.clone();
+        if let Some((host, port)) = i.checked_sub(1).and_then(|j| self.more_hosts.get(j)) {
+            o.host = host.clone();
+            o.port = *port;
+        }
+        o.more_hosts.clear();
+        o
+    }
+
     /// These options with the Unix socket `path` instead of TCP.
     pub fn with_socket(&self, path: impl Into<String>) -> Opts {
         let mut o = self.clone();
@@ -666,6 +730,33 @@ impl std::fmt::Debug for Opts {
 pub struct OptsBuilder(Opts);
 
 impl OptsBuilder {
+    /// Several hosts (replacing `host` and `port`): connections pick among them by
+    /// [`load_balance`](Self::load_balance) (see [`crate::hosts`]). An empty list changes
+    /// nothing.
+    pub fn hosts<S: Into<String>>(mut self, hosts: impl IntoIterator<Item = (S, u16)>) -> Self {
+        let mut all = hosts.into_iter().map(|(h, p)| (h.into(), p));
+        if let Some((host, port)) = all.next() {
+            self.0.host = host;
+            self.0.port = port;
+            self.0.more_hosts = all.collect();
+        }
+        self
+    }
+    /// How a connection picks among several hosts.
+    pub fn load_balance(mut self, policy: LoadBalance) -> Self {
+        self.0.load_balance = policy;
+        self
+    }
+    /// Which servers a connection may use.
+    pub fn target(mut self, target: Target) -> Self {
+        self.0.target = target;
+        self
+    }
+    /// How long a host that failed to connect is avoided.
+    pub fn host_backoff(mut self, backoff: Duration) -> Self {
+        self.0.host_backoff = backoff;
+        self
+    }
     /// Host name or IP address.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.0.host = host.into();
@@ -872,6 +963,29 @@ fn percent_decode(s: &str) -> Result<String> {
         }
     }
     String::from_utf8(out).map_err(|_| Error::misuse(format!("URL part `{s}` is not UTF-8")))
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port` (percent-decoded host).
+fn parse_host_port(s: &str) -> Result<(String, Option<u16>)> {
+    let (host, port) = if let Some(h) = s.strip_prefix('[') {
+        let (h, after) = h
+            .split_once(']')
+            .ok_or_else(|| Error::misuse("unclosed [ in URL host"))?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    let port = match port.filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            p.parse()
+                .map_err(|_| Error::misuse(format!("invalid port `{p}` in URL")))?,
+        ),
+        None => None,
+    };
+    Ok((percent_decode(host)?, port))
 }
 
 fn parse_duration(key: &str, v: &str) -> Result<Duration> {

@@ -18,6 +18,7 @@ impl Connection {
         match self.step() {
             Ok(ready) => Ok(ready),
             Err(e) => {
+                let e = self.lost_in_flight(e);
                 self.fatal = Some(e.clone());
                 self.responses.queue.clear();
                 Err(e)

@@ -269,10 +269,31 @@ impl Connection {
     /// fatal error of [`advance`](Self::advance). Keeps an earlier fatal error if there is one,
     /// and returns the error now in force, for the caller to return.
     pub fn break_with(&mut self, error: Error) -> Error {
+        let error = self.lost_in_flight(error);
         let e = self.fatal.get_or_insert(error).clone();
         self.responses.queue.clear();
         self.release_current();
         e
+    }
+
+    /// A transport failure (`Io`) or a silent close (`Closed` without a server error) while
+    /// commands are in flight becomes [`ErrorKind::OutcomeUnknown`]: the server may have run
+    /// them. (Conservative: a command still in the send buffer is reported unknown too.)
+    fn lost_in_flight(&self, error: Error) -> Error {
+        let lost = matches!(error.kind(), ErrorKind::Io | ErrorKind::Closed)
+            && error.server().is_none()
+            && self.in_flight() > 0
+            && matches!(self.phase, Phase::Ready(_));
+        if !lost {
+            return error;
+        }
+        Error::new(
+            ErrorKind::OutcomeUnknown,
+            format!(
+                "the connection was lost with {} command(s) in flight, whose outcome is unknown: {error}",
+                self.in_flight()
+            ),
+        )
     }
 
     /// Bytes queued by commands and not yet taken by [`pending_send`](Self::pending_send)

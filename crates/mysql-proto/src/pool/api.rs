@@ -47,6 +47,8 @@ macro_rules! pool_api {
         struct PoolInner<$($g)*> {
             shared: $crate::pool::SharedPool<Conn<$($a)*>>,
             opts: $crate::Opts,
+            /// With several hosts: their health and load, shared by every connect of the pool.
+            hosts: Option<$crate::hosts::SharedHosts>,
         }
 
         /// A connection lent by a [`Pool`]: use it as a `Conn` (it derefs to one). Dropping it
@@ -65,7 +67,11 @@ macro_rules! pool_api {
             pub fn new(opts: impl $crate::IntoOpts) -> $crate::Result<Self> {
                 let opts = opts.into_opts()?;
                 let shared = $crate::pool::SharedPool::new(opts.pool().clone());
-                let inner = std::sync::Arc::new(PoolInner { shared, opts });
+                let hosts = (opts.hosts_len() > 1).then(|| {
+                    let set = $crate::hosts::HostSet::new(&opts, $crate::hosts::seed());
+                    $crate::hosts::SharedHosts::new(set)
+                });
+                let inner = std::sync::Arc::new(PoolInner { shared, opts, hosts });
                 Ok(Pool { inner })
             }
 
@@ -119,7 +125,7 @@ macro_rules! pool_api {
                         Grant::Open => {
                             let opening = $crate::pool::Opening::new(&inner.shared);
                             let opts = $crate::pool::connect_opts(&inner.opts, deadline, pool_clock());
-                            let conn = Conn::connect(opts)$($await)*?;
+                            let conn = Conn::connect_among(opts, inner.hosts.as_ref())$($await)*?;
                             opening.opened();
                             let born = pool_clock();
                             (PooledConn { conn: Some(conn), born, pool: inner.clone() }, true)
@@ -151,6 +157,12 @@ macro_rules! pool_api {
             /// their time, timeouts, connections opened and closed).
             pub fn metrics(&self) -> $crate::pool::PoolMetrics {
                 self.inner.shared.metrics()
+            }
+
+            /// With several hosts: each host's health (down until when, failures in a row) and
+            /// load (connections open, ever opened), in the URL's order; empty with one host.
+            pub fn hosts(&self) -> Vec<$crate::hosts::HostStatus> {
+                self.inner.hosts.as_ref().map_or_else(Vec::new, |h| h.status())
             }
 
             /// The options the pool connects with.
@@ -186,8 +198,21 @@ macro_rules! pool_api {
             /// Closes the connections the pool retired, without waiting.
             fn close_retired(&self) {
                 for mut conn in self.shared.take_retired() {
+                    self.host_closed(&conn);
                     $crate::pool::retire(&mut conn.proto);
                     let _ = conn.flush_without_waiting();
+                }
+            }
+
+            /// `conn` leaves the pool: one connection less on its host.
+            fn host_closed(&self, conn: &Conn<$($a)*>) {
+                if let Some(hosts) = &self.hosts {
+                    let opts = conn.proto.opts();
+                    hosts.with(|h| {
+                        if let Some(i) = h.index_of(opts.host(), opts.port()) {
+                            h.closed(i);
+                        }
+                    });
                 }
             }
         }
@@ -206,6 +231,7 @@ macro_rules! pool_api {
             pub fn detach(mut self) -> Conn<$($a)*> {
                 let conn = self.conn.take().expect("a lent connection");
                 self.pool.shared.forget();
+                self.pool.host_closed(&conn);
                 conn
             }
 
