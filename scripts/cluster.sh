@@ -54,19 +54,32 @@ install() {
     apt-get install -y -q "${need[@]}" >/dev/null
 }
 
+# Galera nodes run as the `mysql` user: as root, the rsync daemon of a state transfer would drop
+# to `nobody` and could not write the joiner's datadir.
+run_as() { case $1 in g*) echo mysql ;; *) echo root ;; esac; }
+
 init_datadir() {
-    local d=$DIR/$1/data
+    local d=$DIR/$1/data user
+    user=$(run_as "$1")
     [ -d "$d/mysql" ] && return
     rm -rf "$d"
     mkdir -p "$DIR/$1"
-    mariadb-install-db --no-defaults --datadir="$d" --user=root \
+    if [ "$user" != root ]; then
+        chown "$user:$user" "$DIR/$1"
+        if ! runuser -u "$user" -- test -w "$DIR/$1"; then
+            echo "cluster: user $user cannot reach $DIR; set MYSQL_CLUSTER_DIR to a directory it can" >&2
+            exit 1
+        fi
+    fi
+    mariadb-install-db --no-defaults --datadir="$d" --user="$user" \
         --auth-root-authentication-method=normal >"$DIR/$1/install.log" 2>&1 ||
         { cat "$DIR/$1/install.log" >&2; exit 1; }
+    chown -R "$user:$user" "$DIR/$1"
 }
 
 common_args() {
     local n=$1
-    echo --no-defaults --datadir="$DIR/$n/data" --user=root --bind-address=127.0.0.1 \
+    echo --no-defaults --datadir="$DIR/$n/data" --user="$(run_as "$n")" --bind-address=127.0.0.1 \
         --port="$(port "$n")" --socket="$(sock "$n")" --pid-file="$DIR/$n/mysqld.pid" \
         --log-error="$DIR/$n/error.log" --innodb-buffer-pool-size=32M \
         --innodb-log-file-size=16M --max-connections=300 --character-set-server=utf8mb4
@@ -116,6 +129,11 @@ launch() {
     esac
 }
 
+# mariadb-install-db's anonymous accounts would shadow user@'%' for local clients.
+drop_anonymous() {
+    admin "$1" -e "SET SESSION sql_log_bin = 0; DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES;"
+}
+
 galera_state() {
     admin "$1" -N -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | cut -f2
 }
@@ -127,6 +145,7 @@ start_galera() {
         sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$DIR/g1/data/grastate.dat" 2>/dev/null || true
         # shellcheck disable=SC2046
         launch g1 $(galera_args g1) --wsrep-new-cluster
+        drop_anonymous g1
         echo "$USER_SQL" | admin g1
     fi
     for n in g1 g2 g3; do
@@ -140,6 +159,7 @@ start_replication() {
     init_datadir replica
     if ! alive primary; then
         launch primary --server-id=21 --log-bin=mysql-bin --binlog-format=ROW --gtid-strict-mode=ON
+        drop_anonymous primary
         echo "$USER_SQL
 CREATE USER IF NOT EXISTS 'rs_repl'@'%' IDENTIFIED BY 'repl_pw';
 GRANT REPLICATION SLAVE ON *.* TO 'rs_repl'@'%';" | admin primary
@@ -147,6 +167,7 @@ GRANT REPLICATION SLAVE ON *.* TO 'rs_repl'@'%';" | admin primary
     if ! alive replica; then
         launch replica --server-id=22 --log-bin=mysql-bin --binlog-format=ROW --read-only=ON \
             --gtid-strict-mode=ON --log-slave-updates=ON
+        drop_anonymous replica
         if ! admin replica -N -e "SHOW SLAVE STATUS" | grep -q .; then
             admin replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$(port primary),
                 MASTER_USER='rs_repl', MASTER_PASSWORD='repl_pw', MASTER_USE_GTID=slave_pos,

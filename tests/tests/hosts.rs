@@ -42,13 +42,19 @@ async fn server_port<C: Client>(c: &mut C) -> u16 {
 /// Port 1 refuses: the connect goes on to the next host; every host refusing is an I/O error
 /// naming how many were tried.
 fn failover_skips_a_host_that_is_down<A: Adapter>() {
-    let _w = Watchdog::new("failover_skips_a_host_that_is_down", Duration::from_secs(60));
+    let _w = Watchdog::new(
+        "failover_skips_a_host_that_is_down",
+        Duration::from_secs(60),
+    );
     A::block_on(async {
         let u = hosts_url(&["127.0.0.1:1".into(), format!("127.0.0.1:{}", port())], "");
         let mut c = A::Conn::connect(&u).await.unwrap();
         assert_eq!(server_port(&mut c).await, port());
         let u = hosts_url(&["127.0.0.1:1".into(), "127.0.0.1:2".into()], "");
-        let e = A::Conn::connect(&u).await.err().expect("nothing listens there");
+        let e = A::Conn::connect(&u)
+            .await
+            .err()
+            .expect("nothing listens there");
         assert_eq!(e.kind(), ErrorKind::Io, "{e}");
         assert!(e.message().contains("no host of 2"), "{e}");
     })
@@ -60,7 +66,7 @@ fn target_passes_over_a_server_of_the_wrong_role<A: Adapter>() {
     let _w = Watchdog::new("target_passes_over", Duration::from_secs(60));
     A::block_on(async {
         let here = format!("127.0.0.1:{}", port());
-        let e = A::Conn::connect(&hosts_url(&[here.clone()], "target=replica"))
+        let e = A::Conn::connect(&hosts_url(std::slice::from_ref(&here), "target=replica"))
             .await
             .err()
             .expect("the test server is no replica");
@@ -117,9 +123,8 @@ fn least_connections_follows_the_load<A: Adapter>() {
         for _ in 0..3 {
             held.push(pool.get().await.unwrap());
         }
-        let counts = |pool: &A::Pool| -> Vec<usize> {
-            pool.hosts().iter().map(|h| h.connections).collect()
-        };
+        let counts =
+            |pool: &A::Pool| -> Vec<usize> { pool.hosts().iter().map(|h| h.connections).collect() };
         assert_eq!(counts(&pool), vec![3, 0]);
         p2.up();
         std::thread::sleep(Duration::from_millis(500));
@@ -157,7 +162,11 @@ fn a_down_host_is_not_retried_before_its_backoff<A: Adapter>() {
         assert_eq!(pool.hosts()[0].failures, 1, "retried within its back-off");
         std::thread::sleep(Duration::from_millis(600));
         held.push(pool.get().await.unwrap());
-        assert_eq!(pool.hosts()[0].failures, 2, "not retried after its back-off");
+        assert_eq!(
+            pool.hosts()[0].failures,
+            2,
+            "not retried after its back-off"
+        );
         p1.up();
         // The second failure doubled the back-off (1 s).
         std::thread::sleep(Duration::from_millis(1100));
@@ -220,8 +229,7 @@ fn a_statement_cut_mid_way_has_an_unknown_outcome<A: Adapter>() {
             let e = c
                 .query_drop("SELECT SLEEP(3)")
                 .await
-                .err()
-                .expect("the connection was cut");
+                .expect_err("the connection was cut");
             assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "{e}");
             assert!(e.is_fatal());
         })

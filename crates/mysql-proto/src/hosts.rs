@@ -384,7 +384,10 @@ impl Attempts {
     /// every host: [`next`](Self::next) then ends the attempts.
     pub fn failed(&mut self, e: Error, now: Duration) {
         if let Some(i) = self.current.take() {
-            if matches!(e.kind(), ErrorKind::Io | ErrorKind::Timeout | ErrorKind::Closed) {
+            if matches!(
+                e.kind(),
+                ErrorKind::Io | ErrorKind::Timeout | ErrorKind::Closed
+            ) {
                 self.hosts(|h| h.failed(i, now));
             } else {
                 self.at = self.order.len();
@@ -410,7 +413,10 @@ impl Attempts {
             Some(e) if self.order.len() <= 1 => e,
             Some(e) => Error::new(
                 e.kind(),
-                format!("no host of {} could be reached; the last said: {e}", self.order.len()),
+                format!(
+                    "no host of {} could be reached; the last said: {e}",
+                    self.order.len()
+                ),
             ),
             None => Error::new(ErrorKind::Unavailable, "no host to connect to"),
         }
@@ -468,7 +474,10 @@ mod tests {
             assert_eq!(plan.len(), 3);
             counts[plan[0]] += 1;
         }
-        assert!(counts.iter().all(|&c| (900..1100).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (900..1100).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]
@@ -490,10 +499,22 @@ mod tests {
 
     #[test]
     fn roles_and_targets() {
-        let primary = HostRole { read_only: false, galera_state: None };
-        let replica = HostRole { read_only: true, galera_state: None };
-        let joining = HostRole { read_only: false, galera_state: Some(1) };
-        let synced = HostRole { read_only: false, galera_state: Some(GALERA_SYNCED) };
+        let primary = HostRole {
+            read_only: false,
+            galera_state: None,
+        };
+        let replica = HostRole {
+            read_only: true,
+            galera_state: None,
+        };
+        let joining = HostRole {
+            read_only: false,
+            galera_state: Some(1),
+        };
+        let synced = HostRole {
+            read_only: false,
+            galera_state: Some(GALERA_SYNCED),
+        };
         assert!(primary.serves(Target::Primary) && !primary.serves(Target::Replica));
         assert!(replica.serves(Target::Replica) && !replica.serves(Target::Primary));
         assert!(replica.serves(Target::Any) && synced.serves(Target::Any));
@@ -510,7 +531,10 @@ mod tests {
         a.failed(Error::new(ErrorKind::Io, "refused"), Duration::from_secs(1));
         let second = a.next(Duration::from_secs(1)).unwrap();
         assert_eq!(second.connect_timeout(), Some(Duration::from_secs(4)));
-        a.failed(Error::new(ErrorKind::Auth, "denied"), Duration::from_secs(2));
+        a.failed(
+            Error::new(ErrorKind::Auth, "denied"),
+            Duration::from_secs(2),
+        );
         assert!(a.next(Duration::from_secs(2)).is_none());
         assert_eq!(a.into_error().kind(), ErrorKind::Auth);
         // Past the deadline: a timeout.
@@ -525,7 +549,10 @@ mod tests {
     fn passed_over_hosts_make_an_unavailable_error() {
         let opts = Opts::from_url("mysql://u@a:1,b:2/db?target=primary").unwrap();
         let mut a = Attempts::new(opts, None, Duration::ZERO, 1);
-        let replica = HostRole { read_only: true, galera_state: None };
+        let replica = HostRole {
+            read_only: true,
+            galera_state: None,
+        };
         a.next(Duration::ZERO).unwrap();
         assert!(a.checks_role());
         assert!(!a.connected(Some(replica)));

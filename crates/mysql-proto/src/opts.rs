@@ -236,7 +236,9 @@ impl Opts {
                     o.port = p;
                 }
             } else if host.is_empty() {
-                return Err(Error::misuse(format!("empty host in the URL's host list `{hostport}`")));
+                return Err(Error::misuse(format!(
+                    "empty host in the URL's host list `{hostport}`"
+                )));
             } else {
                 o.more_hosts.push((host, port.unwrap_or(3306)));
             }

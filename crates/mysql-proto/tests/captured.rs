@@ -56,7 +56,12 @@ fn clean_error_at_every_cut() {
             queue_script(c, SCRIPT)
         });
         let err = t.error.unwrap_or_else(|| panic!("no error at cut {cut}"));
-        assert!(err.starts_with("connection closed"), "cut {cut}: {err}");
+        // Closed in the handshake; with commands in flight, their outcome is unknown.
+        assert!(
+            err.starts_with("connection closed")
+                || err.starts_with("connection lost, outcome unknown"),
+            "cut {cut}: {err}"
+        );
         assert!(want.starts_with(&t.events), "cut {cut}");
     }
 }

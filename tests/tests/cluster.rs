@@ -1,0 +1,227 @@
+//! Several hosts against a real 3-node MariaDB Galera cluster on loopback
+//! (`scripts/cluster.sh start`): 64 tasks writing and reading through one round-robin pool
+//! while a node is killed with `kill -9` and later restarted. Checks that every commit the
+//! client saw succeed is on the surviving nodes, that every failure is reported with its kind
+//! (failed, or outcome unknown), how long the load stalled, and that the node is used again
+//! once it rejoined. Prints the figures (`cargo test --test cluster -- --nocapture`).
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use integration_tests::{root, Watchdog};
+use mysql_proto::ErrorKind;
+
+const TASKS: usize = 64;
+const NODES: [&str; 3] = ["g1", "g2", "g3"];
+
+fn cluster(args: &[&str]) -> String {
+    let out = Command::new(root().join("scripts/cluster.sh"))
+        .args(args)
+        .output()
+        .expect("scripts/cluster.sh");
+    assert!(
+        out.status.success(),
+        "scripts/cluster.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn node_url(node: &str) -> String {
+    cluster(&["url", node])
+}
+
+/// Every node up and synced, or a failure saying how to start the cluster.
+fn require_cluster() {
+    let status = cluster(&["status"]);
+    for n in NODES {
+        assert!(
+            status.contains(&format!("{n} up Synced")),
+            "the Galera cluster is not running (start it with `scripts/cluster.sh start`):\n{status}"
+        );
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    /// (task, seq) of every INSERT the client saw commit.
+    committed: Vec<(u32, u32)>,
+    /// Server errors (the statement failed; nothing was written).
+    failed: usize,
+    /// Connections lost with the INSERT in flight.
+    unknown: usize,
+    /// `get()` or other errors before a statement went out.
+    no_connection: usize,
+    /// When each task's statements succeeded.
+    successes: Vec<Vec<Instant>>,
+}
+
+#[test]
+fn a_killed_galera_node_loses_no_commit_and_rejoins() {
+    let _w = Watchdog::new("galera kill -9", Duration::from_secs(240));
+    require_cluster();
+    let mut setup = integration_tests::blocking(&node_url("g1"));
+    setup
+        .query_drop(
+            "CREATE TABLE IF NOT EXISTS test.rs_galera_load \
+             (task INT NOT NULL, seq INT NOT NULL, PRIMARY KEY (task, seq))",
+        )
+        .unwrap();
+    setup.query_drop("TRUNCATE test.rs_galera_load").unwrap();
+    drop(setup);
+    let url = format!(
+        "{}?load-balance=round-robin&pool-max={TASKS}&connect-timeout=2s&host-backoff=500ms\
+         &acquire-timeout=10s&max-lifetime=2s&read-timeout=10s",
+        node_url("galera")
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let pool = mysql_tokio::Pool::new(url.as_str()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Mutex::new(Tally {
+        successes: vec![Vec::new(); TASKS],
+        ..Tally::default()
+    }));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let (pool, stop, tally) = (pool.clone(), stop.clone(), tally.clone());
+            rt.spawn(async move {
+                let mut seq = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    seq += 1;
+                    let mut conn = match pool.get().await {
+                        Ok(c) => c,
+                        Err(_) => {
+                            tally.lock().unwrap().no_connection += 1;
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            continue;
+                        }
+                    };
+                    let write = conn
+                        .exec_drop(
+                            "INSERT INTO test.rs_galera_load VALUES (?, ?)",
+                            (task as u32, seq),
+                        )
+                        .await;
+                    let read = match &write {
+                        Ok(()) => conn
+                            .exec_first::<(i64,)>(
+                                "SELECT COUNT(*) FROM test.rs_galera_load WHERE task = ?",
+                                (task as u32,),
+                            )
+                            .await
+                            .map(drop),
+                        Err(_) => Ok(()),
+                    };
+                    let mut t = tally.lock().unwrap();
+                    match write {
+                        Ok(()) => {
+                            t.committed.push((task as u32, seq));
+                            if read.is_ok() {
+                                t.successes[task].push(Instant::now());
+                            }
+                        }
+                        Err(e) if e.kind() == ErrorKind::OutcomeUnknown => t.unknown += 1,
+                        Err(e) if e.kind() == ErrorKind::Server => t.failed += 1,
+                        Err(_) => t.no_connection += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(3));
+    let g2_before = pool.hosts()[1];
+    let killed_at = Instant::now();
+    cluster(&["kill", "g2"]);
+    std::thread::sleep(Duration::from_secs(4));
+    let restart = Instant::now();
+    cluster(&["restart", "g2"]);
+    let rejoined_after = restart.elapsed();
+    // Used again once its back-off (at most 16 x 500 ms) passes: connections live 2 s, and
+    // their replacements go round-robin.
+    let rejoined_at = Instant::now();
+    let mut used_again = None;
+    while rejoined_at.elapsed() < Duration::from_secs(15) {
+        if pool.hosts()[1].opened > g2_before.opened {
+            used_again = Some(rejoined_at.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    rt.block_on(async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let g2_after = pool.hosts()[1];
+    pool.close();
+    drop(rt);
+
+    let tally = tally.lock().unwrap();
+    // Every commit the client saw is on the two nodes that were never killed.
+    let mut missing = Vec::new();
+    for node in ["g1", "g3"] {
+        let mut c = integration_tests::blocking(&node_url(node));
+        let rows: Vec<(u32, u32)> = c
+            .query_collect("SELECT task, seq FROM test.rs_galera_load")
+            .unwrap();
+        let present: HashSet<(u32, u32)> = rows.into_iter().collect();
+        let lost = tally
+            .committed
+            .iter()
+            .filter(|k| !present.contains(k))
+            .count();
+        missing.push((node, lost, present.len()));
+    }
+    // The stall: for each task, the longest time without a success around the kill.
+    let mut gaps: Vec<Duration> = tally
+        .successes
+        .iter()
+        .map(|times| {
+            let before = times.iter().rev().find(|t| **t <= killed_at);
+            let after = times.iter().find(|t| **t > killed_at);
+            match (before, after) {
+                (Some(b), Some(a)) => *a - *b,
+                (None, Some(a)) => *a - killed_at,
+                _ => Duration::MAX,
+            }
+        })
+        .collect();
+    gaps.sort();
+    let pct = |p: usize| gaps[(gaps.len() * p).div_ceil(100) - 1];
+    let (median, p90, p99) = (pct(50), pct(90), pct(99));
+    let over_1s = gaps.iter().filter(|g| **g > Duration::from_secs(1)).count();
+    let total = tally.committed.len();
+    println!(
+        "galera kill -9 of g2 under {TASKS} tasks ({:.1} s run): {total} commits seen, \
+         {} failed (server error), {} outcome unknown, {} without a connection; \
+         lost on g1/g3: {missing:?}; stall around the kill (per task, the gap between its successes around it): median \
+         {median:?}, p90 {p90:?}, p99 {p99:?}, {over_1s} of {TASKS} tasks over 1 s; \
+         g2 synced {rejoined_after:?} after its restart and was used again {used_again:?} later \
+         ({} connections opened to it before the kill, {} after)",
+        started.elapsed().as_secs_f64(),
+        tally.failed,
+        tally.unknown,
+        tally.no_connection,
+        g2_before.opened,
+        g2_after.opened - g2_before.opened,
+    );
+    for (node, lost, _) in &missing {
+        assert_eq!(*lost, 0, "commits missing on {node}");
+    }
+    assert!(total > 1000, "only {total} commits");
+    assert!(p99 < Duration::from_secs(5), "the load stalled for {p99:?}");
+    assert!(
+        used_again.is_some(),
+        "no connection to g2 after it rejoined"
+    );
+}
