@@ -71,6 +71,12 @@ pub trait Client: Sized {
     fn set_query_timeout(&mut self, limit: Option<std::time::Duration>);
     /// What the server reported of the session.
     fn session(&self) -> &mysql_proto::SessionState;
+    /// `wait_for_gtid`.
+    fn wait_for_gtid(
+        &mut self,
+        gtid: &str,
+        timeout: std::time::Duration,
+    ) -> impl Future<Output = Result<bool>>;
     /// `set_multi_statements`.
     fn set_multi_statements(&mut self, on: bool) -> impl Future<Output = Result<()>>;
     /// `set_query_attributes`.
@@ -242,6 +248,9 @@ macro_rules! client_impl {
             }
             fn session(&self) -> &mysql_proto::SessionState {
                 <$conn>::session(self)
+            }
+            async fn wait_for_gtid(&mut self, gtid: &str, timeout: std::time::Duration) -> Result<bool> {
+                <$conn>::wait_for_gtid(self, gtid, timeout)$($await)*
             }
             async fn set_multi_statements(&mut self, on: bool) -> Result<()> {
                 <$conn>::set_multi_statements(self, on)$($await)*

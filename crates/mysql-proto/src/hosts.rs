@@ -18,6 +18,11 @@
 //!   (`@@global.read_only`, and Galera's `wsrep_local_state`): a Galera node that is not
 //!   synced, or a server of the wrong role, is passed over for the next host.
 //!
+//! Read-your-writes across a primary and its replicas: the writing connection's session
+//! reports the GTID of its last write (session tracking), and a replica read first waits for it
+//! with a bound (`Conn::wait_for_gtid`, built on [`gtid_wait_sql`]), falling back to the primary
+//! when the replica is too far behind.
+//!
 //! A standalone connect plans afresh each time; a pool keeps one [`HostSet`] for all its
 //! connections (so round-robin spreads them, least-connections counts them, and a host that
 //! failed is avoided by every later connect of the pool).
@@ -112,6 +117,27 @@ impl HostRole {
             Target::Replica => self.read_only,
         }
     }
+}
+
+/// The statement that waits for a GTID (parameters: the GTID, the timeout in seconds):
+/// `MASTER_GTID_WAIT` on MariaDB, `WAIT_FOR_EXECUTED_GTID_SET` on MySQL.
+pub fn gtid_wait_sql(mariadb: bool) -> &'static str {
+    if mariadb {
+        "SELECT MASTER_GTID_WAIT(?, ?)"
+    } else {
+        "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)"
+    }
+}
+
+/// The timeout parameter of [`gtid_wait_sql`]: seconds, to the millisecond.
+pub fn gtid_wait_seconds(timeout: Duration) -> f64 {
+    timeout.as_millis() as f64 / 1000.0
+}
+
+/// Whether the answer of [`gtid_wait_sql`] says the GTID was applied: `0` on both servers
+/// (MariaDB answers `-1` on timeout, MySQL `1`; `NULL` means neither).
+pub fn gtid_waited(answer: Option<i64>) -> bool {
+    answer == Some(0)
 }
 
 /// Health and load of one host.

@@ -263,6 +263,29 @@ macro_rules! client_api {
                 self.run($crate::ops::Finish::<()>::new($crate::ops::Command::Ping))$($await)*
             }
 
+            /// Read-your-writes on a replica: waits until this server has applied `gtid` (what
+            /// the writing connection's [`session`](Self::session) reported as
+            /// [`last_gtid`](crate::SessionState::last_gtid); track it with
+            /// `init-sql=SET SESSION session_track_system_variables='last_gtid'` on MariaDB,
+            /// `session_track_gtids=OWN_GTID` on MySQL), at most `timeout` (whole milliseconds).
+            /// `MASTER_GTID_WAIT` on MariaDB, `WAIT_FOR_EXECUTED_GTID_SET` on MySQL.
+            ///
+            /// Returns `true` once applied (reads here now see the write), `false` when the
+            /// timeout passed first: read from the primary instead. Fails with the server's
+            /// error (a malformed GTID).
+            pub $($async)* fn wait_for_gtid(
+                &mut self,
+                gtid: &str,
+                timeout: core::time::Duration,
+            ) -> $crate::Result<bool> {
+                let mariadb = self.server_info().is_mariadb;
+                let secs = $crate::hosts::gtid_wait_seconds(timeout);
+                let sql = $crate::hosts::gtid_wait_sql(mariadb);
+                let answer: Option<(Option<i64>,)> =
+                    self.exec_first(sql, (gtid, secs))$($await)*?;
+                Ok($crate::hosts::gtid_waited(answer.and_then(|(v,)| v)))
+            }
+
             /// Changes the default database (`COM_INIT_DB`, like `USE db`). Fails with the
             /// server's error for an unknown database.
             pub $($async)* fn use_database(&mut self, database: &str) -> $crate::Result<()> {
