@@ -230,8 +230,16 @@ restart)
     n=${2:?node}
     stop_node "$n"
     case $n in
-    # shellcheck disable=SC2046
-    g*) launch "$n" $(galera_args "$n") ;;
+    g*)
+        # A node killed with -9 does not know where it stopped: recover its position from
+        # InnoDB first (as mysqld_safe does), so that it rejoins by IST, not a full SST.
+        # shellcheck disable=SC2046
+        runuser -u mysql -- mariadbd $(common_args "$n") $(galera_args "$n") --wsrep-recover \
+            --log-error="$DIR/$n/recover.log" >/dev/null 2>&1 || true
+        pos=$(grep -o 'Recovered position: .*' "$DIR/$n/recover.log" | tail -n 1 | awk '{print $NF}')
+        # shellcheck disable=SC2046
+        launch "$n" $(galera_args "$n") ${pos:+--wsrep-start-position=$pos}
+        ;;
     primary) launch primary --server-id=21 --log-bin=mysql-bin --binlog-format=ROW --gtid-strict-mode=ON ;;
     replica)
         launch replica --server-id=22 --log-bin=mysql-bin --binlog-format=ROW --read-only=ON \

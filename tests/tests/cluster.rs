@@ -1,9 +1,10 @@
 //! Several hosts against a real 3-node MariaDB Galera cluster on loopback
 //! (`scripts/cluster.sh start`): 64 tasks writing and reading through one round-robin pool
-//! while a node is killed with `kill -9` and later restarted. Checks that every commit the
-//! client saw succeed is on the surviving nodes, that every failure is reported with its kind
-//! (failed, or outcome unknown), how long the load stalled, and that the node is used again
-//! once it rejoined. Prints the figures (`cargo test --test cluster -- --nocapture`).
+//! while a node is killed with `kill -9` and later restarted (it rejoins by IST). Checks that
+//! every commit the client saw succeed is on the surviving nodes, that every failure is
+//! reported with its kind (failed, or outcome unknown), that no borrower waited a second for a
+//! connection, how long each task went without a success, and that the node is used again once
+//! it rejoined. Prints the figures (`cargo test --test cluster -- --nocapture`).
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -57,6 +58,8 @@ struct Tally {
     no_connection: usize,
     /// When each task's statements succeeded.
     successes: Vec<Vec<Instant>>,
+    /// What each task met other than success: (when, what), to explain a long stall.
+    events: Vec<Vec<(Instant, String)>>,
 }
 
 #[test]
@@ -86,6 +89,7 @@ fn a_killed_galera_node_loses_no_commit_and_rejoins() {
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Mutex::new(Tally {
         successes: vec![Vec::new(); TASKS],
+        events: vec![Vec::new(); TASKS],
         ..Tally::default()
     }));
     let started = Instant::now();
@@ -96,10 +100,20 @@ fn a_killed_galera_node_loses_no_commit_and_rejoins() {
                 let mut seq = 0u32;
                 while !stop.load(Ordering::Relaxed) {
                     seq += 1;
-                    let mut conn = match pool.get().await {
+                    let asked = Instant::now();
+                    let got = pool.get().await;
+                    if asked.elapsed() > Duration::from_millis(200) {
+                        let what = format!("get() took {:?}", asked.elapsed());
+                        tally.lock().unwrap().events[task].push((asked, what));
+                    }
+                    let mut conn = match got {
                         Ok(c) => c,
-                        Err(_) => {
-                            tally.lock().unwrap().no_connection += 1;
+                        Err(e) => {
+                            {
+                                let mut t = tally.lock().unwrap();
+                                t.no_connection += 1;
+                                t.events[task].push((Instant::now(), format!("get(): {e}")));
+                            }
                             tokio::time::sleep(Duration::from_millis(20)).await;
                             continue;
                         }
@@ -121,6 +135,12 @@ fn a_killed_galera_node_loses_no_commit_and_rejoins() {
                         Err(_) => Ok(()),
                     };
                     let mut t = tally.lock().unwrap();
+                    if let Err(e) = &write {
+                        t.events[task].push((Instant::now(), format!("INSERT: {e}")));
+                    }
+                    if let Err(e) = &read {
+                        t.events[task].push((Instant::now(), format!("SELECT: {e}")));
+                    }
                     match write {
                         Ok(()) => {
                             t.committed.push((task as u32, seq));
@@ -182,44 +202,91 @@ fn a_killed_galera_node_loses_no_commit_and_rejoins() {
             .count();
         missing.push((node, lost, present.len()));
     }
-    // The stall: for each task, the longest time without a success around the kill.
-    let mut gaps: Vec<Duration> = tally
-        .successes
-        .iter()
-        .map(|times| {
-            let before = times.iter().rev().find(|t| **t <= killed_at);
-            let after = times.iter().find(|t| **t > killed_at);
-            match (before, after) {
-                (Some(b), Some(a)) => *a - *b,
-                (None, Some(a)) => *a - killed_at,
-                _ => Duration::MAX,
-            }
-        })
-        .collect();
-    gaps.sort();
-    let pct = |p: usize| gaps[(gaps.len() * p).div_ceil(100) - 1];
-    let (median, p90, p99) = (pct(50), pct(90), pct(99));
-    let over_1s = gaps.iter().filter(|g| **g > Duration::from_secs(1)).count();
+    // The stall: for each task, the time between its successes around the kill. Tasks whose
+    // connection was on g2 (a statement in flight there failed, outcome unknown) wait, on their
+    // next INSERT, for the cluster to settle g2's last writes (Galera's eviction of g2); the
+    // others only for the pool.
+    let mut lost_write = Vec::new();
+    let mut others = Vec::new();
+    for (task, times) in tally.successes.iter().enumerate() {
+        let before = times.iter().rev().find(|t| **t <= killed_at);
+        let after = times.iter().find(|t| **t > killed_at);
+        let (from, to) = match (before, after) {
+            (Some(b), Some(a)) => (*b, *a),
+            (None, Some(a)) => (killed_at, *a),
+            _ => (killed_at, killed_at + Duration::from_secs(3600)),
+        };
+        let gap = to - from;
+        let unknown = tally.events[task]
+            .iter()
+            .any(|(t, what)| *t >= from && *t <= to && what.contains("outcome unknown"));
+        if gap > Duration::from_secs(1) && !unknown {
+            println!(
+                "task {task}: {gap:?} without a success; {:?}",
+                tally.events[task]
+            );
+        }
+        if unknown {
+            lost_write.push(gap);
+        } else {
+            others.push(gap);
+        }
+    }
+    others.sort();
+    lost_write.sort();
+    let pct = |v: &[Duration], p: usize| v[(v.len() * p).div_ceil(100).max(1) - 1];
+    let (median, p99) = (pct(&others, 50), pct(&others, 99));
     let total = tally.committed.len();
     println!(
         "galera kill -9 of g2 under {TASKS} tasks ({:.1} s run): {total} commits seen, \
-         {} failed (server error), {} outcome unknown, {} without a connection; \
-         lost on g1/g3: {missing:?}; stall around the kill (per task, the gap between its successes around it): median \
-         {median:?}, p90 {p90:?}, p99 {p99:?}, {over_1s} of {TASKS} tasks over 1 s; \
-         g2 synced {rejoined_after:?} after its restart and was used again {used_again:?} later \
-         ({} connections opened to it before the kill, {} after)",
+         {} failed (server error), {} outcome unknown, {} without a connection; lost on g1/g3 \
+         (node, commits seen but missing, rows): {missing:?}; stall around the kill, per task: \
+         {} tasks whose connection was on g1/g3: median {median:?}, p99 {p99:?}; {} tasks whose connection was \
+         on g2 {:?} to {:?}; g2 synced {rejoined_after:?} after its restart and was \
+         used again {used_again:?} later ({} connections opened to it before the kill, {} after)",
         started.elapsed().as_secs_f64(),
         tally.failed,
         tally.unknown,
         tally.no_connection,
+        others.len(),
+        lost_write.len(),
+        lost_write.first(),
+        lost_write.last(),
         g2_before.opened,
         g2_after.opened - g2_before.opened,
     );
+    let mut kinds: Vec<String> = tally
+        .events
+        .iter()
+        .flatten()
+        .map(|(_, what)| what.chars().take(90).collect())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    println!("what the tasks met besides success: {kinds:#?}");
     for (node, lost, _) in &missing {
         assert_eq!(*lost, 0, "commits missing on {node}");
     }
     assert!(total > 1000, "only {total} commits");
-    assert!(p99 < Duration::from_secs(5), "the load stalled for {p99:?}");
+    // The pool moves on at once: no borrower waited a second for a connection. (The commits
+    // themselves may wait longer: the surviving nodes hold some until Galera evicts g2, about
+    // 2 s with the timeouts of scripts/cluster.sh.)
+    let slow_gets: Vec<&String> = tally
+        .events
+        .iter()
+        .flatten()
+        .filter(|(t, what)| *t >= killed_at && what.starts_with("get() took"))
+        .map(|(_, what)| what)
+        .filter(|what| !what.contains("ms") && !what.contains("µs"))
+        .collect();
+    assert!(slow_gets.is_empty(), "borrowers waited: {slow_gets:?}");
+    let worst = others
+        .iter()
+        .chain(&lost_write)
+        .max()
+        .copied()
+        .unwrap_or_default();
+    assert!(worst < Duration::from_secs(5), "a task stalled {worst:?}");
     assert!(
         used_again.is_some(),
         "no connection to g2 after it rejoined"
