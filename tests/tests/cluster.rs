@@ -4,7 +4,8 @@
 //! every commit the client saw succeed is on the surviving nodes, that every failure is
 //! reported with its kind (failed, or outcome unknown), that no borrower waited a second for a
 //! connection, how long each task went without a success, and that the node is used again once
-//! it rejoined. Prints the figures (`cargo test --test cluster -- --nocapture`).
+//! it rejoined; and a node desynced by hand passed over until it is synced again. Prints the
+//! figures (`cargo test --test cluster -- --nocapture`).
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -16,6 +17,9 @@ use integration_tests::{root, Watchdog};
 use mysql_proto::ErrorKind;
 
 const TASKS: usize = 64;
+
+/// The tests of this file change the cluster (kill a node, desync one): one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
 const NODES: [&str; 3] = ["g1", "g2", "g3"];
 
 fn cluster(args: &[&str]) -> String {
@@ -65,6 +69,7 @@ struct Tally {
 #[test]
 fn a_killed_galera_node_loses_no_commit_and_rejoins() {
     let _w = Watchdog::new("galera kill -9", Duration::from_secs(240));
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     require_cluster();
     let mut setup = integration_tests::blocking(&node_url("g1"));
     setup
@@ -291,4 +296,37 @@ fn a_killed_galera_node_loses_no_commit_and_rejoins() {
         used_again.is_some(),
         "no connection to g2 after it rejoined"
     );
+}
+
+/// A Galera node that is not synced (desynced by hand: `wsrep_desync`) is passed over by a
+/// connect that lists it first, and used again once synced.
+#[test]
+fn an_unsynced_galera_node_is_passed_over() {
+    let _w = Watchdog::new("unsynced node", Duration::from_secs(120));
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    require_cluster();
+    let port = |c: &mut mysql_blocking::Conn| -> u16 {
+        c.query_first::<(u16,)>("SELECT @@port").unwrap().unwrap().0
+    };
+    // g3 first, then g1.
+    let g = node_url("galera");
+    let (head, tail) = g.split_once('@').unwrap();
+    let path = &tail[tail.find('/').unwrap()..];
+    let url = format!("{head}@127.0.0.1:3313,127.0.0.1:3311{path}");
+    let mut admin = integration_tests::blocking(&node_url("g3"));
+    admin.query_drop("SET GLOBAL wsrep_desync = ON").unwrap();
+    let mut c = integration_tests::blocking(&url);
+    let desynced = port(&mut c);
+    admin.query_drop("SET GLOBAL wsrep_desync = OFF").unwrap();
+    assert_eq!(desynced, 3311, "the desynced node was used");
+    // Synced again (its state goes back to 4 at once without load).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut c = integration_tests::blocking(&url);
+        if port(&mut c) == 3313 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "g3 never used again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -161,3 +161,29 @@ fn read_your_writes_blocking() {
 fn read_your_writes_tokio() {
     run::<Tokio>(2, "tokio");
 }
+
+/// `target` over the pair, listed replica first: `primary` lands on the primary, `replica` on
+/// the replica, and `any` on the first listed.
+#[test]
+fn target_picks_the_role() {
+    require_replication();
+    let primary = node_url("primary");
+    let replica = node_url("replica");
+    let host = |u: &str| {
+        u.split('@')
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (head, tail) = primary.split_once('@').unwrap();
+    let path = &tail[tail.find('/').unwrap()..];
+    let both = format!("{head}@{},{}{path}", host(&replica), host(&primary));
+    for (target, want) in [("primary", 21u32), ("replica", 22), ("any", 22)] {
+        let mut c = integration_tests::blocking(&format!("{both}?target={target}"));
+        let id: Option<(u32,)> = c.query_first("SELECT @@server_id").unwrap();
+        assert_eq!(id, Some((want,)), "target={target}");
+    }
+}
