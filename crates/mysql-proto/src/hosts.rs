@@ -307,8 +307,8 @@ impl SharedHosts {
 /// The adapters' connect (written once in [`connect_api!`](crate::connect_api)) loops:
 /// [`next`](Self::next) gives the options of the next host to try; the adapter connects, asks
 /// the server its role when [`checks_role`](Self::checks_role), and reports with
-/// [`connected`](Self::connected) (true: use this connection), [`failed`](Self::failed) or
-/// [`passed_over`](Self::passed_over).
+/// [`connected`](Self::connected) (true: use this connection; false: the host is passed over),
+/// [`unusable`](Self::unusable) (it could not say its role) or [`failed`](Self::failed).
 #[derive(Debug)]
 pub struct Attempts {
     opts: Opts,

@@ -39,6 +39,12 @@ macro_rules! pool_api {
         /// is rolled back at once; broken, it is closed. The statement cache stays with the
         /// connection. Dropping the last handle closes the idle connections cleanly
         /// (`COM_QUIT`), as does [`close`](Self::close).
+        ///
+        /// With several hosts in the URL (see [`mysql_proto::hosts`]) the pool keeps one host
+        /// table for all its connects: `load-balance` picks the host of each new connection,
+        /// a host that failed to connect is avoided for its back-off, and the connections of a
+        /// host that died are replaced on the others as they are found dead
+        /// ([`hosts`](Self::hosts) shows each host's connections and health).
         pub struct Pool<$($g)*> {
             inner: std::sync::Arc<PoolInner<$($a)*>>,
         }
