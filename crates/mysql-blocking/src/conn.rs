@@ -62,23 +62,7 @@ impl Conn {
             deadline.map(|d| (d, "connect timeout expired")),
         )?;
         conn.stream.set_timeouts(read, write)?;
-        if conn.proto.opts().socket_upgrade() {
-            return Ok(conn.moved_to_local_socket());
-        }
         Ok(conn)
-    }
-
-    /// `prefer-socket`: the same login over the server's Unix socket, or `self` when that
-    /// cannot be had.
-    fn moved_to_local_socket(mut self) -> Conn {
-        let sql = mysql_proto::opts::SERVER_SOCKET_SQL;
-        if let Ok(Some((Some(path),))) = self.query_first::<(Option<String>,)>(sql) {
-            if let Ok(local) = Conn::connect(self.proto.opts().with_socket(path)) {
-                let _ = self.close();
-                return local;
-            }
-        }
-        self
     }
 
     /// Runs `op` to its end under the query timeout.

@@ -133,8 +133,9 @@ pub fn split_from(input: &str, delimiter: &mut String) -> Split {
         if buf.trim().is_empty() && (at_word(&chars[i..], "quit") || at_word(&chars[i..], "exit")) {
             return quit(out);
         }
-        // The line commands: they end at the end of their line, delimiter or not.
-        if buf.trim().is_empty() {
+        // The line commands: they end at the end of their line, delimiter or not. (The line
+        // is only read when its first word can be one: a statement is not copied per char.)
+        if buf.trim().is_empty() && may_start_command(&chars[i..]) {
             let end = skip_to_eol(&chars, i);
             let text: String = chars[i..end].iter().collect();
             let text = text.trim_end();
@@ -248,6 +249,31 @@ fn push(out: &mut Vec<Statement>, buf: &mut String, line: usize, vertical: bool)
         });
     }
     buf.clear();
+}
+
+/// Whether `chars` starts with a word [`line_command`] may take: a backslash command or one of
+/// the command names (any case, the delimiter possibly attached).
+fn may_start_command(chars: &[char]) -> bool {
+    if chars.first() == Some(&'\\') {
+        return true;
+    }
+    let word: String = chars
+        .iter()
+        .take_while(|c| !c.is_whitespace())
+        .take(10)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    [
+        "use",
+        "source",
+        "status",
+        "help",
+        "?",
+        "warnings",
+        "nowarning",
+    ]
+    .iter()
+    .any(|name| word.starts_with(name))
 }
 
 /// The client command a line is, if any. As in the mariadb client, the delimiter ending a

@@ -65,23 +65,7 @@ impl<R: Runtime> Conn<R> {
             Ok(r) => r?,
             Err(()) => return Err(Error::new(ErrorKind::Timeout, "connect timeout expired")),
         };
-        if conn.proto.opts().socket_upgrade() {
-            return Ok(Box::pin(conn.moved_to_local_socket()).await);
-        }
         Ok(conn)
-    }
-
-    /// `prefer-socket`: the same login over the server's Unix socket, or `self` when that
-    /// cannot be had.
-    async fn moved_to_local_socket(mut self) -> Conn<R> {
-        let sql = mysql_proto::opts::SERVER_SOCKET_SQL;
-        if let Ok(Some((Some(path),))) = self.query_first::<(Option<String>,)>(sql).await {
-            if let Ok(local) = Conn::<R>::connect(self.proto.opts().with_socket(path)).await {
-                let _ = self.close().await;
-                return local;
-            }
-        }
-        self
     }
 
     async fn open(opts: Opts) -> Result<Conn<R>> {

@@ -7,8 +7,8 @@
 ///
 /// The adapter supplies, next to the invocation: `Conn::connect_one(opts: Opts) -> Result<Conn>`
 /// (async in an async adapter), which connects to the one host of `opts` within its connect
-/// timeout; the client API of [`client_api!`](crate::client_api) (`query_first`, `close`); and
-/// `pool_clock() -> Duration`, a monotonic clock.
+/// timeout; the client API of [`client_api!`](crate::client_api) (`query_first`, `close`, the
+/// field `proto`); and `pool_clock() -> Duration`, a monotonic clock.
 #[macro_export]
 macro_rules! connect_api {
     (
@@ -53,6 +53,9 @@ macro_rules! connect_api {
                             continue;
                         }
                     };
+                    if conn.proto.opts().socket_upgrade() {
+                        conn = conn.moved_to_local_socket()$($await)*;
+                    }
                     let role = match attempts.checks_role() {
                         false => None,
                         true => match conn.host_role()$($await)* {
@@ -70,6 +73,20 @@ macro_rules! connect_api {
                     let _ = conn.close()$($await)*;
                 }
                 Err(attempts.into_error())
+            }
+
+            /// `prefer-socket`: the same login over the server's Unix socket, or `self` when
+            /// that cannot be had.
+            $($async)* fn moved_to_local_socket(mut self) -> Self {
+                let sql = $crate::opts::SERVER_SOCKET_SQL;
+                if let Ok(Some((Some(path),))) = self.query_first::<(Option<String>,)>(sql)$($await)* {
+                    let local = self.proto.opts().with_socket(path);
+                    if let Ok(local) = Self::connect_one(local)$($await)* {
+                        let _ = self.close()$($await)*;
+                        return local;
+                    }
+                }
+                self
             }
 
             /// Asks the server its role: `read_only`, and Galera's state.
