@@ -225,7 +225,7 @@ impl<R: Runtime> Conn<R> {
     /// operation waits for input (`read`), reads once. `Ready(Ok)` once the core was fed
     /// bytes or the end of the stream, or (without `read`) once the output is written;
     /// `Pending`, with `cx` registered, otherwise.
-    fn poll_io(&mut self, cx: &mut Context<'_>, read: bool) -> Poll<Result<()>> {
+    pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>, read: bool) -> Poll<Result<()>> {
         if self.proto.wants_write() {
             match self.poll_flush(cx) {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

@@ -40,9 +40,11 @@ mod conn;
 mod pool;
 mod result;
 mod runtime;
+mod shared;
 
 pub use conn::{Conn, LocalInfileHandler, LocalInfileReader, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::adapter_api::*;
 pub use pool::{Pool, PooledConn};
 pub use result::RowStream;
+pub use shared::{Exclusive, MuxPool, SharedConn};
 pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};

@@ -47,6 +47,7 @@ pub mod opts;
 pub mod packets;
 pub mod pipeline;
 pub mod pool;
+pub mod shared;
 pub mod testing;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -173,6 +173,12 @@ impl Collector {
         Ok(())
     }
 
+    /// Takes the outcomes completed since the last call, in order (for callers that hand
+    /// them out as they come, like a shared connection).
+    pub fn take_done(&mut self) -> Vec<(CommandId, Result<Output>)> {
+        std::mem::take(&mut self.done)
+    }
+
     /// The statements prepared since the last call, with their prepare's command.
     pub fn take_prepared(&mut self) -> Vec<(CommandId, Statement)> {
         std::mem::take(&mut self.prepared)

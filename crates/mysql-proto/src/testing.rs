@@ -444,8 +444,14 @@ pub fn handshake_done() -> Connection {
 
 /// [`handshake_done`] with `opts`.
 pub fn handshake_done_with(opts: crate::Opts) -> Connection {
+    handshake_done_greeting(opts, &mariadb_greeting())
+}
+
+/// [`handshake_done`] with `opts`, against a server that sends `greeting` (e.g.
+/// [`eof_greeting`], an old MySQL: no inline prepare, EOF packets).
+pub fn handshake_done_greeting(opts: crate::Opts, greeting: &Greeting) -> Connection {
     let mut server = ServerScript::new();
-    server.greeting(&mariadb_greeting());
+    server.greeting(greeting);
     server.set_seq(2);
     server.ok(0, 0);
     let mut conn = Connection::new(opts);

@@ -33,6 +33,13 @@ pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Tokio>;
 pub type Pool = mysql_proto_async::Pool<Tokio>;
 /// A connection lent by a [`Pool`].
 pub type PooledConn = mysql_proto_async::PooledConn<Tokio>;
+/// A connection shared by many tasks, their statements pipelined (see
+/// [`mysql_proto_async::SharedConn`]).
+pub type SharedConn = mysql_proto_async::SharedConn<Tokio>;
+/// A [`SharedConn`] lent whole, for transactions and session changes.
+pub type Exclusive = mysql_proto_async::Exclusive<Tokio>;
+/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
+pub type MuxPool = mysql_proto_async::MuxPool<Tokio>;
 
 #[cfg(unix)]
 type UnixSocket = TokioIo<tokio::net::UnixStream>;

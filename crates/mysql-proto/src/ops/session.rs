@@ -78,6 +78,18 @@ impl Connection {
         }
     }
 
+    /// For a connection coming back from a borrower that may have left a transaction behind
+    /// (a shared connection's exclusive checkout): statements waiting to start one are
+    /// dropped, commands it sent ahead forgotten, and if the server's last status says a
+    /// transaction is open, a `ROLLBACK` goes ahead of the next command. No IO.
+    pub fn abandon_transaction_if_open(&mut self) {
+        self.ops.send_next.clear();
+        self.ops.sent_ahead.clear();
+        if self.status().in_transaction() {
+            self.rollback_before_next_command();
+        }
+    }
+
     /// Whether `commands` more commands (plus those deferred, see
     /// [`deferred_commands`](Self::deferred_commands)) fit under `max-in-flight` and the send
     /// buffer is within `max-send-buffer`. An idle connection always has room for one.

@@ -1,0 +1,224 @@
+//! The shared connection's bookkeeping ([`mysql_proto::shared::Mux`]) against scripted
+//! servers: each caller gets exactly its own response, abandoned responses go to nobody,
+//! session-changing statements never reach the wire, concurrent prepares of one SQL end with
+//! one cached statement, and a broken connection fails everyone waiting.
+
+use std::task::{Poll, Waker};
+
+use mysql_proto::shared::{Mux, Ticket};
+use mysql_proto::testing::{
+    eof_greeting, handshake_done, handshake_done_greeting, split_packets, ServerScript,
+};
+use mysql_proto::{Connection, ErrorKind, Opts, Output, PipelineStep, Result, StatusFlags};
+
+fn take_sent(conn: &mut Connection) -> Vec<(u8, Vec<u8>)> {
+    let out = conn.pending_send().to_vec();
+    conn.consume_send(out.len());
+    split_packets(&out)
+}
+
+/// A script encoding packets for the capabilities `conn` negotiated.
+fn script(conn: &Connection) -> ServerScript {
+    let mut server = ServerScript::new();
+    server.set_capabilities(conn.server_info().unwrap().capabilities);
+    server
+}
+
+fn feed(conn: &mut Connection, mux: &mut Mux, script: &ServerScript) {
+    mysql_proto::testing::feed(conn, script.bytes());
+    mux.pump(conn);
+}
+
+fn result(mux: &mut Mux, t: Ticket) -> Option<Result<Output>> {
+    match mux.poll_result(t, Waker::noop()) {
+        Poll::Ready(r) => Some(r),
+        Poll::Pending => None,
+    }
+}
+
+fn first_value(out: &Output) -> String {
+    let (v,): (String,) = out.rows()[0].decode().unwrap();
+    v
+}
+
+#[test]
+fn each_caller_gets_its_own_response_and_an_abandoned_one_goes_to_nobody() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::query("SELECT 'a'", true));
+    let b = mux.submit(PipelineStep::query("SELECT 'b'", true));
+    let refused = mux.submit(PipelineStep::query(" begin", true));
+    let c = mux.submit(PipelineStep::query("SELECT 'c'", true));
+    mux.send(&mut conn);
+    let sent = take_sent(&mut conn);
+    // The refused statement never reached the wire.
+    let texts: Vec<&[u8]> = sent.iter().map(|(_, p)| &p[1..]).collect();
+    assert_eq!(texts, [&b"SELECT 'a'"[..], b"SELECT 'b'", b"SELECT 'c'"]);
+    let e = result(&mut mux, refused).unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    assert!(result(&mut mux, a).is_none());
+    mux.abandon(b);
+
+    // Responses arrive in order, the first two in one read.
+    let mut server = script(&conn);
+    for v in ["a", "b"] {
+        server.set_seq(1);
+        server.result_set(&["v"], &[vec![Some(v.as_bytes())]]);
+    }
+    feed(&mut conn, &mut mux, &server);
+    assert_eq!(first_value(&result(&mut mux, a).unwrap().unwrap()), "a");
+    assert!(result(&mut mux, c).is_none(), "c is not answered yet");
+    assert_eq!(mux.outstanding(), 1, "b's response was dropped, c waits");
+    let mut server = script(&conn);
+    server.set_seq(1);
+    server.result_set(&["v"], &[vec![Some(b"c")]]);
+    feed(&mut conn, &mut mux, &server);
+    assert_eq!(first_value(&result(&mut mux, c).unwrap().unwrap()), "c");
+    assert_eq!(mux.outstanding(), 0);
+    assert!(!mux.wants_read());
+}
+
+#[test]
+fn a_request_abandoned_before_it_was_sent_is_never_sent() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::query("SELECT 1", true));
+    mux.abandon(a);
+    mux.send(&mut conn);
+    assert!(conn.pending_send().is_empty());
+    assert_eq!(mux.outstanding(), 0);
+}
+
+#[test]
+fn mysql_prepares_first_and_a_second_prepare_of_the_same_sql_is_closed() {
+    let mut conn = handshake_done_greeting(
+        Opts::from_url("mysql://root@localhost/").unwrap(),
+        &eof_greeting(),
+    );
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::exec("SELECT ?", ("a",), true));
+    let b = mux.submit(PipelineStep::exec("SELECT ?", ("b",), true));
+    mux.send(&mut conn);
+    // MySQL cannot execute with statement id -1: two prepares, no execute yet.
+    let sent = take_sent(&mut conn);
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|(_, p)| p[0] == 0x16), "COM_STMT_PREPARE only");
+    let mut server = script(&conn);
+    for id in [5, 6] {
+        server.set_seq(1);
+        server.prepare_ok(id, &["?"], &["v"]);
+    }
+    feed(&mut conn, &mut mux, &server);
+    // The second statement is closed, both executes use the cached first one.
+    let sent = take_sent(&mut conn);
+    let kinds: Vec<(u8, u32)> = sent
+        .iter()
+        .map(|(_, p)| (p[0], u32::from_le_bytes(p[1..5].try_into().unwrap())))
+        .collect();
+    assert_eq!(kinds, [(0x19, 6), (0x17, 5), (0x17, 5)]);
+    let mut server = script(&conn);
+    for v in ["a", "b"] {
+        server.set_seq(1);
+        server.binary_result_set(&["v"], &[vec![Some(v)]], None);
+    }
+    feed(&mut conn, &mut mux, &server);
+    assert_eq!(first_value(&result(&mut mux, a).unwrap().unwrap()), "a");
+    assert_eq!(first_value(&result(&mut mux, b).unwrap().unwrap()), "b");
+}
+
+#[test]
+fn a_failed_inline_prepare_is_the_error_of_its_execute() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::exec("SELEC ?", (1,), true));
+    mux.send(&mut conn);
+    let kinds: Vec<u8> = take_sent(&mut conn).iter().map(|(_, p)| p[0]).collect();
+    assert_eq!(kinds, [0x16, 0x17], "prepare and execute -1 in one round trip");
+    let mut server = script(&conn);
+    server.set_seq(1);
+    server.err(1064, "42000", "You have an error in your SQL syntax");
+    server.set_seq(1);
+    server.err(1243, "HY000", "Unknown prepared statement handler");
+    feed(&mut conn, &mut mux, &server);
+    let e = result(&mut mux, a).unwrap().unwrap_err();
+    assert_eq!(e.server().map(|s| s.code), Some(1064));
+}
+
+#[test]
+fn a_statement_leaving_a_transaction_open_breaks_the_connection() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::query("CALL opens_a_transaction()", false));
+    let b = mux.submit(PipelineStep::query("INSERT INTO t VALUES (1)", false));
+    mux.send(&mut conn);
+    take_sent(&mut conn);
+    let mut server = script(&conn);
+    server.set_seq(1);
+    let status = StatusFlags::SERVER_STATUS_IN_TRANS | StatusFlags::SERVER_STATUS_AUTOCOMMIT;
+    server.ok_with(&mysql_proto::OkPacket {
+        status: StatusFlags(status),
+        ..Default::default()
+    });
+    server.set_seq(1);
+    server.ok(1, 0);
+    feed(&mut conn, &mut mux, &server);
+    for t in [a, b] {
+        let e = result(&mut mux, t).unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
+    }
+    assert!(conn.fatal_error().is_some());
+}
+
+#[test]
+fn a_lost_connection_fails_everyone_waiting_and_every_later_request() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::query("SELECT 1", true));
+    mux.send(&mut conn);
+    let b = mux.submit(PipelineStep::query("SELECT 2", true));
+    conn.handle_eof();
+    mux.pump(&mut conn);
+    for t in [a, b] {
+        assert!(result(&mut mux, t).unwrap().unwrap_err().is_fatal());
+    }
+    let c = mux.submit(PipelineStep::query("SELECT 3", true));
+    mux.send(&mut conn);
+    assert!(result(&mut mux, c).unwrap().unwrap_err().is_fatal());
+}
+
+#[test]
+fn an_exclusive_checkout_waits_for_responses_in_flight_and_holds_new_requests() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::query("SELECT 1", false));
+    mux.send(&mut conn);
+    take_sent(&mut conn);
+    let x = mux.request_exclusive();
+    let b = mux.submit(PipelineStep::query("SELECT 2", false));
+    mux.send(&mut conn);
+    assert!(conn.pending_send().is_empty(), "b waits behind the checkout");
+    assert!(!mux.may_lend(x), "a is in flight");
+    let mut server = script(&conn);
+    server.set_seq(1);
+    server.ok(0, 0);
+    feed(&mut conn, &mut mux, &server);
+    assert!(result(&mut mux, a).unwrap().is_ok());
+    assert!(mux.may_lend(x));
+    mux.lend(x);
+    // The borrower opens a transaction and gives the connection back without ending it.
+    conn.query("BEGIN").unwrap();
+    take_sent(&mut conn);
+    let mut server = script(&conn);
+    server.set_seq(1);
+    server.ok_with(&mysql_proto::OkPacket {
+        status: StatusFlags(StatusFlags::SERVER_STATUS_IN_TRANS),
+        ..Default::default()
+    });
+    mysql_proto::testing::feed(&mut conn, server.bytes());
+    while conn.poll_event().unwrap().is_some() {}
+    mux.give_back(&mut conn);
+    mux.send(&mut conn);
+    let texts: Vec<Vec<u8>> = take_sent(&mut conn).into_iter().map(|(_, p)| p).collect();
+    assert_eq!(texts, [b"\x03ROLLBACK".to_vec(), b"\x03SELECT 2".to_vec()]);
+    assert!(result(&mut mux, b).is_none());
+}
