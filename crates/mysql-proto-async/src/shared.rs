@@ -68,9 +68,12 @@ pub struct SharedConn<R: Runtime> {
 }
 
 struct State<R: Runtime> {
-    /// `None` while lent to an [`Exclusive`] checkout.
+    /// `None` while lent to an [`Exclusive`] checkout, or once broken.
     conn: Option<Conn<R>>,
     mux: Mux,
+    /// Why the connection broke; its socket is closed then, so the server ends the session
+    /// (and rolls back what it had open) at once.
+    broken: Option<Error>,
 }
 
 impl<R: Runtime> Clone for SharedConn<R> {
@@ -95,6 +98,7 @@ impl<R: Runtime> SharedConn<R> {
             inner: Arc::new(Mutex::new(State {
                 conn: Some(conn),
                 mux,
+                broken: None,
             })),
         }
     }
@@ -106,7 +110,14 @@ impl<R: Runtime> SharedConn<R> {
     ///
     /// [`ErrorKind::Misuse`]: mysql_proto::ErrorKind::Misuse
     pub async fn run(&self, step: PipelineStep) -> Result<Output> {
-        let ticket = self.lock().mux.submit(step);
+        let ticket = {
+            let mut st = self.lock();
+            let t = st.mux.submit(step);
+            if let Some(e) = st.broken.clone() {
+                st.mux.fail_all(e);
+            }
+            t
+        };
         Response {
             shared: self,
             ticket,
@@ -183,10 +194,9 @@ impl<R: Runtime> SharedConn<R> {
     /// Waits until the connection is free (requests arriving meanwhile wait; those in flight
     /// are answered) and lends it whole: for transactions, session settings, streaming. Every
     /// other task's request waits until the [`Exclusive`] guard is dropped. When it comes
-    /// back, what a dropped operation left owing is skipped and an open transaction is rolled
     /// back; session settings changed on it stay (for every task): put them back. Cancellation
-    /// safe. Fails never: a broken connection is lent as it is (its calls fail).
-    pub async fn exclusive(&self) -> Exclusive<R> {
+    /// safe. Fails with the fatal error once the connection is broken.
+    pub async fn exclusive(&self) -> Result<Exclusive<R>> {
         let ticket = self.lock().mux.request_exclusive();
         let mut pending = Response {
             shared: self,
@@ -195,10 +205,10 @@ impl<R: Runtime> SharedConn<R> {
         };
         let conn = poll_fn(|cx| pending.poll_lend(cx)).await;
         pending.done = true;
-        Exclusive {
+        Ok(Exclusive {
             shared: self.clone(),
-            conn: Some(conn),
-        }
+            conn: Some(conn?),
+        })
     }
 
     /// Requests queued or in flight: how busy the connection is.
@@ -208,8 +218,7 @@ impl<R: Runtime> SharedConn<R> {
 
     /// The error that broke the connection, if it is broken.
     pub fn fatal_error(&self) -> Option<Error> {
-        let st = self.lock();
-        st.conn.as_ref().and_then(|c| c.proto.fatal_error().cloned())
+        self.lock().broken.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State<R>> {
@@ -253,7 +262,23 @@ impl<R: Runtime> State<R> {
             Poll::Ready(Err(e)) => self.mux.fail_all(conn.proto.break_with(e)),
             Poll::Pending => return Drive::Blocked,
         }
+        self.close_if_broken();
         Drive::Moved
+    }
+
+    /// Once the connection is broken: closes its socket and fails everything waiting.
+    fn close_if_broken(&mut self) {
+        let Some(e) = self
+            .conn
+            .as_ref()
+            .and_then(|c| c.proto.fatal_error().cloned())
+        else {
+            return;
+        };
+        // Dropping the connection closes the socket: the server ends the session now.
+        self.conn = None;
+        self.mux.fail_all(e.clone());
+        self.broken = Some(e);
     }
 }
 
@@ -266,13 +291,17 @@ struct Response<'a, R: Runtime> {
 }
 
 impl<R: Runtime> Response<'_, R> {
-    fn poll_lend(&mut self, cx: &mut Context<'_>) -> Poll<Conn<R>> {
+    fn poll_lend(&mut self, cx: &mut Context<'_>) -> Poll<Result<Conn<R>>> {
         let mut st = self.shared.lock();
         loop {
+            if let Some(e) = st.broken.clone() {
+                st.mux.abandon(self.ticket);
+                return Poll::Ready(Err(e));
+            }
             if st.mux.may_lend(self.ticket) {
                 if let Some(conn) = st.conn.take() {
                     st.mux.lend(self.ticket);
-                    return Poll::Ready(conn);
+                    return Poll::Ready(Ok(conn));
                 }
             }
             let _ = st.mux.poll_result(self.ticket, cx.waker());
@@ -346,6 +375,7 @@ impl<R: Runtime> Drop for Exclusive<R> {
             let mut st = self.shared.lock();
             st.mux.give_back(&mut conn.proto);
             st.conn = Some(conn);
+            st.close_if_broken();
         }
     }
 }
@@ -415,7 +445,7 @@ impl<R: Runtime> MuxPool<R> {
             let mut broken = None;
             for (i, slot) in conns.iter().enumerate() {
                 match slot {
-                    Slot::Open(c) if c.fatal_error().is_none() => {
+                    Slot::Open(c) if c.lock().broken.is_none() => {
                         let n = c.outstanding();
                         if best.is_none_or(|(m, _)| n < m) {
                             best = Some((n, c));

@@ -102,7 +102,10 @@ fn mysql_prepares_first_and_a_second_prepare_of_the_same_sql_is_closed() {
     // MySQL cannot execute with statement id -1: two prepares, no execute yet.
     let sent = take_sent(&mut conn);
     assert_eq!(sent.len(), 2);
-    assert!(sent.iter().all(|(_, p)| p[0] == 0x16), "COM_STMT_PREPARE only");
+    assert!(
+        sent.iter().all(|(_, p)| p[0] == 0x16),
+        "COM_STMT_PREPARE only"
+    );
     let mut server = script(&conn);
     for id in [5, 6] {
         server.set_seq(1);
@@ -133,7 +136,11 @@ fn a_failed_inline_prepare_is_the_error_of_its_execute() {
     let a = mux.submit(PipelineStep::exec("SELEC ?", (1,), true));
     mux.send(&mut conn);
     let kinds: Vec<u8> = take_sent(&mut conn).iter().map(|(_, p)| p[0]).collect();
-    assert_eq!(kinds, [0x16, 0x17], "prepare and execute -1 in one round trip");
+    assert_eq!(
+        kinds,
+        [0x16, 0x17],
+        "prepare and execute -1 in one round trip"
+    );
     let mut server = script(&conn);
     server.set_seq(1);
     server.err(1064, "42000", "You have an error in your SQL syntax");
@@ -196,7 +203,10 @@ fn an_exclusive_checkout_waits_for_responses_in_flight_and_holds_new_requests() 
     let x = mux.request_exclusive();
     let b = mux.submit(PipelineStep::query("SELECT 2", false));
     mux.send(&mut conn);
-    assert!(conn.pending_send().is_empty(), "b waits behind the checkout");
+    assert!(
+        conn.pending_send().is_empty(),
+        "b waits behind the checkout"
+    );
     assert!(!mux.may_lend(x), "a is in flight");
     let mut server = script(&conn);
     server.set_seq(1);
@@ -221,4 +231,57 @@ fn an_exclusive_checkout_waits_for_responses_in_flight_and_holds_new_requests() 
     let texts: Vec<Vec<u8>> = take_sent(&mut conn).into_iter().map(|(_, p)| p).collect();
     assert_eq!(texts, [b"\x03ROLLBACK".to_vec(), b"\x03SELECT 2".to_vec()]);
     assert!(result(&mut mux, b).is_none());
+}
+
+/// Counts its wake-ups.
+struct Counter(std::sync::atomic::AtomicUsize);
+impl std::task::Wake for Counter {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Regression: the driver left, the caller woken in its place got its result without driving,
+/// then it left too; nobody was registered with the socket and the last caller waited forever.
+/// A caller that leaves while nobody is known to drive wakes the next waiting one.
+#[test]
+fn the_io_is_handed_on_when_the_driver_leaves_and_when_nobody_drives() {
+    use std::sync::Arc;
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let counters: Vec<Arc<Counter>> = (0..3).map(|_| Arc::new(Counter(0.into()))).collect();
+    let wakers: Vec<Waker> = counters.iter().map(|c| Waker::from(c.clone())).collect();
+    let woken = |i: usize| counters[i].0.load(std::sync::atomic::Ordering::SeqCst);
+    let t: Vec<Ticket> = (0..3)
+        .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
+        .collect();
+    mux.send(&mut conn);
+    take_sent(&mut conn);
+    for (i, t) in t.iter().enumerate() {
+        assert!(mux.poll_result(*t, &wakers[i]).is_pending());
+    }
+    mux.set_driver(t[0]);
+    // One read answers t0 and t1: t1 is woken by its result.
+    let mut server = script(&conn);
+    for _ in 0..2 {
+        server.set_seq(1);
+        server.ok(0, 0);
+    }
+    feed(&mut conn, &mut mux, &server);
+    assert_eq!((woken(0), woken(1), woken(2)), (1, 1, 0));
+    // t0, the driver, takes its result and leaves: t2 (still waiting) is woken to drive.
+    assert!(result(&mut mux, t[0]).unwrap().is_ok());
+    mux.release(t[0]);
+    assert_eq!(woken(2), 1);
+    assert!(mux.poll_result(t[2], &wakers[2]).is_pending());
+    // t1 leaves while nobody drives (t2 was woken but has not polled the socket yet): t2 is
+    // woken again rather than left waiting on a socket nobody watches.
+    assert!(result(&mut mux, t[1]).unwrap().is_ok());
+    mux.release(t[1]);
+    assert_eq!(woken(2), 2);
+    // Once t2 drives, others leaving do not wake it.
+    mux.set_driver(t[2]);
+    let t3 = mux.submit(PipelineStep::query("SELECT 3", false));
+    mux.abandon(t3);
+    assert_eq!(woken(2), 2);
 }

@@ -179,9 +179,11 @@ impl Mux {
     }
 
     /// `ticket`'s caller stops waiting (it has its result or went away): if the socket would
-    /// have woken it, another waiting caller is woken to drive the IO in its place.
+    /// have woken it, or nobody is known to be registered with the socket (the last driver
+    /// left, and the caller woken in its place got its result without driving), another
+    /// waiting caller is woken to drive the IO in its place.
     pub fn release(&mut self, ticket: Ticket) {
-        if self.driver != Some(ticket) {
+        if self.driver.is_some_and(|d| d != ticket) {
             return;
         }
         self.driver = None;
@@ -330,7 +332,9 @@ impl Mux {
     fn route(&mut self, conn: &mut Connection) -> Result<()> {
         for (id, result) in self.collector.take_done() {
             let Some((sent, owner)) = self.sent.pop_front() else {
-                return Err(Error::protocol("shared connection: response to nothing sent"));
+                return Err(Error::protocol(
+                    "shared connection: response to nothing sent",
+                ));
             };
             if sent != id {
                 return Err(Error::protocol("shared connection: responses out of order"));
@@ -417,7 +421,8 @@ impl Mux {
                 }
             }
         }
-        self.slots.retain(|_, s| !matches!(s.state, State::Abandoned));
+        self.slots
+            .retain(|_, s| !matches!(s.state, State::Abandoned));
     }
 
     /// Asks for the connection to oneself: from now on queued requests wait, and once every

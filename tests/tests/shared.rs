@@ -1,0 +1,416 @@
+//! The shared connection (`SharedConn`, `Exclusive`, `MuxPool`) of every async runtime against
+//! the test server: many tasks on one connection each get exactly their own rows, including
+//! while a thousand of them are dropped at random points; session-changing statements need an
+//! exclusive checkout, which rolls back what it leaves open; a statement that opens a
+//! transaction breaks the connection instead of pulling others into it; concurrent prepares of
+//! one SQL leave one statement; the pool spreads load and replaces a killed connection.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use integration_tests::{blocking, join_all, table, url, Watchdog};
+use mysql_proto::ErrorKind;
+use mysql_proto_async::{timeout, MuxPool, Runtime, SharedConn};
+
+macro_rules! for_every_runtime {
+    ($($test:ident),* $(,)?) => {
+        mod tokio {
+            $( #[test] fn $test() {
+                <integration_tests::client::Tokio as integration_tests::client::Adapter>::block_on(super::$test::<mysql_tokio::Tokio>())
+            } )*
+        }
+        mod smol {
+            $( #[test] fn $test() {
+                <integration_tests::client::Smol as integration_tests::client::Adapter>::block_on(super::$test::<mysql_smol::Smol>())
+            } )*
+        }
+        mod async_std {
+            $( #[test] fn $test() {
+                <integration_tests::client::AsyncStd as integration_tests::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
+            } )*
+        }
+    };
+}
+
+for_every_runtime!(
+    tasks_each_get_their_own_rows,
+    a_thousand_dropped_tasks_never_desync_the_others,
+    session_changes_need_an_exclusive_checkout,
+    a_procedure_opening_a_transaction_breaks_the_connection_not_the_data,
+    concurrent_prepares_of_one_sql_leave_one_statement,
+    the_pool_spreads_load_and_replaces_a_killed_connection,
+);
+
+/// A table name unique to this test and runtime (the runtimes' tests run in parallel).
+fn table_for<R: Runtime>(tag: &str) -> String {
+    let runtime = std::any::type_name::<R>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("rt");
+    table(&format!("{tag}_{}", runtime.to_ascii_lowercase()))
+}
+
+async fn shared<R: Runtime>() -> SharedConn<R> {
+    SharedConn::connect(url()).await.unwrap_or_else(|e| {
+        panic!("cannot reach the test server: {e}\nstart it with: scripts/test-server.sh start")
+    })
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    }
+}
+
+/// 64 tasks, 40 statements each, text and prepared alternating, on one connection: every
+/// result is the one its statement asked for, and the server saw one session.
+async fn tasks_each_get_their_own_rows<R: Runtime>() {
+    let _w = Watchdog::new("tasks_each_get_their_own_rows", Duration::from_secs(120));
+    let c = shared::<R>().await;
+    let ids = join_all(
+        (0..64u64)
+            .map(|task| {
+                let c = c.clone();
+                async move {
+                    let mut ids = HashSet::new();
+                    for i in 0..40u64 {
+                        let n = (task * 7 + i) % 300;
+                        let got: Option<(u64, u64, String, u64)> = if i % 2 == 0 {
+                            let sql =
+                                format!("SELECT {task}, {i}, REPEAT('x', {n}), CONNECTION_ID()");
+                            c.query_first(sql).await.unwrap()
+                        } else {
+                            let sql = "SELECT ?, ?, REPEAT('x', ?), CONNECTION_ID()";
+                            c.exec_first(sql, (task, i, n)).await.unwrap()
+                        };
+                        let (t, j, s, id) = got.expect("a row");
+                        assert_eq!((t, j, s), (task, i, "x".repeat(n as usize)));
+                        ids.insert(id);
+                    }
+                    ids
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let all: HashSet<u64> = ids.into_iter().flatten().collect();
+    assert_eq!(all.len(), 1, "one server session: {all:?}");
+    assert_eq!(c.outstanding(), 0);
+}
+
+/// 64 tasks run statements of random sizes (up to 60 KB per row, so responses span reads),
+/// dropping 1,000 of them at random points (before sending, in flight, half read): every
+/// statement not dropped returns exactly its own values, and the connection ends healthy.
+async fn a_thousand_dropped_tasks_never_desync_the_others<R: Runtime>() {
+    let _w = Watchdog::new("a_thousand_dropped_tasks", Duration::from_secs(300));
+    let c = shared::<R>().await;
+    let dropped = AtomicUsize::new(0);
+    let checked = AtomicUsize::new(0);
+    join_all(
+        (0..64u64)
+            .map(|task| {
+                let (c, dropped, checked) = (c.clone(), &dropped, &checked);
+                async move {
+                    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((task + 1) * 0x1234_5678));
+                    let mut i = 0u64;
+                    while dropped.load(Ordering::Relaxed) < 1000 {
+                        i += 1;
+                        let len = match rng.next(4) {
+                            0 => rng.next(60_000),
+                            _ => rng.next(200),
+                        };
+                        let letter = (b'a' + (task % 26) as u8) as char;
+                        let query = async {
+                            let sql = "SELECT ?, ?, REPEAT(?, ?)";
+                            let row: Option<(u64, u64, String)> = c
+                                .exec_first(sql, (task, i, letter.to_string(), len))
+                                .await?;
+                            Ok::<_, mysql_proto::Error>(row)
+                        };
+                        let outcome = match rng.next(3) {
+                            // Dropped after its first poll: queued or just sent.
+                            0 => futures_lite::future::poll_once(query).await,
+                            // Raced against a timer: dropped at any point of its response.
+                            1 => {
+                                let limit = Duration::from_micros(rng.next(2_000));
+                                timeout::<R, _>(Some(limit), query).await.ok()
+                            }
+                            _ => Some(query.await),
+                        };
+                        let Some(result) = outcome else {
+                            dropped.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        };
+                        let row = result.unwrap_or_else(|e| panic!("task {task} #{i}: {e}"));
+                        let want = (task, i, letter.to_string().repeat(len as usize));
+                        assert_eq!(row, Some(want), "task {task} #{i}");
+                        checked.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+            .collect(),
+    )
+    .await;
+    assert!(dropped.load(Ordering::Relaxed) >= 1000);
+    assert!(checked.load(Ordering::Relaxed) > 0);
+    let last: Option<(String,)> = c.query_first("SELECT 'still in step'").await.unwrap();
+    assert_eq!(last.unwrap().0, "still in step");
+    assert!(c.fatal_error().is_none());
+    // Only the one last statement can still be owed nothing: all responses were read.
+    assert_eq!(c.outstanding(), 0);
+}
+
+/// Transactions and session settings are refused on the shared path without reaching the
+/// server; an exclusive checkout runs a transaction while other tasks wait and then go on;
+/// a checkout given back with a transaction open has it rolled back.
+async fn session_changes_need_an_exclusive_checkout<R: Runtime>() {
+    let _w = Watchdog::new(
+        "session_changes_need_an_exclusive_checkout",
+        Duration::from_secs(60),
+    );
+    let t = table_for::<R>("shared_excl");
+    let mut setup = blocking(&url());
+    setup
+        .query_drop(format!("DROP TABLE IF EXISTS {t}"))
+        .unwrap();
+    setup
+        .query_drop(format!("CREATE TABLE {t} (id INT PRIMARY KEY)"))
+        .unwrap();
+    let c = shared::<R>().await;
+    for sql in [
+        "BEGIN",
+        "start transaction",
+        "SET @a = 1",
+        "USE test",
+        "LOCK TABLES x READ",
+    ] {
+        let e = c.query_drop(sql).await.expect_err(sql);
+        assert_eq!(e.kind(), ErrorKind::Misuse, "{sql}: {e}");
+    }
+    let e = c.exec_drop("SET autocommit = ?", (0,)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    // The connection was never touched by the refused statements.
+    let ac: Option<(u8,)> = c.query_first("SELECT @@autocommit").await.unwrap();
+    assert_eq!(ac, Some((1,)));
+
+    let others = async {
+        let mut n = 0;
+        for i in 0..200u64 {
+            let got: Option<(u64,)> = c.exec_first("SELECT ?", (i,)).await.unwrap();
+            assert_eq!(got, Some((i,)));
+            n += 1;
+        }
+        n
+    };
+    let transaction = async {
+        let mut x = c.exclusive().await.unwrap();
+        let mut tx = x.begin().unwrap();
+        tx.exec_drop(format!("INSERT INTO {t} VALUES (?)"), (1,))
+            .await
+            .unwrap();
+        tx.exec_drop(format!("INSERT INTO {t} VALUES (?)"), (2,))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    };
+    let (n, ()) = futures_lite::future::zip(others, transaction).await;
+    assert_eq!(n, 200);
+
+    // Given back with a transaction open: rolled back before the next shared statement.
+    {
+        let mut x = c.exclusive().await.unwrap();
+        x.query_drop("START TRANSACTION").await.unwrap();
+        x.exec_drop(format!("INSERT INTO {t} VALUES (?)"), (3,))
+            .await
+            .unwrap();
+    }
+    let rows: Vec<(i32,)> = c
+        .query_collect(format!("SELECT id FROM {t} ORDER BY id"))
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![(1,), (2,)]);
+    let seen: Vec<(i32,)> = setup
+        .query_collect(format!("SELECT id FROM {t} ORDER BY id"))
+        .unwrap();
+    assert_eq!(seen, vec![(1,), (2,)]);
+    setup.query_drop(format!("DROP TABLE {t}")).unwrap();
+}
+
+/// A procedure that starts a transaction and returns with it open: the statements queued
+/// behind it on the shared connection fail rather than run inside it, and nothing the
+/// procedure or they wrote is committed.
+async fn a_procedure_opening_a_transaction_breaks_the_connection_not_the_data<R: Runtime>() {
+    let _w = Watchdog::new("a_procedure_opening_a_transaction", Duration::from_secs(60));
+    let t = table_for::<R>("shared_proc");
+    let p = format!("p_{t}");
+    let mut setup = blocking(&url());
+    setup
+        .query_drop(format!("DROP TABLE IF EXISTS {t}"))
+        .unwrap();
+    setup
+        .query_drop(format!(
+            "CREATE TABLE {t} (id INT PRIMARY KEY) ENGINE=InnoDB"
+        ))
+        .unwrap();
+    setup
+        .query_drop(format!("DROP PROCEDURE IF EXISTS {p}"))
+        .unwrap();
+    setup
+        .query_drop(format!(
+            "CREATE PROCEDURE {p}() BEGIN START TRANSACTION; INSERT INTO {t} VALUES (1); END"
+        ))
+        .unwrap();
+    let c = shared::<R>().await;
+    let call = c.query_drop(format!("CALL {p}()"));
+    let after = c.exec_drop(format!("INSERT INTO {t} VALUES (?)"), (2,));
+    let (call, after) = futures_lite::future::zip(call, after).await;
+    assert_eq!(call.unwrap_err().kind(), ErrorKind::Misuse);
+    assert!(
+        after.is_err(),
+        "the statement behind it must not run in that transaction"
+    );
+    assert!(c.fatal_error().is_some());
+    // The server rolls back when the connection closes, which the shared connection did when
+    // it broke: the table's lock is free (a DROP would wait for an open transaction).
+    let rows: Vec<(i32,)> = setup.query_collect(format!("SELECT id FROM {t}")).unwrap();
+    assert!(rows.is_empty(), "{rows:?}");
+    setup
+        .query_drop("SET SESSION lock_wait_timeout = 10")
+        .unwrap();
+    setup.query_drop(format!("DROP PROCEDURE {p}")).unwrap();
+    setup.query_drop(format!("DROP TABLE {t}")).unwrap();
+}
+
+/// 64 tasks execute one SQL not prepared before, all at once: every result is right, and the
+/// session ends with exactly one statement open (duplicate prepares were closed).
+async fn concurrent_prepares_of_one_sql_leave_one_statement<R: Runtime>() {
+    let _w = Watchdog::new("concurrent_prepares", Duration::from_secs(60));
+    let c = shared::<R>().await;
+    let sql = "SELECT ? * 3 /* concurrent_prepares */";
+    join_all(
+        (0..64i64)
+            .map(|i| {
+                let c = c.clone();
+                async move {
+                    let got: Option<(i64,)> = c.exec_first(sql, (i,)).await.unwrap();
+                    assert_eq!(got, Some((i * 3,)));
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let mut x = c.exclusive().await.unwrap();
+    let counts: Vec<(String, u64)> = x
+        .query_collect(
+            "SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')",
+        )
+        .await
+        .unwrap();
+    let get = |name: &str| {
+        counts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap()
+    };
+    assert!(get("Com_stmt_prepare") >= 1);
+    assert_eq!(
+        get("Com_stmt_prepare") - get("Com_stmt_close"),
+        1,
+        "{counts:?}"
+    );
+}
+
+/// A pool of three: concurrent requests land on every connection; a connection killed by
+/// the server fails what it had in flight, and is then replaced by a task that meets it.
+async fn the_pool_spreads_load_and_replaces_a_killed_connection<R: Runtime>() {
+    let _w = Watchdog::new("the_pool_spreads_load", Duration::from_secs(60));
+    let pool = MuxPool::<R>::connect(url(), 3).await.unwrap();
+    let ids = |n: usize| {
+        let pool = pool.clone();
+        async move {
+            let got = join_all(
+                (0..n)
+                    .map(|_| {
+                        let pool = pool.clone();
+                        async move {
+                            let c = pool.get().await?;
+                            let r: Option<(u64, u8)> =
+                                c.query_first("SELECT CONNECTION_ID(), SLEEP(0.02)").await?;
+                            Ok::<_, mysql_proto::Error>(r.unwrap().0)
+                        }
+                    })
+                    .collect(),
+            )
+            .await;
+            got
+        }
+    };
+    let first: HashSet<u64> = ids(30).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(first.len(), 3, "{first:?}");
+    let victim = *first.iter().next().unwrap();
+    blocking(&url())
+        .query_drop(format!("KILL {victim}"))
+        .unwrap();
+    // Each round may meet the dead one (its requests fail); within a few it is replaced.
+    let mut healthy = HashSet::new();
+    for _ in 0..20 {
+        healthy = ids(30).await.into_iter().filter_map(Result::ok).collect();
+        if healthy.len() == 3 && !healthy.contains(&victim) {
+            break;
+        }
+    }
+    assert_eq!(healthy.len(), 3, "{healthy:?}");
+    assert!(!healthy.contains(&victim));
+}
+
+/// 1,000 tasks spawned on tokio's multi-thread runtime (the lock and the IO handed between
+/// threads), 20 statements each through a pool of two shared connections, a fifth of them
+/// dropped by a random timeout: every statement that completes returns its own values.
+#[test]
+fn a_thousand_tasks_on_tokio_threads() {
+    let _w = Watchdog::new(
+        "a_thousand_tasks_on_tokio_threads",
+        Duration::from_secs(180),
+    );
+    let rt = ::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let pool = mysql_tokio::MuxPool::connect(url(), 2).await.unwrap();
+        let tasks: Vec<_> = (0..1000u64)
+            .map(|task| {
+                let pool = pool.clone();
+                ::tokio::spawn(async move {
+                    let mut rng = Rng(task * 0x9e37_79b9 + 1);
+                    let mut done = 0;
+                    for i in 0..20u64 {
+                        let c = pool.get().await.unwrap();
+                        let query = c.exec_first::<(u64, u64)>("SELECT ?, ?", (task, i));
+                        if rng.next(5) == 0 {
+                            let limit = Duration::from_micros(rng.next(3_000));
+                            let _ = ::tokio::time::timeout(limit, query).await;
+                            continue;
+                        }
+                        assert_eq!(query.await.unwrap(), Some((task, i)));
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            done += t.await.unwrap();
+        }
+        assert!(done > 10_000, "{done}");
+    });
+}
