@@ -35,10 +35,13 @@ BIN = os.path.join(HERE, "target", "release")
 CONNC = os.path.join(HERE, "target", "connc")
 
 WORKLOADS = ["ping", "point", "point_pipelined", "big_text", "big_bin", "insert_batch",
-             "concurrent", "idle"]
+             "concurrent", "concurrent_1000", "idle"]
 CONTESTANTS = {
     "ours-blocking": lambda w, u: [os.path.join(BIN, "ours"), w, u, "blocking"],
     "ours-tokio": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio"],
+    # `concurrent` through one connection shared by every task, and through a MuxPool of two.
+    "ours-shared": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio-shared"],
+    "ours-mux": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio-mux"],
     "mysql_async": lambda w, u: [os.path.join(BIN, "peer_mysql_async"), w, u],
     "sqlx": lambda w, u: [os.path.join(BIN, "peer_sqlx"), w, u],
     "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
@@ -53,7 +56,8 @@ CONTESTANTS = {
     "floor-blocking": lambda w, u: [os.path.join(BIN, "floor"), w, u, "blocking"],
     "floor-tokio": lambda w, u: [os.path.join(BIN, "floor"), w, u, "tokio"],
 }
-OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib"]
+OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib", "ours-shared", "ours-mux"]
+SHARED = ["ours-shared", "ours-mux"]
 FLOOR = ["floor-blocking", "floor-tokio"]
 ZLIB = ["ours-blocking-zlib", "connector-c-zlib"]
 PEERS = [c for c in CONTESTANTS if c not in OURS + FLOOR]
@@ -63,8 +67,12 @@ def runs(workload, contestant):
     """Whether a contestant takes part in a workload."""
     if contestant in FLOOR:
         return workload in ("ping", "point")
+    if contestant in SHARED:
+        return workload.startswith("concurrent")
     if contestant in ZLIB:
         return workload in ("ping", "point", "big_text", "big_bin")
+    if workload == "concurrent_1000":
+        return contestant != "connector-c"  # its 64 pthreads are fixed in connc.c
     if workload == "point_pipelined":
         return contestant in OURS  # no peer pipelines
     if workload == "big_text" and contestant == "zero-mysql":
@@ -106,8 +114,12 @@ def setup():
 
 
 def run_one(workload, contestant, url, prefix=()):
+    env = dict(os.environ)
+    if workload == "concurrent_1000":
+        # The same workload with 1,000 tasks (threads for the blocking contestants).
+        workload, env["E2E_TASKS"] = "concurrent", "1000"
     cmd = list(prefix) + CONTESTANTS[contestant](workload, url)
-    p = subprocess.run(cmd, text=True, capture_output=True, timeout=600)
+    p = subprocess.run(cmd, text=True, capture_output=True, timeout=600, env=env)
     if p.returncode != 0:
         raise SystemExit(f"{contestant} {workload} failed:\n{p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])

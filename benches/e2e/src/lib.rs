@@ -16,8 +16,14 @@ pub const PING_N: usize = 20_000;
 pub const POINT_N: usize = 20_000;
 /// Rows of the `big` table (`big_text`, `big_bin`) and of `insert_batch`.
 pub const BIG_ROWS: usize = 200_000;
-/// Tasks (or threads) of `concurrent`.
-pub const TASKS: usize = 64;
+/// Tasks (or threads) of `concurrent`: 64, or `E2E_TASKS` (run.py's `concurrent_1000` sets
+/// 1000).
+pub fn tasks() -> usize {
+    std::env::var("E2E_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
 /// Connections of `concurrent`.
 pub const CONNS: usize = 8;
 /// Queries per pipeline of `point_pipelined`.

@@ -6,6 +6,11 @@
 //! ([`mysql_proto::ops`]) and this crate is its async runner, so the API is the blocking
 //! adapter's (`mysql-blocking`) with `.await`: same names, same types, same documentation.
 //!
+//! A [`SharedConn`] is one connection used by many tasks at once, their statements pipelined
+//! (each task awaits only its own response; session changes go through
+//! [`SharedConn::exclusive`]); a [`MuxPool`] keeps a few, least busy first. The bookkeeping is
+//! the core's ([`mysql_proto::shared`]).
+//!
 //! A [`Pool`] shares connections between tasks (`mysql_tokio::Pool`, ...): same API as the
 //! blocking pool with `.await`, every future of it cancellation safe (a dropped `get` leaves
 //! the pool's counts exact), no background task.

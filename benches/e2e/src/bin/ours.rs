@@ -17,6 +17,10 @@ fn params(r: &InsertRow) -> InsertParams<'_> {
     (r.id, r.b, r.s.as_str(), r.d, r.dt, &r.dc, r.t, r.n)
 }
 
+/// Shared connections of `tokio-mux` (the server runs each connection on one thread: one per
+/// core of this machine).
+const MUX_CONNS: usize = 2;
+
 fn main() {
     let mut a = Args::parse();
     // Like every peer here: plain TCP. (Our default, ssl-mode=preferred, would use TLS with
@@ -25,7 +29,7 @@ fn main() {
     a.url = format!("{}{sep}ssl-mode=disabled", a.url);
     match a.runtime.as_str() {
         "blocking" => blocking(&a).unwrap_or_else(|e| fail(e)),
-        "tokio" => {
+        "tokio" | "tokio-shared" | "tokio-mux" => {
             let rt = if a.workload == "concurrent" {
                 tokio::runtime::Builder::new_multi_thread().enable_all().build()
             } else {
@@ -112,12 +116,12 @@ fn blocking(a: &Args) -> mysql_proto::Result<()> {
                 c.exec_drop(POINT_SQL, (point_id(0),))?;
             }
             let m = Meter::start();
-            let threads: Vec<_> = (0..TASKS)
+            let threads: Vec<_> = (0..tasks())
                 .map(|t| {
                     let pool = pool.clone();
                     std::thread::spawn(move || -> mysql_proto::Result<u64> {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let mut c = pool.get()?;
                             let mut r = c.exec(POINT_SQL, (point_id(i),))?;
                             while let Some(row) = r.next_row()? {
@@ -150,7 +154,11 @@ fn blocking(a: &Args) -> mysql_proto::Result<()> {
 
 async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
     use mysql_tokio::Conn;
-    let name = "ours-tokio";
+    let name = match a.runtime.as_str() {
+        "tokio-shared" => "ours-shared",
+        "tokio-mux" => "ours-mux",
+        _ => "ours-tokio",
+    };
     let mut c = Conn::connect(a.url.as_str()).await?;
     let w = a.workload.as_str();
     match w {
@@ -217,6 +225,49 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
             let k = check.unwrap();
             m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
         }
+        "concurrent" if a.runtime != "tokio" => {
+            // One connection shared by every task (`tokio-shared`) or a MuxPool of shared
+            // connections (`tokio-mux`): statements pipelined, no checkout per query. Each
+            // connection is opened and the statement prepared (cached) before measuring.
+            let size = if a.runtime == "tokio-shared" { 1 } else { MUX_CONNS };
+            let pool = mysql_tokio::MuxPool::connect(a.url.as_str(), size).await?;
+            let warm: Vec<tokio::task::JoinHandle<mysql_proto::Result<()>>> = (0..size)
+                .map(|_| {
+                    let pool = pool.clone();
+                    async move {
+                        let c = pool.get().await?;
+                        c.exec_drop("SELECT SLEEP(0.05)", ()).await?;
+                        c.exec_drop(POINT_SQL, (point_id(0),)).await?;
+                        mysql_proto::Result::Ok(())
+                    }
+                })
+                .map(tokio::spawn)
+                .collect();
+            for t in warm {
+                t.await.unwrap()?;
+            }
+            let m = Meter::start();
+            let tasks: Vec<tokio::task::JoinHandle<mysql_proto::Result<u64>>> = (0..tasks())
+                .map(|t| {
+                    let pool = pool.clone();
+                    tokio::spawn(async move {
+                        let mut sum = 0u64;
+                        for i in (t..POINT_N).step_by(tasks()) {
+                            let c = pool.get().await?;
+                            for row in c.exec_rows(POINT_SQL, (point_id(i),)).await? {
+                                sum = sum.wrapping_add(hash(row.decode()?));
+                            }
+                        }
+                        mysql_proto::Result::Ok(sum)
+                    })
+                })
+                .collect();
+            let mut sum = 0u64;
+            for t in tasks {
+                sum = sum.wrapping_add(t.await.unwrap()?);
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
         "concurrent" => {
             // The pool, as the peers use theirs: every connection opened and the statement
             // prepared (its cache) before measuring.
@@ -230,12 +281,12 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
             }
             drop(warm);
             let m = Meter::start();
-            let tasks: Vec<tokio::task::JoinHandle<mysql_proto::Result<u64>>> = (0..TASKS)
+            let tasks: Vec<tokio::task::JoinHandle<mysql_proto::Result<u64>>> = (0..tasks())
                 .map(|t| {
                     let pool = pool.clone();
                     tokio::spawn(async move {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let mut c = pool.get().await?;
                             let mut r = c.exec(POINT_SQL, (point_id(i),)).await?;
                             while let Some(row) = r.next_row().await? {

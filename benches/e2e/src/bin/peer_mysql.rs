@@ -92,12 +92,12 @@ fn run(a: &Args) -> mysql::Result<()> {
                 .collect::<mysql::Result<_>>()?;
             drop(warm);
             let m = Meter::start();
-            let threads: Vec<_> = (0..TASKS)
+            let threads: Vec<_> = (0..tasks())
                 .map(|t| {
                     let pool = pool.clone();
                     std::thread::spawn(move || -> mysql::Result<u64> {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let mut c = pool.get_conn()?;
                             for row in c.exec_iter(POINT_SQL, (point_id(i),))? {
                                 sum = sum.wrapping_add(hash(row?));

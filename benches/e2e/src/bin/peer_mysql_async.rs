@@ -98,12 +98,12 @@ async fn run(a: &Args) -> mysql_async::Result<()> {
             }
             drop(warm);
             let m = Meter::start();
-            let tasks: Vec<_> = (0..TASKS)
+            let tasks: Vec<_> = (0..tasks())
                 .map(|t| {
                     let pool = pool.clone();
                     tokio::spawn(async move {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let mut c = pool.get_conn().await?;
                             let rows: Vec<Row> = c.exec(POINT_SQL, (point_id(i),)).await?;
                             for row in rows {

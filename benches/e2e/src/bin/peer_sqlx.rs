@@ -111,12 +111,12 @@ async fn run(a: &Args) -> Result<(), sqlx::Error> {
             }
             drop(warm);
             let m = Meter::start();
-            let tasks: Vec<_> = (0..TASKS)
+            let tasks: Vec<_> = (0..tasks())
                 .map(|t| {
                     let pool = pool.clone();
                     tokio::spawn(async move {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let rows = sqlx::query(POINT_SQL).bind(point_id(i)).fetch_all(&pool).await?;
                             for row in &rows {
                                 sum = sum.wrapping_add(hash(row)?);

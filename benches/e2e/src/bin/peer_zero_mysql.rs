@@ -101,12 +101,12 @@ fn run(a: &Args) -> zero_mysql::error::Result<()> {
                 })
                 .collect::<zero_mysql::error::Result<_>>()?;
             let m = Meter::start();
-            let threads: Vec<_> = (0..TASKS)
+            let threads: Vec<_> = (0..tasks())
                 .map(|t| {
                     let slot = conns[t % CONNS].clone();
                     std::thread::spawn(move || -> zero_mysql::error::Result<u64> {
                         let mut sum = 0u64;
-                        for i in (t..POINT_N).step_by(TASKS) {
+                        for i in (t..POINT_N).step_by(tasks()) {
                             let mut g = slot.lock().unwrap();
                             let (c, st) = &mut *g;
                             c.exec_foreach(st, (point_id(i),), |r: Big| {

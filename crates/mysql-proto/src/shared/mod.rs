@@ -37,7 +37,7 @@
 //! Commands of several callers interleave on one session, so only statements whose effect ends
 //! with them are accepted: autocommit statements and prepared executes. Statements that change
 //! the session ([`check_shareable`]: transactions, `SET`, `USE`, locks, ...) are refused with
-//! [`ErrorKind::Misuse`](crate::ErrorKind::Misuse); a statement that turns out to leave a
+//! [`ErrorKind::Misuse`]; a statement that turns out to leave a
 //! transaction open (a procedure that starts one) breaks the connection rather than let the
 //! statements queued behind it run inside that transaction (they fail, the server rolls back).
 //! Everything else that needs the session to itself goes through an *exclusive checkout*
@@ -45,6 +45,8 @@
 //! answered, then the connection is lent whole; when it comes back
 //! ([`give_back`](Mux::give_back)) whatever a dropped operation left owing is skipped and an
 //! open transaction rolled back.
+//!
+//! [`ErrorKind::Misuse`]: crate::ErrorKind::Misuse
 //!
 //! Hazards no check catches (document them to users): user variables (`SELECT @a := ...`),
 //! `LAST_INSERT_ID()` as a separate statement (read `Output::last_insert_id` instead),
