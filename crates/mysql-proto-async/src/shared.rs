@@ -126,7 +126,8 @@ impl<R: Runtime> SharedConn<R> {
         .await
     }
 
-    /// Runs `sql` and discards its rows; fails with the server's error.
+    /// Runs `sql` and discards its rows (unlike `Conn::query_drop`, returns the [`Output`]:
+    /// affected rows, last insert id); fails with the server's error.
     pub async fn query_drop(&self, sql: impl Into<String>) -> Result<Output> {
         self.run(PipelineStep::query(sql, false)).await
     }

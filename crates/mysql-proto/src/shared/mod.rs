@@ -80,7 +80,7 @@ pub struct Mux {
     sent: VecDeque<(CommandId, Owner)>,
     collector: Collector,
     /// MySQL: requests waiting for the prepare of their statement.
-    awaiting_prepare: Vec<(Ticket, PipelineStep, CommandId)>,
+    prepare_waiters: Vec<(Ticket, PipelineStep, CommandId)>,
     /// The SQL whose prepare was the last command queued (a MariaDB execute of the same SQL
     /// may follow it with statement id -1), and that prepare.
     chain: Option<(String, CommandId)>,
@@ -205,8 +205,8 @@ impl Mux {
         if let Some(i) = self.queue.iter().position(|(t, _)| *t == ticket) {
             self.queue.remove(i);
             self.slots.remove(&ticket);
-        } else if let Some(i) = self.awaiting_prepare.iter().position(|a| a.0 == ticket) {
-            self.awaiting_prepare.remove(i);
+        } else if let Some(i) = self.prepare_waiters.iter().position(|a| a.0 == ticket) {
+            self.prepare_waiters.remove(i);
             self.slots.remove(&ticket);
         } else if let Some(i) = self.exclusive.iter().position(|t| *t == ticket) {
             self.exclusive.remove(i);
@@ -283,7 +283,7 @@ impl Mux {
                             params,
                             keep,
                         };
-                        self.awaiting_prepare.push((t, step, prepare));
+                        self.prepare_waiters.push((t, step, prepare));
                         return Ok(());
                     }
                     if let Some(slot) = self.slots.get_mut(&t) {
@@ -374,7 +374,7 @@ impl Mux {
         sql: &str,
         result: Result<Output>,
     ) -> Result<()> {
-        let waiting = self.awaiting_prepare.iter().filter(|a| a.2 == id).count();
+        let waiting = self.prepare_waiters.iter().filter(|a| a.2 == id).count();
         match result.map(|o| o.statement) {
             Ok(Some(st)) => {
                 if conn.statement_cache().get(sql.as_bytes()).is_some() {
@@ -383,10 +383,10 @@ impl Mux {
                     conn.cache_statement(sql.as_bytes(), st)?;
                 }
                 if waiting > 0 {
-                    let (ready, rest) = std::mem::take(&mut self.awaiting_prepare)
+                    let (ready, rest) = std::mem::take(&mut self.prepare_waiters)
                         .into_iter()
                         .partition(|a| a.2 == id);
-                    self.awaiting_prepare = rest;
+                    self.prepare_waiters = rest;
                     for (t, step, _) in ready {
                         self.queue.push_back((t, step));
                     }
@@ -394,10 +394,10 @@ impl Mux {
             }
             Ok(None) => return Err(Error::protocol("prepare answered without a statement")),
             Err(e) => {
-                let (failed, rest) = std::mem::take(&mut self.awaiting_prepare)
+                let (failed, rest) = std::mem::take(&mut self.prepare_waiters)
                     .into_iter()
                     .partition(|a| a.2 == id);
-                self.awaiting_prepare = rest;
+                self.prepare_waiters = rest;
                 for (t, _, _) in failed {
                     self.finish(t, Err(e.clone()));
                 }
@@ -413,7 +413,7 @@ impl Mux {
         self.collector = Collector::new();
         self.sent.clear();
         self.queue.clear();
-        self.awaiting_prepare.clear();
+        self.prepare_waiters.clear();
         self.chain = None;
         for slot in self.slots.values_mut() {
             if matches!(slot.state, State::Waiting | State::Abandoned) {
@@ -444,7 +444,7 @@ impl Mux {
         !self.lent
             && self.exclusive.front() == Some(&ticket)
             && self.sent.is_empty()
-            && self.awaiting_prepare.is_empty()
+            && self.prepare_waiters.is_empty()
     }
 
     /// Marks the connection lent to `ticket` (see [`may_lend`](Self::may_lend)).
