@@ -20,19 +20,19 @@ use crate::runtime::Runtime;
 /// own response. No task is spawned: whichever task is waiting drives the IO.
 ///
 /// ```no_run
-/// # async fn demo() -> mysql_tokio::Result<()> {
-/// let shared = mysql_tokio::SharedConn::connect("mysql://root@127.0.0.1:3307/test").await?;
-/// let mut tasks = Vec::new();
-/// for id in 0..64i64 {
-///     let shared = shared.clone();
-///     tasks.push(tokio::spawn(async move {
-///         shared.exec_first::<(String,)>("SELECT name FROM users WHERE id = ?", (id,)).await
-///     }));
+/// # use mysql_proto_async::{Runtime, SharedConn};
+/// // Generic over the runtime; with an adapter: `mysql_tokio::SharedConn`, and each clone
+/// // moved into its own `tokio::spawn`ed task.
+/// async fn names<R: Runtime>(ids: Vec<i64>) -> mysql_proto_async::Result<Vec<String>> {
+///     let shared = SharedConn::<R>::connect("mysql://root@127.0.0.1:3307/test").await?;
+///     let mut names = Vec::new();
+///     for id in ids {
+///         let task = shared.clone(); // what each task would hold
+///         let row = task.exec_first::<(String,)>("SELECT name FROM users WHERE id = ?", (id,));
+///         names.extend(row.await?.map(|(n,)| n));
+///     }
+///     Ok(names)
 /// }
-/// for t in tasks {
-///     let _name = t.await.unwrap()?;
-/// }
-/// # Ok(()) }
 /// ```
 ///
 /// # What may run on it
@@ -388,8 +388,9 @@ impl<R: Runtime> Drop for Exclusive<R> {
 /// [`SharedConn`].
 ///
 /// ```no_run
-/// # async fn demo() -> mysql_tokio::Result<()> {
-/// let pool = mysql_tokio::MuxPool::connect("mysql://root@127.0.0.1:3307/test", 4).await?;
+/// # use mysql_proto_async::{MuxPool, Runtime};
+/// # async fn demo<R: Runtime>() -> mysql_proto_async::Result<()> {
+/// let pool = MuxPool::<R>::connect("mysql://root@127.0.0.1:3307/test", 4).await?;
 /// let n: Option<(i64,)> = pool.get().await?.exec_first("SELECT ?", (1,)).await?;
 /// # Ok(()) }
 /// ```

@@ -10,6 +10,21 @@
 //! conn.close().await
 //! # }
 //! ```
+//!
+//! One connection for many tasks ([`SharedConn`], [`MuxPool`]), and the whole of it for a
+//! transaction:
+//!
+//! ```no_run
+//! # async fn demo() -> mysql_tokio::Result<()> {
+//! let pool = mysql_tokio::MuxPool::connect("mysql://app:secret@127.0.0.1/shop", 2).await?;
+//! let conn = pool.get().await?; // a SharedConn: Clone it into as many tasks as you like
+//! let name: Option<(String,)> = conn.exec_first("SELECT name FROM users WHERE id = ?", (7,)).await?;
+//! let mut x = conn.exclusive().await?; // the whole connection, for a transaction
+//! let mut tx = x.begin()?;
+//! tx.exec_drop("UPDATE users SET seen = NOW() WHERE id = ?", (7,)).await?;
+//! tx.commit().await?;
+//! # Ok(()) }
+//! ```
 
 use std::future::Future;
 use std::io;
