@@ -197,6 +197,9 @@ impl<R: Runtime> SharedConn<R> {
     /// other task's request waits until the [`Exclusive`] guard is dropped. When it comes
     /// back; session settings changed on it stay (for every task): put them back. Cancellation
     /// safe. Fails with the fatal error once the connection is broken.
+    ///
+    /// It is a lock: while a task holds the guard, its own statements on the shared handle (and
+    /// a second `exclusive`) wait for the guard it holds, forever. Use the guard meanwhile.
     pub async fn exclusive(&self) -> Result<Exclusive<R>> {
         let ticket = self.lock().mux.request_exclusive();
         let mut pending = Response {
