@@ -40,6 +40,7 @@ for_every_runtime!(
     a_procedure_opening_a_transaction_breaks_the_connection_not_the_data,
     concurrent_prepares_of_one_sql_leave_one_statement,
     the_pool_spreads_load_and_replaces_a_killed_connection,
+    a_connection_broken_before_it_was_shared_says_so,
 );
 
 /// A table name unique to this test and runtime (the runtimes' tests run in parallel).
@@ -413,4 +414,27 @@ fn a_thousand_tasks_on_tokio_threads() {
         }
         assert!(done > 10_000, "{done}");
     });
+}
+
+/// A `Conn` that broke before it was shared: the shared handle reports the error at once and
+/// every call fails with it (a pool would replace it), instead of looking healthy.
+async fn a_connection_broken_before_it_was_shared_says_so<R: Runtime>() {
+    let _w = Watchdog::new(
+        "a_connection_broken_before_it_was_shared",
+        Duration::from_secs(60),
+    );
+    let mut conn: mysql_proto_async::Conn<R> = integration_tests::connect(&url()).await;
+    let id = conn.connection_id();
+    blocking(&url()).query_drop(format!("KILL {id}")).unwrap();
+    for _ in 0..50 {
+        if conn.protocol().fatal_error().is_some() {
+            break;
+        }
+        let _ = conn.query_drop("SELECT 1").await;
+    }
+    assert!(conn.protocol().fatal_error().is_some());
+    let c = SharedConn::new(conn);
+    assert!(c.fatal_error().is_some());
+    assert!(c.query_drop("SELECT 1").await.unwrap_err().is_fatal());
+    assert!(c.exclusive().await.is_err());
 }

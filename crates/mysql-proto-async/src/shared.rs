@@ -94,12 +94,15 @@ impl<R: Runtime> SharedConn<R> {
     pub fn new(mut conn: Conn<R>) -> Self {
         let mut mux = Mux::new();
         mux.give_back(&mut conn.proto);
+        let mut state = State {
+            conn: Some(conn),
+            mux,
+            broken: None,
+        };
+        // A connection broken before it was shared is reported (and replaced by a pool) at once.
+        state.close_if_broken();
         SharedConn {
-            inner: Arc::new(Mutex::new(State {
-                conn: Some(conn),
-                mux,
-                broken: None,
-            })),
+            inner: Arc::new(Mutex::new(state)),
         }
     }
 
@@ -253,6 +256,7 @@ enum Drive {
 impl<R: Runtime> State<R> {
     /// Sends what is queued, then writes and reads the socket once.
     fn drive(&mut self, cx: &mut Context<'_>) -> Drive {
+        self.close_if_broken();
         let Some(conn) = self.conn.as_mut() else {
             return Drive::Idle;
         };
