@@ -178,14 +178,18 @@ fn tcp_keepalive_arms_the_kernel_timer<A: Adapter>() {
     });
 }
 
-/// The kind of timer the kernel runs on the IPv4 TCP socket with local port `port`
-/// (`/proc/net/tcp`, field `tr`: 0 none, 1 retransmit, 2 keepalive, ...).
+/// The kind of timer the kernel runs on the established IPv4 TCP socket from local port
+/// `port` to the test server (`/proc/net/tcp`, field `tr`: 0 none, 1 retransmit, 2 keepalive,
+/// ...). Only that socket: an earlier socket of the same local port may linger in TIME_WAIT
+/// (timer 3), to this server or another (a regression: the first match was taken).
 fn timer_kind(port: u16) -> u32 {
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let server = integration_tests::port();
+    let port_of = |addr: &str| u16::from_str_radix(addr.rsplit(':').next().unwrap(), 16).unwrap();
     for line in table.lines().skip(1) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let local = f[1].rsplit(':').next().unwrap();
-        if u16::from_str_radix(local, 16).unwrap() == port {
+        // f[3] is the state: 01 is ESTABLISHED.
+        if port_of(f[1]) == port && port_of(f[2]) == server && f[3] == "01" {
             return u32::from_str_radix(f[5].split(':').next().unwrap(), 16).unwrap();
         }
     }
