@@ -546,3 +546,26 @@ macro_rules! for_every_adapter {
         }
     };
 }
+
+/// Instantiates the async `$test::<R: mysql_proto_async::Runtime>()` as a `#[test]` for each
+/// async runtime, run on that runtime's single-threaded executor.
+#[macro_export]
+macro_rules! for_every_async_runtime {
+    ($($test:ident),* $(,)?) => {
+        mod tokio {
+            $( #[test] fn $test() {
+                <$crate::client::Tokio as $crate::client::Adapter>::block_on(super::$test::<mysql_tokio::Tokio>())
+            } )*
+        }
+        mod smol {
+            $( #[test] fn $test() {
+                <$crate::client::Smol as $crate::client::Adapter>::block_on(super::$test::<mysql_smol::Smol>())
+            } )*
+        }
+        mod async_std {
+            $( #[test] fn $test() {
+                <$crate::client::AsyncStd as $crate::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
+            } )*
+        }
+    };
+}

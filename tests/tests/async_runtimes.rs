@@ -12,27 +12,7 @@ use integration_tests::{connect, join_all, table, url, Watchdog};
 use mysql_proto::ErrorKind;
 use mysql_proto_async::{timeout, Conn, Pool, Runtime};
 
-macro_rules! for_every_runtime {
-    ($($test:ident),* $(,)?) => {
-        mod tokio {
-            $( #[test] fn $test() {
-                <integration_tests::client::Tokio as integration_tests::client::Adapter>::block_on(super::$test::<mysql_tokio::Tokio>())
-            } )*
-        }
-        mod smol {
-            $( #[test] fn $test() {
-                <integration_tests::client::Smol as integration_tests::client::Adapter>::block_on(super::$test::<mysql_smol::Smol>())
-            } )*
-        }
-        mod async_std {
-            $( #[test] fn $test() {
-                <integration_tests::client::AsyncStd as integration_tests::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
-            } )*
-        }
-    };
-}
-
-for_every_runtime!(
+integration_tests::for_every_async_runtime!(
     never_blocks_the_event_loop,
     dropping_queries_at_random_points_never_gives_a_wrong_result,
     dropping_connect_at_random_points,

@@ -13,27 +13,7 @@ use integration_tests::{blocking, join_all, table, url, Watchdog};
 use mysql_proto::ErrorKind;
 use mysql_proto_async::{timeout, MuxPool, Runtime, SharedConn};
 
-macro_rules! for_every_runtime {
-    ($($test:ident),* $(,)?) => {
-        mod tokio {
-            $( #[test] fn $test() {
-                <integration_tests::client::Tokio as integration_tests::client::Adapter>::block_on(super::$test::<mysql_tokio::Tokio>())
-            } )*
-        }
-        mod smol {
-            $( #[test] fn $test() {
-                <integration_tests::client::Smol as integration_tests::client::Adapter>::block_on(super::$test::<mysql_smol::Smol>())
-            } )*
-        }
-        mod async_std {
-            $( #[test] fn $test() {
-                <integration_tests::client::AsyncStd as integration_tests::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
-            } )*
-        }
-    };
-}
-
-for_every_runtime!(
+integration_tests::for_every_async_runtime!(
     tasks_each_get_their_own_rows,
     a_thousand_dropped_tasks_never_desync_the_others,
     session_changes_need_an_exclusive_checkout,

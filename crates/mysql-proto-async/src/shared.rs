@@ -299,20 +299,19 @@ struct Response<'a, R: Runtime> {
 }
 
 impl<R: Runtime> Response<'_, R> {
-    fn poll_lend(&mut self, cx: &mut Context<'_>) -> Poll<Result<Conn<R>>> {
+    /// The one polling loop: asks `ready` (under the lock) whether the wait is over, else
+    /// drives the IO once and asks again, until the socket is not ready (this caller is then
+    /// the one it wakes) or there is nothing to drive.
+    fn poll_until<T>(
+        &self,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut(&mut State<R>, &Context<'_>) -> Option<T>,
+    ) -> Poll<T> {
         let mut st = self.shared.lock();
         loop {
-            if let Some(e) = st.broken.clone() {
-                st.mux.abandon(self.ticket);
-                return Poll::Ready(Err(e));
+            if let Some(t) = ready(&mut st, cx) {
+                return Poll::Ready(t);
             }
-            if st.mux.may_lend(self.ticket) {
-                if let Some(conn) = st.conn.take() {
-                    st.mux.lend(self.ticket);
-                    return Poll::Ready(Ok(conn));
-                }
-            }
-            let _ = st.mux.poll_result(self.ticket, cx.waker());
             match st.drive(cx) {
                 Drive::Moved => {}
                 Drive::Blocked => {
@@ -323,29 +322,40 @@ impl<R: Runtime> Response<'_, R> {
             }
         }
     }
+
+    fn poll_lend(&mut self, cx: &mut Context<'_>) -> Poll<Result<Conn<R>>> {
+        let ticket = self.ticket;
+        self.poll_until(cx, |st, cx| {
+            if let Some(e) = st.broken.clone() {
+                st.mux.abandon(ticket);
+                return Some(Err(e));
+            }
+            if st.mux.may_lend(ticket) {
+                if let Some(conn) = st.conn.take() {
+                    st.mux.lend(ticket);
+                    return Some(Ok(conn));
+                }
+            }
+            // Registers the waker: woken when the checkout's turn may have come.
+            let _ = st.mux.poll_result(ticket, cx.waker());
+            None
+        })
+    }
 }
 
 impl<R: Runtime> Future for Response<'_, R> {
     type Output = Result<Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Output>> {
-        let this = &mut *self;
-        let mut st = this.shared.lock();
-        loop {
-            if let Poll::Ready(r) = st.mux.poll_result(this.ticket, cx.waker()) {
-                st.mux.release(this.ticket);
-                this.done = true;
-                return Poll::Ready(r);
-            }
-            match st.drive(cx) {
-                Drive::Moved => {}
-                Drive::Blocked => {
-                    st.mux.set_driver(this.ticket);
-                    return Poll::Pending;
-                }
-                Drive::Idle => return Poll::Pending,
-            }
-        }
+        let ticket = self.ticket;
+        let r = std::task::ready!(self.poll_until(cx, |st, cx| {
+            let r = st.mux.poll_result(ticket, cx.waker());
+            let Poll::Ready(r) = r else { return None };
+            st.mux.release(ticket);
+            Some(r)
+        }));
+        self.done = true;
+        Poll::Ready(r)
     }
 }
 
