@@ -91,7 +91,8 @@ pub mod adapter_api {
 }
 
 pub use connection::{
-    AsStatement, CommandId, Connection, Event, ReadCoalescing, ServerInfo, Statement, StatementRef,
+    AsStatement, CommandId, Connection, Event, ReadCoalescing, RecvBuf, ServerInfo, Statement,
+    StatementRef,
 };
 pub use constants::{ColumnFlags, ColumnType, StatusFlags};
 pub use error::{Error, ErrorKind, Result, ServerError};

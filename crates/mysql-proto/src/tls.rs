@@ -80,6 +80,12 @@ impl TlsSession {
         &mut self.raw_in[self.raw_in_len..]
     }
 
+    /// The buffer [`recv_buf`](Self::recv_buf) lends the tail of (lent whole by value, see
+    /// [`crate::connection::loan`]).
+    pub(crate) fn raw_in(&mut self) -> &mut Vec<u8> {
+        &mut self.raw_in
+    }
+
     /// Feeds `n` raw bytes to rustls and appends the plaintext they yield to `plain`.
     pub(crate) fn handle_recv(&mut self, n: usize, plain: &mut Vec<u8>) -> Result<()> {
         self.raw_in_len = (self.raw_in_len + n).min(self.raw_in.len());

@@ -253,6 +253,12 @@ impl Compressor {
         &mut self.input[end..]
     }
 
+    /// The buffer [`lend`](Self::lend) lends the tail of (lent whole by value, see
+    /// [`crate::connection::loan`]).
+    pub(crate) fn lent_input(&mut self) -> &mut Vec<u8> {
+        &mut self.input
+    }
+
     /// Keeps the first `n` bytes of the slice last lent by [`lend`](Self::lend) (clamped to
     /// it).
     pub fn filled(&mut self, n: usize) {

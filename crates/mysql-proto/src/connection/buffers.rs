@@ -8,9 +8,12 @@ impl Connection {
     /// frame being received still needs), capped so the buffer never exceeds one frame (16 MiB)
     /// plus 64 KiB. Read into it, then call [`handle_recv`](Self::handle_recv). Ends the current
     /// event. Call it only after [`advance`](Self::advance) returned `Ok(false)`: then the slice
-    /// is never empty.
+    /// is never empty. A completion-based adapter, whose reads own their buffer, borrows it by
+    /// value instead: [`take_recv_buf`](Self::take_recv_buf). Calling this while that loan is
+    /// out breaks the connection (the loan's bytes are lost).
     pub fn recv_buf(&mut self, hint: usize) -> &mut [u8] {
         self.release_current();
+        self.forget_loan();
         // Raw bytes go to rustls; the plaintext reaches the frame buffer in handle_recv. (An
         // `if let` returning the borrow would keep `self` borrowed below: NLL problem case 3.)
         #[cfg(feature = "tls")]

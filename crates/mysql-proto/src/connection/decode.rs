@@ -15,6 +15,10 @@ impl Connection {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
+        if self.recv_lent() {
+            // The buffered input travels with the loan.
+            return Ok(false);
+        }
         match self.step() {
             Ok(ready) => Ok(ready),
             Err(e) => {

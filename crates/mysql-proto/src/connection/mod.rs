@@ -69,6 +69,7 @@ mod decode;
 pub mod event;
 mod handshake;
 mod infile;
+pub mod loan;
 mod response;
 pub mod statement;
 
@@ -88,6 +89,7 @@ use coalescing::Coalescer;
 pub use coalescing::ReadCoalescing;
 pub use event::{CommandId, Event, ServerInfo};
 use handshake::{Handshake, HandshakeStep};
+pub use loan::RecvBuf;
 use response::{Expect, InFlight, Produced, Response, Responses};
 pub use statement::{AsStatement, Statement, StatementCache, StatementRef};
 
@@ -129,6 +131,8 @@ pub struct Connection {
     read_hint: usize,
     /// Size of the slice last lent by `recv_buf`.
     lent: usize,
+    /// The receive buffer lent by value (`take_recv_buf`), until it is given back.
+    loaned: Option<loan::Loan>,
     eof: bool,
     coalescer: Coalescer,
     deframer: Deframer,
@@ -191,6 +195,7 @@ impl Connection {
             rx_end: 0,
             read_hint: MIN_READ_HINT,
             lent: 0,
+            loaned: None,
             eof: false,
             coalescer: Coalescer::default(),
             deframer: Deframer::new(),

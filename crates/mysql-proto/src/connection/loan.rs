@@ -1,0 +1,141 @@
+//! The receive buffer lent by value, for completion-based IO (io_uring, IOCP).
+//!
+//! [`Connection::recv_buf`] lends a `&mut [u8]`: enough for a readiness-based runtime, which
+//! reads only once the socket is readable and finishes the read before the borrow ends. A
+//! completion-based runtime hands the buffer to the kernel, which writes into it whenever the
+//! read completes, possibly after the future that started it was dropped: the buffer must be
+//! owned by the operation, not borrowed. Without a loan by value such an adapter would read
+//! into a buffer of its own and copy every byte into the connection's; with it, the kernel
+//! writes straight into the receive buffer, as the other adapters' reads do.
+//!
+//! ```
+//! # use mysql_proto::{Connection, Opts};
+//! let mut conn = Connection::new(Opts::from_url("mysql://root@localhost/").unwrap());
+//! let mut loan = conn.take_recv_buf(conn.read_hint());
+//! // ... the kernel fills the start of `loan.spare()` (here, by hand) ...
+//! loan.spare()[..4].copy_from_slice(&[1, 0, 0, 0]);
+//! conn.give_recv_buf(loan, 4);
+//! assert!(!conn.advance().unwrap()); // a frame header alone: more input is needed
+//! ```
+
+use super::*;
+
+/// The connection's receive buffer, lent by value by [`Connection::take_recv_buf`]: read into
+/// [`spare`](Self::spare), then give it back with [`Connection::give_recv_buf`]. While it is
+/// lent, the connection decodes nothing ([`Connection::advance`] returns `Ok(false)`).
+/// Dropping it instead of giving it back loses the bytes it held: the connection then breaks
+/// at its next read.
+#[derive(Debug)]
+pub struct RecvBuf {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl RecvBuf {
+    /// The free tail to read into (never empty); its first `n` bytes are kept by
+    /// [`Connection::give_recv_buf`]`(self, n)`.
+    pub fn spare(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..]
+    }
+}
+
+/// What is lent: the layer whose buffer it is, and the buffer's address and length (to know
+/// it again, and to put a buffer as long back when it is lost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Loan {
+    layer: Layer,
+    addr: usize,
+    len: usize,
+}
+
+/// The layer whose buffer socket reads fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Plain,
+    #[cfg(feature = "tls")]
+    Tls,
+    Compressed,
+}
+
+impl Connection {
+    /// Lends the receive buffer by value, with the free tail [`recv_buf`](Self::recv_buf)
+    /// would lend (at least `hint` bytes) as its [`spare`](RecvBuf::spare) part: for an
+    /// adapter whose reads own their buffer until the kernel completes them (see the
+    /// [module docs](self::loan)). Give it back with [`give_recv_buf`](Self::give_recv_buf)
+    /// before decoding again. Never fails; lending again before the last loan came back
+    /// breaks the connection (the bytes of that loan are lost) with [`ErrorKind::Misuse`].
+    pub fn take_recv_buf(&mut self, hint: usize) -> RecvBuf {
+        let spare = self.recv_buf(hint).len();
+        let (layer, vec) = self.recv_vec();
+        let buf = std::mem::take(vec);
+        self.loaned = Some(Loan {
+            layer,
+            addr: buf.as_ptr() as usize,
+            len: buf.len(),
+        });
+        RecvBuf {
+            start: buf.len() - spare,
+            buf,
+        }
+    }
+
+    /// Takes back the buffer lent by [`take_recv_buf`](Self::take_recv_buf), keeping the first
+    /// `n` bytes read into its spare part (clamped to it): what
+    /// [`handle_recv`](Self::handle_recv)`(n)` does after [`recv_buf`](Self::recv_buf). A buffer
+    /// that is not the one lent breaks the connection with [`ErrorKind::Misuse`].
+    pub fn give_recv_buf(&mut self, buf: RecvBuf, n: usize) {
+        let Some(loan) = self.loaned else {
+            self.fatal.get_or_insert(Error::misuse(
+                "a receive buffer was given back but none was lent",
+            ));
+            return;
+        };
+        if buf.buf.as_ptr() as usize != loan.addr || buf.buf.len() != loan.len {
+            self.forget_loan();
+            self.fatal.get_or_insert(Error::misuse(
+                "a receive buffer not lent by this connection",
+            ));
+            return;
+        }
+        self.loaned = None;
+        let (layer, vec) = self.recv_vec();
+        debug_assert_eq!(
+            layer, loan.layer,
+            "the layer cannot change while nothing is decoded"
+        );
+        *vec = buf.buf;
+        self.handle_recv(n);
+    }
+
+    /// Whether the receive buffer is lent by value.
+    pub(super) fn recv_lent(&self) -> bool {
+        self.loaned.is_some()
+    }
+
+    /// Before lending again: a loan never given back took the buffered bytes with it, so the
+    /// stream cannot be decoded any further.
+    /// A buffer as long is put in its place, so every position into it stays in bounds; the
+    /// connection is broken, so nothing decodes from it.
+    pub(super) fn forget_loan(&mut self) {
+        let Some(loan) = self.loaned.take() else {
+            return;
+        };
+        self.fatal.get_or_insert(Error::misuse(
+            "the receive buffer was lent again before it was given back",
+        ));
+        *self.recv_vec().1 = vec![0; loan.len];
+    }
+
+    /// The vector behind the slice [`recv_buf`](Self::recv_buf) lends, and its layer.
+    fn recv_vec(&mut self) -> (Layer, &mut Vec<u8>) {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            // Invariant: checked just above.
+            return (Layer::Tls, self.tls.as_mut().expect("tls").raw_in());
+        }
+        match self.compress.as_mut() {
+            Some(z) => (Layer::Compressed, z.lent_input()),
+            None => (Layer::Plain, &mut self.rx),
+        }
+    }
+}
