@@ -129,9 +129,8 @@ impl Connection {
     /// The vector behind the slice [`recv_buf`](Self::recv_buf) lends, and its layer.
     fn recv_vec(&mut self) -> (Layer, &mut Vec<u8>) {
         #[cfg(feature = "tls")]
-        if self.tls.is_some() {
-            // Invariant: checked just above.
-            return (Layer::Tls, self.tls.as_mut().expect("tls").raw_in());
+        if let Some(tls) = self.tls.as_mut() {
+            return (Layer::Tls, tls.raw_in());
         }
         match self.compress.as_mut() {
             Some(z) => (Layer::Compressed, z.lent_input()),
