@@ -164,10 +164,9 @@ impl<R: Runtime> Conn<R> {
         let mut cx = Context::from_waker(Waker::noop());
         // A plain read: no coalescing wait (it would start a timer, perhaps outside the
         // runtime, in a `Drop`).
-        let buf = self.proto.recv_buf(self.proto.read_hint());
-        match self.io.poll_read(&mut cx, buf) {
+        match self.io.poll_recv(&mut cx, &mut self.proto) {
             Poll::Ready(Ok(0)) => self.proto.handle_eof(),
-            Poll::Ready(Ok(n)) => self.proto.handle_recv(n),
+            Poll::Ready(Ok(_)) => {}
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             Poll::Ready(Err(e)) => drop(self.proto.break_with(Error::io(e))),
             Poll::Pending if self.closed_while_idle() => {
@@ -246,9 +245,7 @@ impl<R: Runtime> Conn<R> {
             if let Err(e) = self.coalescing.before_read::<R>(&self.io, &mut self.proto) {
                 return Poll::Ready(Err(Error::io(e)));
             }
-            let read = self
-                .io
-                .poll_read(cx, self.proto.recv_buf(self.proto.read_hint()));
+            let read = self.io.poll_recv(cx, &mut self.proto);
             if read.is_ready() {
                 self.coalescing.after_read();
             }
@@ -257,10 +254,7 @@ impl<R: Runtime> Conn<R> {
                     self.proto.handle_eof();
                     return Poll::Ready(Ok(()));
                 }
-                Poll::Ready(Ok(n)) => {
-                    self.proto.handle_recv(n);
-                    return Poll::Ready(Ok(()));
-                }
+                Poll::Ready(Ok(_)) => return Poll::Ready(Ok(())),
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::io(e))),
                 Poll::Pending => {

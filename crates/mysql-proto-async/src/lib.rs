@@ -51,5 +51,5 @@ pub use conn::{Conn, LocalInfileHandler, LocalInfileReader, Pipeline, QueryResul
 pub use mysql_proto::adapter_api::*;
 pub use pool::{Pool, PooledConn};
 pub use result::RowStream;
-pub use runtime::{timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};
+pub use runtime::{recv_into, timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};
 pub use shared::{Exclusive, MuxPool, SharedConn};

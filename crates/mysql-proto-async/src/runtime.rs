@@ -3,14 +3,31 @@
 use std::future::Future;
 use std::io;
 use std::pin::{pin, Pin};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use mysql_proto::Connection;
+
 /// A connected byte stream. Implemented by each adapter for its socket types.
+///
+/// Reads go straight into the connection's receive buffer, so the transport chooses how to
+/// borrow it: a readiness-based socket (tokio, smol, async-std) reads into the slice
+/// [`Connection::recv_buf`] lends (see [`recv_into`]); a completion-based one (compio's
+/// io_uring), whose reads own their buffer until the kernel completes them, borrows it by
+/// value ([`Connection::take_recv_buf`]). Either way no byte is copied.
 pub trait Transport: Unpin + Send + 'static {
-    /// Reads into `buf`; `Ok(0)` means the peer closed. Registers `cx` when not ready.
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
-    /// Writes from `buf`, returning how much was taken. Registers `cx` when not ready.
+    /// Reads once into `proto`'s receive buffer and records the bytes read
+    /// ([`Connection::handle_recv`]); returns how many. `Ok(0)` means the peer closed (the
+    /// caller records it). Registers `cx` when nothing is ready; a read left in flight when the
+    /// caller stops polling is completed by the next call, so no byte is lost.
+    fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        proto: &mut Connection,
+    ) -> Poll<io::Result<usize>>;
+    /// Writes from `buf`, returning how much was taken. Registers `cx` when not ready. Until
+    /// it returns `Ready`, the next call passes the same bytes first (more may follow): a
+    /// transport may keep a write in flight across calls.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     /// The socket's descriptor, whose receive low-water mark read coalescing raises (see
     /// [`mysql_proto::ReadCoalescing`]; the core advises it for TCP only). `None`, the
@@ -58,11 +75,28 @@ pub enum Socket<T, U> {
     Unix(U),
 }
 
+/// [`Transport::poll_recv`] for a readiness-based socket: `read` reads into the free tail of
+/// the receive buffer, lent as a slice.
+pub fn recv_into(
+    proto: &mut Connection,
+    read: impl FnOnce(&mut [u8]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<usize>> {
+    let n = ready!(read(proto.recv_buf(proto.read_hint())))?;
+    if n > 0 {
+        proto.handle_recv(n);
+    }
+    Poll::Ready(Ok(n))
+}
+
 impl<T: Transport, U: Transport> Transport for Socket<T, U> {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        proto: &mut Connection,
+    ) -> Poll<io::Result<usize>> {
         match self {
-            Socket::Tcp(s) => s.poll_read(cx, buf),
-            Socket::Unix(s) => s.poll_read(cx, buf),
+            Socket::Tcp(s) => s.poll_recv(cx, proto),
+            Socket::Unix(s) => s.poll_recv(cx, proto),
         }
     }
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
@@ -88,8 +122,12 @@ impl<T> Transport for FuturesIo<T>
 where
     T: futures_io::AsyncRead + futures_io::AsyncWrite + Descriptor + Unpin + Send + 'static,
 {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
+    fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        proto: &mut Connection,
+    ) -> Poll<io::Result<usize>> {
+        recv_into(proto, |buf| Pin::new(&mut self.0).poll_read(cx, buf))
     }
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)

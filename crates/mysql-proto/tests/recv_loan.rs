@@ -107,7 +107,7 @@ fn rows_received(compressed: bool, delivery: Delivery, seed: u64) -> (Vec<String
                 // Out on loan: the buffered input is not the connection's to decode.
                 assert!(!conn.advance().unwrap());
                 assert!(conn.event().is_none());
-                let spare = loan.spare();
+                let spare = loan.spare_mut();
                 assert!(!spare.is_empty());
                 let n = cut.min(spare.len());
                 spare[..n].copy_from_slice(&wire[pos..pos + n]);
@@ -138,8 +138,8 @@ fn a_loan_never_given_back_breaks_the_connection() {
         let (mut conn, wire, _) = session(compressed, 10);
         conn.query("SELECT v FROM t").unwrap();
         let mut loan = conn.take_recv_buf(64);
-        let n = 5.min(loan.spare().len());
-        loan.spare()[..n].copy_from_slice(&wire[..n]);
+        let n = 5.min(loan.spare_mut().len());
+        loan.spare_mut()[..n].copy_from_slice(&wire[..n]);
         drop(loan);
         let mut again = conn.take_recv_buf(64);
         assert!(!again.spare().is_empty());

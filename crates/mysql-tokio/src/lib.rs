@@ -92,10 +92,16 @@ impl Runtime for Tokio {
 pub struct TokioIo<T>(pub T);
 
 impl<T: AsyncRead + AsyncWrite + Descriptor + Unpin + Send + 'static> Transport for TokioIo<T> {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let mut rb = ReadBuf::new(buf);
-        std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
-        Poll::Ready(Ok(rb.filled().len()))
+    fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        proto: &mut Connection,
+    ) -> Poll<io::Result<usize>> {
+        recv_into(proto, |buf| {
+            let mut rb = ReadBuf::new(buf);
+            std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
+            Poll::Ready(Ok(rb.filled().len()))
+        })
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {

@@ -12,8 +12,8 @@
 //! # use mysql_proto::{Connection, Opts};
 //! let mut conn = Connection::new(Opts::from_url("mysql://root@localhost/").unwrap());
 //! let mut loan = conn.take_recv_buf(conn.read_hint());
-//! // ... the kernel fills the start of `loan.spare()` (here, by hand) ...
-//! loan.spare()[..4].copy_from_slice(&[1, 0, 0, 0]);
+//! // ... the kernel fills the start of `loan.spare_mut()` (here, by hand) ...
+//! loan.spare_mut()[..4].copy_from_slice(&[1, 0, 0, 0]);
 //! conn.give_recv_buf(loan, 4);
 //! assert!(!conn.advance().unwrap()); // a frame header alone: more input is needed
 //! ```
@@ -21,7 +21,7 @@
 use super::*;
 
 /// The connection's receive buffer, lent by value by [`Connection::take_recv_buf`]: read into
-/// [`spare`](Self::spare), then give it back with [`Connection::give_recv_buf`]. While it is
+/// [`spare_mut`](Self::spare_mut), then give it back with [`Connection::give_recv_buf`]. While it is
 /// lent, the connection decodes nothing ([`Connection::advance`] returns `Ok(false)`).
 /// Dropping it instead of giving it back loses the bytes it held: the connection then breaks
 /// at its next read.
@@ -34,8 +34,13 @@ pub struct RecvBuf {
 impl RecvBuf {
     /// The free tail to read into (never empty); its first `n` bytes are kept by
     /// [`Connection::give_recv_buf`]`(self, n)`.
-    pub fn spare(&mut self) -> &mut [u8] {
+    pub fn spare_mut(&mut self) -> &mut [u8] {
         &mut self.buf[self.start..]
+    }
+
+    /// The free tail, to look at (what a read wrote into it).
+    pub fn spare(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 }
 
@@ -59,7 +64,7 @@ enum Layer {
 
 impl Connection {
     /// Lends the receive buffer by value, with the free tail [`recv_buf`](Self::recv_buf)
-    /// would lend (at least `hint` bytes) as its [`spare`](RecvBuf::spare) part: for an
+    /// would lend (at least `hint` bytes) as its [`spare_mut`](RecvBuf::spare_mut) part: for an
     /// adapter whose reads own their buffer until the kernel completes them (see the
     /// [module docs](self::loan)). Give it back with [`give_recv_buf`](Self::give_recv_buf)
     /// before decoding again. Never fails; lending again before the last loan came back
