@@ -528,7 +528,19 @@ impl Adapter for AsyncStd {
     }
 }
 
-/// Instantiates `$test::<Adapter>` as a `#[test]` for each of the four adapters.
+/// compio, on one thread's runtime (io_uring).
+pub struct Compio;
+impl Adapter for Compio {
+    type Conn = mysql_compio::Conn;
+    type Pool = mysql_compio::Pool;
+    fn block_on<F: Future>(f: F) -> F::Output {
+        compio::runtime::Runtime::new()
+            .expect("compio runtime")
+            .block_on(f)
+    }
+}
+
+/// Instantiates `$test::<Adapter>` as a `#[test]` for each of the five adapters.
 #[macro_export]
 macro_rules! for_every_adapter {
     ($($test:ident),* $(,)?) => {
@@ -543,6 +555,9 @@ macro_rules! for_every_adapter {
         }
         mod async_std {
             $( #[test] fn $test() { super::$test::<$crate::client::AsyncStd>() } )*
+        }
+        mod compio {
+            $( #[test] fn $test() { super::$test::<$crate::client::Compio>() } )*
         }
     };
 }
@@ -565,6 +580,11 @@ macro_rules! for_every_async_runtime {
         mod async_std {
             $( #[test] fn $test() {
                 <$crate::client::AsyncStd as $crate::client::Adapter>::block_on(super::$test::<mysql_async_std::AsyncStd>())
+            } )*
+        }
+        mod compio {
+            $( #[test] fn $test() {
+                <$crate::client::Compio as $crate::client::Adapter>::block_on(super::$test::<mysql_compio::Compio>())
             } )*
         }
     };

@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use integration_tests::client::{Adapter, AsyncStd, Blocking, Client, PoolClient, Smol, Tokio};
+use integration_tests::client::{
+    Adapter, AsyncStd, Blocking, Client, Compio, PoolClient, Smol, Tokio,
+};
 use integration_tests::{url, Watchdog};
 
 #[test]
@@ -13,6 +15,7 @@ fn load_over_a_small_pool_on_every_adapter() {
     load_over_a_small_pool::<Tokio>();
     load_over_a_small_pool::<Smol>();
     load_over_a_small_pool::<AsyncStd>();
+    load_over_a_small_pool::<Compio>();
 }
 
 fn pool_url(options: &str) -> String {

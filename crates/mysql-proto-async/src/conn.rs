@@ -183,8 +183,7 @@ impl<R: Runtime> Conn<R> {
         if !self.proto.wants_write() {
             return true;
         }
-        let mut cx = Context::from_waker(Waker::noop());
-        if let Poll::Ready(Err(e)) = self.poll_flush(&mut cx) {
+        if let Poll::Ready(Err(e)) = self.flush_with(|io, out| io.poll_write_now(out)) {
             self.proto.break_with(e);
             return false;
         }
@@ -318,12 +317,20 @@ impl<R: Runtime> Conn<R> {
 
     /// Writes pending output until done (`Ready(Ok)`) or the socket is full (`Pending`).
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.flush_with(|io, out| io.poll_write(cx, out))
+    }
+
+    /// [`poll_flush`](Self::poll_flush) with `write` for the socket's writes.
+    fn flush_with(
+        &mut self,
+        mut write: impl FnMut(&mut R::Stream, &[u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<Result<()>> {
         loop {
             let out = self.proto.pending_send();
             if out.is_empty() {
                 break;
             }
-            match self.io.poll_write(cx, out) {
+            match write(&mut self.io, out) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Err(Error::io(io::ErrorKind::WriteZero.into())))
                 }

@@ -29,6 +29,14 @@ pub trait Transport: Unpin + Send + 'static {
     /// it returns `Ready`, the next call passes the same bytes first (more may follow): a
     /// transport may keep a write in flight across calls.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    /// Writes what the socket takes now, never waiting and registering no waker (a pool's
+    /// check-in, a goodbye: nobody polls again); `Pending` when nothing could be written.
+    /// The default polls [`poll_write`](Self::poll_write) once with a no-op waker, which a
+    /// readiness-based socket completes at once; a completion-based one, whose writes complete
+    /// only when its event loop turns, overrides it.
+    fn poll_write_now(&mut self, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write(&mut Context::from_waker(std::task::Waker::noop()), buf)
+    }
     /// The socket's descriptor, whose receive low-water mark read coalescing raises (see
     /// [`mysql_proto::ReadCoalescing`]; the core advises it for TCP only). `None`, the
     /// default, leaves coalescing off.
@@ -103,6 +111,12 @@ impl<T: Transport, U: Transport> Transport for Socket<T, U> {
         match self {
             Socket::Tcp(s) => s.poll_write(cx, buf),
             Socket::Unix(s) => s.poll_write(cx, buf),
+        }
+    }
+    fn poll_write_now(&mut self, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self {
+            Socket::Tcp(s) => s.poll_write_now(buf),
+            Socket::Unix(s) => s.poll_write_now(buf),
         }
     }
     #[cfg(unix)]

@@ -85,7 +85,7 @@ pub mod adapter_api {
     pub use crate::{
         AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
         FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,
-        PipelineStep, RawValue, Result, ResultSet, Row, RowRef, ServerError, ServerInfo,
+        PipelineStep, RawValue, RecvBuf, Result, ResultSet, Row, RowRef, ServerError, ServerInfo,
         SessionState, Statement, StepStatement, Time, ToValue, TxOpts, Value,
     };
 }

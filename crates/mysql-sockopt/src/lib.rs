@@ -7,14 +7,15 @@
 //! * [`wait_readable`]: waits until the socket is readable (by that mark) or a timeout of
 //!   microsecond precision passes (`SO_RCVTIMEO` counts in scheduler ticks, 4 ms here).
 //!
-//! And [`set_keepalive`]: TCP keepalive with the probe timing (`tcp-keepalive`).
+//! And [`set_keepalive`]: TCP keepalive with the probe timing (`tcp-keepalive`); [`send_now`]:
+//! a write that never waits, for completion-based runtimes.
 //!
 //! All are Linux only and fail with [`io::ErrorKind::Unsupported`] elsewhere, where the
 //! adapters simply do not coalesce. [`LowWaterMark`] remembers the mark set, so that adapters
 //! call `setsockopt` only when it changes.
 //!
 //! Besides one `from_utf8_unchecked` in the core, this crate holds the project's `unsafe` code:
-//! four libc calls, each with a `SAFETY` argument. Its tests exercise every one of them, also
+//! five libc calls, each with a `SAFETY` argument. Its tests exercise every one of them, also
 //! under AddressSanitizer:
 //! `RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address cargo test -p mysql-sockopt --lib
 //! --target x86_64-unknown-linux-gnu`.
@@ -66,6 +67,16 @@ pub fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> 
 #[cfg(unix)]
 pub fn set_keepalive(fd: BorrowedFd<'_>, idle: Duration) -> io::Result<()> {
     imp::set_keepalive(fd, idle)
+}
+
+/// Writes what of `buf` the socket takes at once, never waiting (`send` with `MSG_DONTWAIT`):
+/// for a completion-based runtime's socket, whose own writes complete only when its event loop
+/// turns, when a write must not wait (a pool closing a connection sends its `COM_QUIT` so).
+/// Fails with [`io::ErrorKind::WouldBlock`] when the socket's buffer is full, with the OS error
+/// otherwise (a broken pipe raises no signal), or `Unsupported` off Linux.
+#[cfg(unix)]
+pub fn send_now(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    imp::send_now(fd, buf)
 }
 
 /// A socket's receive low-water mark as last set by [`LowWaterMark::set`]: skips the system call
@@ -244,6 +255,23 @@ mod imp {
         Ok(value)
     }
 
+    pub(super) fn send_now(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+        // SAFETY: `fd` is a live descriptor for the whole call (BorrowedFd's guarantee); the
+        // kernel reads at most `buf.len()` bytes from `buf`'s pointer, which `buf` keeps valid.
+        let n = unsafe {
+            libc::send(
+                fd.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+        match n {
+            n if n >= 0 => Ok(n as usize),
+            _ => Err(io::Error::last_os_error()),
+        }
+    }
+
     pub(super) fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
         let mut poll = libc::pollfd {
             fd: fd.as_raw_fd(),
@@ -290,6 +318,10 @@ mod imp {
         Err(unsupported())
     }
 
+    pub(super) fn send_now(_: BorrowedFd<'_>, _: &[u8]) -> io::Result<usize> {
+        Err(unsupported())
+    }
+
     pub(super) fn set_keepalive(_: BorrowedFd<'_>, _: Duration) -> io::Result<()> {
         Err(unsupported())
     }
@@ -309,6 +341,40 @@ mod tests {
         let (writer, _) = listener.accept().unwrap();
         writer.set_nodelay(true).unwrap();
         (reader, writer)
+    }
+
+    #[test]
+    fn send_now_writes_what_fits_and_never_waits() {
+        let (mut reader, writer) = pair();
+        assert_eq!(send_now(writer.as_fd(), b"quit").unwrap(), 4);
+        let mut got = [0; 4];
+        reader.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"quit");
+        // Fill the socket's buffers: a full socket says WouldBlock at once.
+        let chunk = vec![7u8; 1 << 16];
+        let mut sent = 0;
+        let e = loop {
+            match send_now(writer.as_fd(), &chunk) {
+                Ok(n) => sent += n,
+                Err(e) => break e,
+            }
+            assert!(sent < 1 << 30, "the socket never filled");
+        };
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
+        assert!(sent > 0);
+        // A closed peer: an error, and no SIGPIPE kills the test.
+        drop(reader);
+        let e = loop {
+            if let Err(e) = send_now(writer.as_fd(), &chunk) {
+                if e.kind() != io::ErrorKind::WouldBlock {
+                    break e;
+                }
+            }
+        };
+        assert!(
+            matches!(e.raw_os_error(), Some(libc::EPIPE | libc::ECONNRESET)),
+            "{e}"
+        );
     }
 
     #[test]

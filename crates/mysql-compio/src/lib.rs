@@ -1,0 +1,109 @@
+//! # mysql-compio: MySQL / MariaDB for compio (io_uring)
+//!
+//! The async client of [`mysql_proto_async`] on [compio](https://docs.rs/compio), a
+//! completion-based, thread-per-core runtime: on Linux every read and write is an io_uring
+//! operation (compio falls back to its polling driver where the kernel refuses io_uring). All
+//! protocol and client logic is shared with the other adapters; this crate connects, sleeps,
+//! and keeps each socket's reads and writes in flight.
+//!
+//! ```no_run
+//! compio::runtime::Runtime::new()?.block_on(async {
+//!     let mut conn = mysql_compio::Conn::connect("mysql://root@127.0.0.1:3307/test").await?;
+//!     let rows: Vec<(i64,)> = conn.query_collect("SELECT 1").await?;
+//!     conn.close().await
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Zero copy with a kernel that owns the buffer
+//!
+//! A read reads straight into the connection's receive buffer, lent *by value* for as long as
+//! the kernel owns it ([`Connection::take_recv_buf`]), and is kept in flight by the socket, not
+//! by the operation's future: a query dropped mid-read leaves the read to the next operation,
+//! which completes it, so cancellation loses no byte (see [`mysql_proto_async`]'s guarantees).
+//! Writes copy the request into a buffer of the socket's (the connection keeps appending
+//! pipelined commands to its own meanwhile).
+//!
+//! ## One thread per connection
+//!
+//! compio's sockets and timers belong to the thread whose runtime made them. A connection
+//! ([`Conn`], [`Pool`], [`SharedConn`], [`MuxPool`]) opened on a compio thread is used on that
+//! thread: its types are `Send` (the client is written once for every runtime), but an
+//! operation run on another thread, or outside a compio runtime, fails with
+//! [`ErrorKind::Io`] (`Unsupported`) instead of touching the socket, and a connection dropped
+//! on another thread leaks its socket rather than closing it there. Run one runtime (and pool)
+//! per thread, as compio intends.
+
+mod on_thread;
+mod socket;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+pub use mysql_proto_async::*;
+pub use socket::CompioSocket;
+
+use on_thread::{no_runtime, Bound};
+use socket::Stream;
+
+/// The compio [`Runtime`]: compio's TCP and Unix sockets (io_uring) and `compio::time::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compio;
+
+/// A connection on compio.
+pub type Conn = mysql_proto_async::Conn<Compio>;
+/// A query's results on compio.
+pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Compio>;
+/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
+pub type Pool = mysql_proto_async::Pool<Compio>;
+/// A connection lent by a [`Pool`].
+pub type PooledConn = mysql_proto_async::PooledConn<Compio>;
+/// A connection shared by many tasks, their statements pipelined (see
+/// [`mysql_proto_async::SharedConn`]).
+pub type SharedConn = mysql_proto_async::SharedConn<Compio>;
+/// A [`SharedConn`] lent whole, for transactions and session changes.
+pub type Exclusive = mysql_proto_async::Exclusive<Compio>;
+/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
+pub type MuxPool = mysql_proto_async::MuxPool<Compio>;
+
+impl Runtime for Compio {
+    type Stream = CompioSocket;
+
+    fn connect_tcp(
+        host: String,
+        port: u16,
+    ) -> impl Future<Output = io::Result<CompioSocket>> + Send {
+        Bound::new(
+            async move {
+                let s = compio::net::TcpStream::connect((host.as_str(), port)).await?;
+                s.set_nodelay(true)?;
+                Ok(CompioSocket::new(Stream::Tcp(s)))
+            },
+            no_runtime,
+        )
+    }
+
+    fn connect_unix(path: String) -> impl Future<Output = io::Result<CompioSocket>> + Send {
+        Bound::new(
+            async move {
+                #[cfg(unix)]
+                return Ok(CompioSocket::new(Stream::Unix(
+                    compio::net::UnixStream::connect(path).await?,
+                )));
+                #[cfg(not(unix))]
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("no Unix socket {path}"),
+                ));
+            },
+            no_runtime,
+        )
+    }
+
+    /// Off its thread or outside a compio runtime the timer fires at once (a timeout then
+    /// expires instead of waiting forever).
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        Bound::new(compio::time::sleep(duration), || ())
+    }
+}
