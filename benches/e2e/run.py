@@ -42,6 +42,8 @@ CONTESTANTS = {
     # `concurrent` through one connection shared by every task, and through a MuxPool of two.
     "ours-shared": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio-shared"],
     "ours-mux": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio-mux"],
+    # The async client on compio: io_uring, the receive buffer lent by value.
+    "ours-compio": lambda w, u: [os.path.join(BIN, "ours"), w, u, "compio"],
     "mysql_async": lambda w, u: [os.path.join(BIN, "peer_mysql_async"), w, u],
     "sqlx": lambda w, u: [os.path.join(BIN, "peer_sqlx"), w, u],
     "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
@@ -56,7 +58,8 @@ CONTESTANTS = {
     "floor-blocking": lambda w, u: [os.path.join(BIN, "floor"), w, u, "blocking"],
     "floor-tokio": lambda w, u: [os.path.join(BIN, "floor"), w, u, "tokio"],
 }
-OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib", "ours-shared", "ours-mux"]
+OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib", "ours-shared", "ours-mux",
+        "ours-compio"]
 SHARED = ["ours-shared", "ours-mux"]
 FLOOR = ["floor-blocking", "floor-tokio"]
 ZLIB = ["ours-blocking-zlib", "connector-c-zlib"]
@@ -69,6 +72,9 @@ def runs(workload, contestant):
         return workload in ("ping", "point")
     if contestant in SHARED:
         return workload.startswith("concurrent")
+    if contestant == "ours-compio":
+        return workload in ("ping", "point", "point_pipelined", "big_text", "big_bin",
+                            "insert_batch")
     if contestant in ZLIB:
         return workload in ("ping", "point", "big_text", "big_bin")
     if workload == "concurrent_1000":
@@ -131,7 +137,7 @@ def versions():
     out["server"] = sh(["mariadbd", "--version"]).strip()
     out["connector-c"] = "libmariadb " + sh(["mariadb_config", "--cc_version"]).strip()
     lock = open(os.path.join(HERE, "Cargo.lock")).read()
-    for crate in ["mysql_async", "sqlx-mysql", "mysql", "zero-mysql", "tokio"]:
+    for crate in ["mysql_async", "sqlx-mysql", "mysql", "zero-mysql", "tokio", "compio"]:
         marker = f'name = "{crate}"\nversion = "'
         i = lock.find(marker)
         if i >= 0:

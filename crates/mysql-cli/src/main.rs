@@ -4,7 +4,7 @@
 //! mysql-rs [--url URL | -h HOST -P PORT -u USER -p[PASSWORD] -S SOCKET --protocol TCP|SOCKET]
 //!          [-e SQL] [-B] [-N] [-t] [-E] [--json] [-f] [-v] [--show-warnings] [-C]
 //!          [--local-infile] [--prepared]
-//!          [--runtime blocking|tokio|smol|async-std] [-V] [--help] [DATABASE]
+//!          [--runtime blocking|tokio|smol|async-std|compio] [-V] [--help] [DATABASE]
 //! ```
 //!
 //! Statements come from `-e` or standard input, split like the `mariadb` client splits them
@@ -67,7 +67,7 @@ const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
   -C, --compress            protocol compression (zlib)
   --local-infile[=0|1]      allow LOAD DATA LOCAL INFILE for files the statement names
   --prepared                run statements as prepared statements (binary protocol)
-  --runtime RT              blocking (default), tokio, smol or async-std
+  --runtime RT              blocking (default), tokio, smol, async-std or compio
   -V, --version             print the version and exit
   --help                    print this help and exit";
 
@@ -173,7 +173,9 @@ fn parse_args() -> Result<Args, String> {
             }
             "--runtime" => {
                 a.runtime = value("--runtime")?;
-                if !["blocking", "tokio", "smol", "async-std"].contains(&a.runtime.as_str()) {
+                if !["blocking", "tokio", "smol", "async-std", "compio"]
+                    .contains(&a.runtime.as_str())
+                {
                     return Err(format!("unknown runtime `{}`", a.runtime));
                 }
             }

@@ -23,7 +23,7 @@ pub trait Session {
     fn close(self: Box<Self>) -> Result<()>;
 }
 
-/// Connects with the named runtime: `blocking`, `tokio`, `smol` or `async-std`.
+/// Connects with the named runtime: `blocking`, `tokio`, `smol`, `async-std` or `compio`.
 pub fn connect(runtime: &str, url: Opts) -> Result<Box<dyn Session>> {
     Ok(match runtime {
         "blocking" => Box::new(mysql_blocking::Conn::connect(url)?),
@@ -36,9 +36,13 @@ pub fn connect(runtime: &str, url: Opts) -> Result<Box<dyn Session>> {
         }
         "smol" => AsyncSession::<mysql_smol::Smol, _>::connect(SmolExec, url)?,
         "async-std" => AsyncSession::<mysql_async_std::AsyncStd, _>::connect(AsyncStdExec, url)?,
+        "compio" => {
+            let rt = compio::runtime::Runtime::new().map_err(mysql_proto::Error::io)?;
+            AsyncSession::<mysql_compio::Compio, _>::connect(CompioExec(rt), url)?
+        }
         other => {
             return Err(mysql_proto::Error::misuse(format!(
-                "unknown runtime `{other}` (blocking, tokio, smol, async-std)"
+                "unknown runtime `{other}` (blocking, tokio, smol, async-std, compio)"
             )))
         }
     })
@@ -93,6 +97,14 @@ struct SmolExec;
 impl Exec for SmolExec {
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         smol::block_on(f)
+    }
+}
+
+/// compio's runtime: the session stays on the CLI's thread, as compio requires.
+struct CompioExec(compio::runtime::Runtime);
+impl Exec for CompioExec {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
     }
 }
 

@@ -74,7 +74,7 @@ fn ours(runtime: &str, prepared: bool) -> Vec<String> {
     a
 }
 
-const RUNTIMES: [&str; 4] = ["blocking", "tokio", "smol", "async-std"];
+const RUNTIMES: [&str; 5] = ["blocking", "tokio", "smol", "async-std", "compio"];
 
 /// Runs `input` through both clients (ours on every runtime) and asserts identical output;
 /// returns ours.

@@ -1,4 +1,4 @@
-//! This project's contestant: `ours WORKLOAD URL blocking|tokio`.
+//! This project's contestant: `ours WORKLOAD URL blocking|tokio|tokio-shared|tokio-mux|compio`.
 
 use chrono::NaiveDateTime;
 use mysql_e2e_bench::*;
@@ -37,7 +37,8 @@ fn main() {
             };
             rt.unwrap().block_on(tokio_main(&a)).unwrap_or_else(|e| fail(e))
         }
-        other => fail(format!("runtime {other:?}: blocking or tokio")),
+        "compio" => compio_main(&a).unwrap_or_else(|e| fail(e)),
+        other => fail(format!("runtime {other:?}: blocking, tokio or compio")),
     }
 }
 
@@ -162,68 +163,8 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
     let mut c = Conn::connect(a.url.as_str()).await?;
     let w = a.workload.as_str();
     match w {
-        "ping" => {
-            let m = Meter::start();
-            let mut sum = 0u64;
-            for _ in 0..PING_N {
-                let v: Option<(i32,)> = c.query_first("SELECT 1").await?;
-                sum += v.unwrap().0 as u64;
-            }
-            m.finish(name, w, PING_N, sum, None);
-        }
-        "point" => {
-            let st = c.prepare(POINT_SQL).await?;
-            let m = Meter::start();
-            let mut sum = 0u64;
-            for i in 0..POINT_N {
-                let mut r = c.exec(&st, (point_id(i),)).await?;
-                while let Some(row) = r.next_row().await? {
-                    sum = sum.wrapping_add(hash(row.decode()?));
-                }
-            }
-            m.finish(name, w, POINT_N, sum, None);
-        }
-        "point_pipelined" => {
-            let st = c.prepare(POINT_SQL).await?;
-            let m = Meter::start();
-            let mut sum = 0u64;
-            for chunk in 0..POINT_N / PIPELINE {
-                let mut p = c.pipeline();
-                for i in 0..PIPELINE {
-                    p = p.exec(&st, (point_id(chunk * PIPELINE + i),));
-                }
-                for out in p.run().await? {
-                    for row in &out?.results[0].rows {
-                        sum = sum.wrapping_add(hash(row.decode()?));
-                    }
-                }
-            }
-            m.finish(name, w, POINT_N, sum, None);
-        }
-        "big_text" | "big_bin" => {
-            let st = c.prepare(BIG_SQL).await?;
-            let m = Meter::start();
-            let (mut sum, mut n) = (0u64, 0);
-            let mut r = if w == "big_text" {
-                c.query(BIG_SQL).await?
-            } else {
-                c.exec(&st, ()).await?
-            };
-            while let Some(row) = r.next_row().await? {
-                sum = sum.wrapping_add(hash(row.decode()?));
-                n += 1;
-            }
-            m.finish(name, w, n, sum, None);
-        }
-        "insert_batch" => {
-            c.query_drop("TRUNCATE TABLE ins").await?;
-            let rows = insert_rows();
-            let st = c.prepare(INSERT_SQL).await?;
-            let m = Meter::start();
-            c.exec_batch(&st, rows.iter().map(params)).await?;
-            let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL).await?;
-            let k = check.unwrap();
-            m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+        "ping" | "point" | "point_pipelined" | "big_text" | "big_bin" | "insert_batch" => {
+            sequential(name, w, &mut c).await?
         }
         "concurrent" if a.runtime != "tokio" => {
             // One connection shared by every task (`tokio-shared`) or a MuxPool of shared
@@ -316,4 +257,89 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
         other => fail(format!("unknown workload {other}")),
     }
     Ok(())
+}
+
+/// The one-connection workloads, on any runtime of the async client.
+async fn sequential<R: mysql_proto_async::Runtime>(
+    name: &str,
+    w: &str,
+    c: &mut mysql_proto_async::Conn<R>,
+) -> mysql_proto::Result<()> {
+    match w {
+        "ping" => {
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for _ in 0..PING_N {
+                let v: Option<(i32,)> = c.query_first("SELECT 1").await?;
+                sum += v.unwrap().0 as u64;
+            }
+            m.finish(name, w, PING_N, sum, None);
+        }
+        "point" => {
+            let st = c.prepare(POINT_SQL).await?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for i in 0..POINT_N {
+                let mut r = c.exec(&st, (point_id(i),)).await?;
+                while let Some(row) = r.next_row().await? {
+                    sum = sum.wrapping_add(hash(row.decode()?));
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "point_pipelined" => {
+            let st = c.prepare(POINT_SQL).await?;
+            let m = Meter::start();
+            let mut sum = 0u64;
+            for chunk in 0..POINT_N / PIPELINE {
+                let mut p = c.pipeline();
+                for i in 0..PIPELINE {
+                    p = p.exec(&st, (point_id(chunk * PIPELINE + i),));
+                }
+                for out in p.run().await? {
+                    for row in &out?.results[0].rows {
+                        sum = sum.wrapping_add(hash(row.decode()?));
+                    }
+                }
+            }
+            m.finish(name, w, POINT_N, sum, None);
+        }
+        "big_text" | "big_bin" => {
+            let st = c.prepare(BIG_SQL).await?;
+            let m = Meter::start();
+            let (mut sum, mut n) = (0u64, 0);
+            let mut r = if w == "big_text" {
+                c.query(BIG_SQL).await?
+            } else {
+                c.exec(&st, ()).await?
+            };
+            while let Some(row) = r.next_row().await? {
+                sum = sum.wrapping_add(hash(row.decode()?));
+                n += 1;
+            }
+            m.finish(name, w, n, sum, None);
+        }
+        "insert_batch" => {
+            c.query_drop("TRUNCATE TABLE ins").await?;
+            let rows = insert_rows();
+            let st = c.prepare(INSERT_SQL).await?;
+            let m = Meter::start();
+            c.exec_batch(&st, rows.iter().map(params)).await?;
+            let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL).await?;
+            let k = check.unwrap();
+            m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+        }
+        other => fail(format!("unknown workload {other}")),
+    }
+    Ok(())
+}
+
+/// `ours-compio`: the sequential workloads on compio (io_uring), one thread.
+fn compio_main(a: &Args) -> mysql_proto::Result<()> {
+    let rt = compio::runtime::Runtime::new().map_err(mysql_proto::Error::io)?;
+    eprintln!("compio driver: {:?}", rt.driver_type());
+    rt.block_on(async {
+        let mut c = mysql_compio::Conn::connect(a.url.as_str()).await?;
+        sequential("ours-compio", a.workload.as_str(), &mut c).await
+    })
 }

@@ -13,7 +13,10 @@
 //!
 //! * **Input**: [`recv_buf`](Connection::recv_buf) lends the free tail of the receive buffer,
 //!   [`handle_recv`](Connection::handle_recv) says how much was filled,
-//!   [`handle_eof`](Connection::handle_eof) that the peer closed. Before a read that may
+//!   [`handle_eof`](Connection::handle_eof) that the peer closed. A completion-based adapter
+//!   (io_uring), whose reads own their buffer until the kernel completes them, borrows the
+//!   receive buffer by value instead: [`take_recv_buf`](Connection::take_recv_buf), then
+//!   [`give_recv_buf`](Connection::give_recv_buf) (see [`loan`]). Before a read that may
 //!   wait, [`read_coalescing`](Connection::read_coalescing) says whether to let the socket
 //!   gather more bytes first (a large result streaming in; optional, it only saves wake-ups).
 //! * **Output**: [`pending_send`](Connection::pending_send) lends the bytes to write,
