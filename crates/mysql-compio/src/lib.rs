@@ -18,34 +18,31 @@
 //! ## Zero copy with a kernel that owns the buffer
 //!
 //! A read reads straight into the connection's receive buffer, lent *by value* for as long as
-//! the kernel owns it ([`Connection::take_recv_buf`]), and is kept in flight by the socket, not
-//! by the operation's future: a query dropped mid-read leaves the read to the next operation,
-//! which completes it, so cancellation loses no byte (see [`mysql_proto_async`]'s guarantees).
-//! Writes copy the request into a buffer of the socket's (the connection keeps appending
-//! pipelined commands to its own meanwhile).
+//! the kernel owns it ([`Connection::take_recv_buf`]), and is kept in flight by the transport,
+//! not by the operation's future: a query dropped mid-read leaves the read to the next
+//! operation, which completes it, so cancellation loses no byte (see [`mysql_proto_async`]'s
+//! guarantees). Writes copy the request into a buffer of the transport's (the connection keeps
+//! appending pipelined commands to its own meanwhile). That logic is the async layer's
+//! [`Completion`], written once for any completion-based runtime; this crate supplies compio's
+//! calls ([`CompioStream`]).
 //!
 //! ## One thread per connection
 //!
 //! compio's sockets and timers belong to the thread whose runtime made them. A connection
 //! ([`Conn`], [`Pool`], [`SharedConn`], [`MuxPool`]) opened on a compio thread is used on that
-//! thread: its types are `Send` (the client is written once for every runtime), but an
-//! operation run on another thread, or outside a compio runtime, fails with
-//! [`ErrorKind::Io`] (`Unsupported`) instead of touching the socket, and a connection dropped
-//! on another thread leaks its socket rather than closing it there. Run one runtime (and pool)
-//! per thread, as compio intends.
+//! thread: its types are `Send` (the client is written once for every runtime, see
+//! [`ThreadBound`]), but an operation run on another thread, or outside a compio runtime,
+//! breaks the connection with an error saying so instead of touching the socket, and a
+//! connection dropped on another thread leaks its socket rather than closing it there. Run one
+//! runtime (and pool) per thread, as compio intends.
 
-mod on_thread;
-mod socket;
+mod io;
 
 use std::future::Future;
-use std::io;
 use std::time::Duration;
 
+pub use io::CompioStream;
 pub use mysql_proto_async::*;
-pub use socket::CompioSocket;
-
-use on_thread::{no_runtime, Bound};
-use socket::Stream;
 
 /// The compio [`Runtime`]: compio's TCP and Unix sockets (io_uring) and `compio::time::sleep`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,43 +64,54 @@ pub type Exclusive = mysql_proto_async::Exclusive<Compio>;
 /// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
 pub type MuxPool = mysql_proto_async::MuxPool<Compio>;
 
+/// A compio socket as the async client's [`Transport`].
+pub type CompioSocket = Completion<CompioStream>;
+
 impl Runtime for Compio {
     type Stream = CompioSocket;
 
     fn connect_tcp(
         host: String,
         port: u16,
-    ) -> impl Future<Output = io::Result<CompioSocket>> + Send {
-        Bound::new(
-            async move {
-                let s = compio::net::TcpStream::connect((host.as_str(), port)).await?;
-                s.set_nodelay(true)?;
-                Ok(CompioSocket::new(Stream::Tcp(s)))
-            },
-            no_runtime,
-        )
+    ) -> impl Future<Output = std::io::Result<CompioSocket>> + Send {
+        let connect = async move {
+            let s = compio::net::TcpStream::connect((host.as_str(), port)).await?;
+            s.set_nodelay(true)?;
+            Ok(Completion::new(CompioStream::Tcp(s)))
+        };
+        BoundFuture::new(connect, CompioStream::runtime_here, no_runtime)
     }
 
-    fn connect_unix(path: String) -> impl Future<Output = io::Result<CompioSocket>> + Send {
-        Bound::new(
-            async move {
-                #[cfg(unix)]
-                return Ok(CompioSocket::new(Stream::Unix(
-                    compio::net::UnixStream::connect(path).await?,
-                )));
-                #[cfg(not(unix))]
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    format!("no Unix socket {path}"),
-                ));
-            },
-            no_runtime,
-        )
+    fn connect_unix(path: String) -> impl Future<Output = std::io::Result<CompioSocket>> + Send {
+        let connect = async move {
+            #[cfg(unix)]
+            return Ok(Completion::new(CompioStream::Unix(
+                compio::net::UnixStream::connect(path).await?,
+            )));
+            #[cfg(not(unix))]
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                format!("no Unix socket {path}"),
+            ));
+        };
+        BoundFuture::new(connect, CompioStream::runtime_here, no_runtime)
     }
 
     /// Off its thread or outside a compio runtime the timer fires at once (a timeout then
     /// expires instead of waiting forever).
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        Bound::new(compio::time::sleep(duration), || ())
+        BoundFuture::new(
+            compio::time::sleep(duration),
+            CompioStream::runtime_here,
+            || (),
+        )
     }
+}
+
+/// The error of a connect polled off its thread or outside a compio runtime.
+fn no_runtime<T>() -> std::io::Result<T> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "compio connects only within a compio runtime, on the thread that called connect",
+    ))
 }

@@ -4,7 +4,7 @@
 //! thread fails cleanly instead of touching compio's thread-bound state. The whole adapter
 //! suite runs on compio as well (`tests/`, module `compio` of each file).
 //!
-//! The adapter's two `unsafe` items (the `Send` of `OnThread`, the receive buffer handed to
+//! The two `unsafe` items it relies on (the `Send` of `ThreadBound`, the receive buffer handed to
 //! the kernel as `MaybeUninit`) run here; under AddressSanitizer (leak detection off: the
 //! connection dropped on another thread is leaked by design):
 //! `ASAN_OPTIONS=detect_leaks=0 RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zsanitizer=address cargo test -p
@@ -93,7 +93,7 @@ fn a_connection_moved_to_another_thread_fails_cleanly() {
     // Outside any runtime, on its own thread: an error too, not a panic.
     let mut conn = block_on(Conn::connect(url().as_str())).unwrap();
     let e = futures_executor_block_on(conn.ping()).unwrap_err();
-    assert!(e.to_string().contains("within a compio runtime"), "{e}");
+    assert!(e.to_string().contains("within that runtime"), "{e}");
     // Broken for good (its socket is shut down when dropped), every later call says so.
     let again = block_on(conn.ping()).unwrap_err();
     assert_eq!(again.kind(), e.kind());

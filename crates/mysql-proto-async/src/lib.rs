@@ -11,6 +11,11 @@
 //! [`SharedConn::exclusive`]); a [`MuxPool`] keeps a few, least busy first. The bookkeeping is
 //! the core's ([`mysql_proto::shared`]).
 //!
+//! Readiness-based runtimes implement [`Transport`] over their sockets (for `futures-io` ones,
+//! [`FuturesIo`] does); a completion-based runtime (io_uring) implements the few calls of
+//! [`CompletionIo`] and uses [`Completion`], which lends the receive buffer to the kernel by
+//! value and keeps reads and writes in flight across dropped futures (`mysql-compio`).
+//!
 //! A [`Pool`] shares connections between tasks (`mysql_tokio::Pool`, ...): same API as the
 //! blocking pool with `.await`, every future of it cancellation safe (a dropped `get` leaves
 //! the pool's counts exact), no background task.
@@ -41,15 +46,19 @@
 //!   coalesced.
 
 mod coalesce;
+mod completion;
 mod conn;
 mod pool;
 mod result;
 mod runtime;
 mod shared;
+mod thread_bound;
 
+pub use completion::{Completion, CompletionIo};
 pub use conn::{Conn, LocalInfileHandler, LocalInfileReader, Pipeline, QueryResult, Transaction};
 pub use mysql_proto::adapter_api::*;
 pub use pool::{Pool, PooledConn};
 pub use result::RowStream;
 pub use runtime::{recv_into, timeout, Descriptor, FuturesIo, Runtime, Socket, Transport};
 pub use shared::{Exclusive, MuxPool, SharedConn};
+pub use thread_bound::{BoundFuture, ThreadBound};

@@ -141,7 +141,7 @@ fn a_loan_never_given_back_breaks_the_connection() {
         let n = 5.min(loan.spare_mut().len());
         loan.spare_mut()[..n].copy_from_slice(&wire[..n]);
         drop(loan);
-        let mut again = conn.take_recv_buf(64);
+        let again = conn.take_recv_buf(64);
         assert!(!again.spare().is_empty());
         conn.give_recv_buf(again, 0);
         let e = conn.advance().unwrap_err();
