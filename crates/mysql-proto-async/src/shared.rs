@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use mysql_proto::shared::{Mux, Ticket};
+use mysql_proto::shared::{Mux, MuxSlots, Pick, Ticket};
 use mysql_proto::{
     AsStatement, Error, FromRow, IntoOpts, Opts, Output, Params, PipelineStep, Result, Row,
 };
@@ -417,15 +417,7 @@ pub struct MuxPool<R: Runtime> {
 
 struct PoolInner<R: Runtime> {
     opts: Opts,
-    conns: Mutex<Vec<Slot<R>>>,
-}
-
-enum Slot<R: Runtime> {
-    Open(SharedConn<R>),
-    /// A replacement failed: the next `get` tries again.
-    Broken,
-    /// Being replaced by some task.
-    Reconnecting,
+    slots: Mutex<MuxSlots<SharedConn<R>>>,
 }
 
 impl<R: Runtime> Clone for MuxPool<R> {
@@ -443,12 +435,12 @@ impl<R: Runtime> MuxPool<R> {
         let opts = opts.into_opts()?;
         let mut conns = Vec::new();
         for _ in 0..size.max(1) {
-            conns.push(Slot::Open(SharedConn::connect(opts.clone()).await?));
+            conns.push(SharedConn::connect(opts.clone()).await?);
         }
         Ok(MuxPool {
             inner: Arc::new(PoolInner {
                 opts,
-                conns: Mutex::new(conns),
+                slots: Mutex::new(MuxSlots::new(conns)),
             }),
         })
     }
@@ -458,43 +450,24 @@ impl<R: Runtime> MuxPool<R> {
     /// way is replaced first, by this task; when that fails, another healthy one is returned,
     /// or, if there is none, the connect error.
     pub async fn get(&self) -> Result<SharedConn<R>> {
-        let (best, broken) = {
-            let mut conns = self.lock();
-            let mut best: Option<(usize, &SharedConn<R>)> = None;
-            let mut broken = None;
-            for (i, slot) in conns.iter().enumerate() {
-                match slot {
-                    Slot::Open(c) if c.lock().broken.is_none() => {
-                        let n = c.outstanding();
-                        if best.is_none_or(|(m, _)| n < m) {
-                            best = Some((n, c));
-                        }
-                    }
-                    Slot::Open(_) | Slot::Broken => {
-                        broken.get_or_insert(i);
-                    }
-                    Slot::Reconnecting => {}
-                }
+        let pick = self.lock().pick(|c| {
+            let st = c.lock();
+            st.broken.is_none().then(|| st.mux.outstanding())
+        });
+        let (index, fallback) = match pick {
+            Pick::Use(c) => return Ok(c),
+            Pick::Busy => {
+                return Err(Error::new(
+                    mysql_proto::ErrorKind::Unavailable,
+                    "every shared connection of the pool is being reconnected",
+                ))
             }
-            let best = best.map(|(_, c)| c.clone());
-            match (broken, best) {
-                (None, Some(c)) => return Ok(c),
-                (None, None) => {
-                    return Err(Error::new(
-                        mysql_proto::ErrorKind::Unavailable,
-                        "every shared connection of the pool is being reconnected",
-                    ))
-                }
-                (Some(i), best) => {
-                    conns[i] = Slot::Reconnecting;
-                    (best, i)
-                }
-            }
+            Pick::Replace { index, fallback } => (index, fallback),
         };
         // Puts the slot back whatever happens to this future.
         let mut guard = Reconnect {
             pool: self,
-            index: broken,
+            index,
             conn: None,
         };
         match SharedConn::connect(self.inner.opts.clone()).await {
@@ -502,12 +475,12 @@ impl<R: Runtime> MuxPool<R> {
                 guard.conn = Some(conn.clone());
                 Ok(conn)
             }
-            Err(e) => best.ok_or(e),
+            Err(e) => fallback.ok_or(e),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Slot<R>>> {
-        self.inner.conns.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, MuxSlots<SharedConn<R>>> {
+        self.inner.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -521,10 +494,6 @@ struct Reconnect<'a, R: Runtime> {
 
 impl<R: Runtime> Drop for Reconnect<'_, R> {
     fn drop(&mut self) {
-        let mut conns = self.pool.lock();
-        conns[self.index] = match self.conn.take() {
-            Some(c) => Slot::Open(c),
-            None => Slot::Broken,
-        };
+        self.pool.lock().put_back(self.index, self.conn.take());
     }
 }

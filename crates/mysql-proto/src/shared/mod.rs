@@ -54,11 +54,13 @@
 //! by the other callers; a slow statement delays every response queued behind it.
 
 mod classify;
+mod slots;
 
 use std::collections::{HashMap, VecDeque};
 use std::task::{Poll, Waker};
 
 pub use classify::check_shareable;
+pub use slots::{MuxSlots, Pick};
 
 use crate::connection::{CommandId, Connection};
 use crate::error::{Error, ErrorKind, Result};
