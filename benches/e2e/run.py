@@ -44,6 +44,8 @@ CONTESTANTS = {
     "ours-mux": lambda w, u: [os.path.join(BIN, "ours"), w, u, "tokio-mux"],
     # The async client on compio: io_uring, the receive buffer lent by value.
     "ours-compio": lambda w, u: [os.path.join(BIN, "ours"), w, u, "compio"],
+    # `concurrent` on one compio thread, every task sharing one SharedConn.
+    "ours-compio-shared": lambda w, u: [os.path.join(BIN, "ours"), w, u, "compio-shared"],
     "mysql_async": lambda w, u: [os.path.join(BIN, "peer_mysql_async"), w, u],
     "sqlx": lambda w, u: [os.path.join(BIN, "peer_sqlx"), w, u],
     "mysql": lambda w, u: [os.path.join(BIN, "peer_mysql"), w, u],
@@ -59,8 +61,8 @@ CONTESTANTS = {
     "floor-tokio": lambda w, u: [os.path.join(BIN, "floor"), w, u, "tokio"],
 }
 OURS = ["ours-blocking", "ours-tokio", "ours-blocking-zlib", "ours-shared", "ours-mux",
-        "ours-compio"]
-SHARED = ["ours-shared", "ours-mux"]
+        "ours-compio", "ours-compio-shared"]
+SHARED = ["ours-shared", "ours-mux", "ours-compio-shared"]
 FLOOR = ["floor-blocking", "floor-tokio"]
 ZLIB = ["ours-blocking-zlib", "connector-c-zlib"]
 PEERS = [c for c in CONTESTANTS if c not in OURS + FLOOR]

@@ -1,4 +1,4 @@
-//! This project's contestant: `ours WORKLOAD URL blocking|tokio|tokio-shared|tokio-mux|compio`.
+//! This project's contestant: `ours WORKLOAD URL blocking|tokio|tokio-shared|tokio-mux|compio|compio-shared`.
 
 use chrono::NaiveDateTime;
 use mysql_e2e_bench::*;
@@ -37,7 +37,7 @@ fn main() {
             };
             rt.unwrap().block_on(tokio_main(&a)).unwrap_or_else(|e| fail(e))
         }
-        "compio" => compio_main(&a).unwrap_or_else(|e| fail(e)),
+        "compio" | "compio-shared" => compio_main(&a).unwrap_or_else(|e| fail(e)),
         other => fail(format!("runtime {other:?}: blocking, tokio or compio")),
     }
 }
@@ -334,12 +334,48 @@ async fn sequential<R: mysql_proto_async::Runtime>(
     Ok(())
 }
 
-/// `ours-compio`: the sequential workloads on compio (io_uring), one thread.
+/// `ours-compio`: the sequential workloads on compio (io_uring), one thread; with
+/// `compio-shared`, `concurrent`: every task on one thread sharing one `SharedConn`.
 fn compio_main(a: &Args) -> mysql_proto::Result<()> {
     let rt = compio::runtime::Runtime::new().map_err(mysql_proto::Error::io)?;
     eprintln!("compio driver: {:?}", rt.driver_type());
     rt.block_on(async {
+        if a.runtime == "compio-shared" {
+            return compio_shared(a).await;
+        }
         let mut c = mysql_compio::Conn::connect(a.url.as_str()).await?;
         sequential("ours-compio", a.workload.as_str(), &mut c).await
     })
+}
+
+/// `concurrent` on one compio thread: `tasks()` tasks pipelining over one shared connection
+/// (the statement prepared before measuring).
+async fn compio_shared(a: &Args) -> mysql_proto::Result<()> {
+    let (name, w) = ("ours-compio-shared", a.workload.as_str());
+    if w != "concurrent" {
+        fail(format!("{name} runs `concurrent` only, not {w}"));
+    }
+    let c = mysql_compio::SharedConn::connect(a.url.as_str()).await?;
+    c.exec_drop(POINT_SQL, (point_id(0),)).await?;
+    let m = Meter::start();
+    let tasks: Vec<compio::runtime::JoinHandle<mysql_proto::Result<u64>>> = (0..tasks())
+        .map(|t| {
+            let c = c.clone();
+            compio::runtime::spawn(async move {
+                let mut sum = 0u64;
+                for i in (t..POINT_N).step_by(tasks()) {
+                    for row in c.exec_rows(POINT_SQL, (point_id(i),)).await? {
+                        sum = sum.wrapping_add(hash(row.decode()?));
+                    }
+                }
+                mysql_proto::Result::Ok(sum)
+            })
+        })
+        .collect();
+    let mut sum = 0u64;
+    for t in tasks {
+        sum = sum.wrapping_add(t.await.expect("a task")?);
+    }
+    m.finish(name, w, POINT_N, sum, None);
+    Ok(())
 }
