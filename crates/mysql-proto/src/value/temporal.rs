@@ -51,6 +51,7 @@ impl DateTime {
     }
 
     /// Parses the server's text form: `YYYY-MM-DD`, `YYYY-MM-DD hh:mm:ss[.ffffff]`.
+    #[inline]
     pub fn parse(s: &[u8]) -> Option<DateTime> {
         Self::parse_canonical(s).or_else(|| Self::parse_general(s))
     }
@@ -87,28 +88,34 @@ impl DateTime {
         if !matches!(s.len(), 10 | 19 | 21..=26) {
             return None;
         }
-        // Fixed positions of a fixed-size array: no bounds checks, a few instructions a digit.
-        let date: &[u8; 10] = s[..10].try_into().ok()?;
-        if date[4] != b'-' || date[7] != b'-' {
-            return None;
-        }
+        // The date's and the time's digits are checked and paired eight bytes at a time.
+        let word = |at: usize| Some(u64::from_le_bytes(s.get(at..at + 8)?.try_into().ok()?));
+        let date = digit_pairs(word(0)?, YMD_DIGITS, YMD_SEPARATORS)?;
+        let day: &[u8; 2] = s[8..10].try_into().ok()?;
         let mut v = DateTime {
-            year: (digits2(date, 0)? * 100 + digits2(date, 2)?) as u16,
-            month: digits2(date, 5)? as u8,
-            day: digits2(date, 8)? as u8,
+            year: (byte(date, 0) * 100 + byte(date, 2)) as u16,
+            month: byte(date, 5) as u8,
+            day: digits2(day, 0)? as u8,
             ..DateTime::default()
         };
         if s.len() > 10 {
-            let time: &[u8; 9] = s[10..19].try_into().ok()?;
-            if time[0] != b' ' || time[3] != b':' || time[6] != b':' {
+            if s[10] != b' ' {
                 return None;
             }
-            v.hour = digits2(time, 1)? as u8;
-            v.minute = digits2(time, 4)? as u8;
-            v.second = digits2(time, 7)? as u8;
+            let time = digit_pairs(word(11)?, HMS_DIGITS, HMS_SEPARATORS)?;
+            v.hour = byte(time, 0) as u8;
+            v.minute = byte(time, 3) as u8;
+            v.second = byte(time, 6) as u8;
             if s.len() > 19 {
                 if s[19] != b'.' {
                     return None;
+                }
+                if let Some(p) = word(18).filter(|_| s.len() == 26) {
+                    // Six digits (DATETIME(6), the common case) with the second's last digit
+                    // and the point before them: `S.ffffff`.
+                    let p = digit_pairs(p, FRACTION_DIGITS, FRACTION_POINT)?;
+                    v.micros = byte(p, 2) * 10_000 + byte(p, 4) * 100 + byte(p, 6);
+                    return v.is_valid().then_some(v);
                 }
                 let frac = &s[20..];
                 let mut micros = 0u32;
@@ -122,7 +129,13 @@ impl DateTime {
                 v.micros = micros * 10u32.pow(6 - frac.len() as u32);
             }
         }
-        (v.month <= 12 && v.day <= 31 && v.hour < 24 && v.minute < 60 && v.second < 60).then_some(v)
+        v.is_valid().then_some(v)
+    }
+
+    /// Whether the fields are in range (the parsers' last check).
+    #[inline(always)]
+    fn is_valid(&self) -> bool {
+        self.month <= 12 && self.day <= 31 && self.hour < 24 && self.minute < 60 && self.second < 60
     }
 
     /// Formats like the server with `decimals` fractional digits (0-6); `with_time` false gives
@@ -138,6 +151,38 @@ impl DateTime {
         }
         s
     }
+}
+
+/// `YYYY-MM-` as a little-endian word: where its digits are, and its separators.
+const YMD_DIGITS: u64 = 0x00FF_FF00_FFFF_FFFF;
+const YMD_SEPARATORS: u64 = 0x2D00_002D_0000_0000;
+/// `HH:MM:SS` likewise.
+const HMS_DIGITS: u64 = 0xFFFF_00FF_FF00_FFFF;
+const HMS_SEPARATORS: u64 = 0x0000_3A00_003A_0000;
+/// `S.ffffff` (a second's last digit, the point, six fractional digits) likewise.
+const FRACTION_DIGITS: u64 = 0xFFFF_FFFF_FFFF_00FF;
+const FRACTION_POINT: u64 = 0x0000_0000_0000_2E00;
+
+/// Eight ASCII bytes (a little-endian `word`) checked at once: `None` unless the bytes under
+/// `digits` (0xFF per digit) are ASCII digits and the others equal `separators`. Otherwise byte
+/// `i` of the result is the two-digit number that starts at byte `i` (`10 * d[i] + d[i + 1]`; no
+/// byte carries into the next, 99 being the largest).
+#[inline(always)]
+fn digit_pairs(word: u64, digits: u64, separators: u64) -> Option<u64> {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let masked = word & digits;
+    let low = masked & !HIGH;
+    let ok = (word & !digits) == separators
+        && (masked & HIGH) == (0x3030_3030_3030_3030 & digits)
+        // A low nibble above 9 carries into its high nibble when 6 is added.
+        && ((low + (0x0606_0606_0606_0606 & digits)) & HIGH) == 0;
+    ok.then(|| low * 10 + (low >> 8))
+}
+
+/// Byte `i` of `word`.
+#[inline(always)]
+fn byte(word: u64, i: u32) -> u32 {
+    (word >> (8 * i)) as u32 & 0xFF
 }
 
 /// The two ASCII digits at `at` of `s` as a number; `None` when either is not a digit.
@@ -269,7 +314,9 @@ mod tests {
     #[test]
     fn canonical_fast_path_agrees_with_the_general_parser() {
         let mut x = 0x853c49e6748fea9bu64;
-        let alphabet = b"0123456789-: .x";
+        // Bytes near the digits too: same high nibble (`:`, `;`, `?`), same low nibble (`P`,
+        // `p`, 0xB0), one below `0` (`/`), for the word-at-a-time checks.
+        let alphabet = b"0123456789-: .x/;?P\x7fp\xb0";
         let mut checked = 0;
         for i in 0..300_000u32 {
             x ^= x << 13;
