@@ -85,6 +85,7 @@ pub enum Socket<T, U> {
 
 /// [`Transport::poll_recv`] for a readiness-based socket: `read` reads into the free tail of
 /// the receive buffer, lent as a slice.
+#[inline]
 pub fn recv_into(
     proto: &mut Connection,
     read: impl FnOnce(&mut [u8]) -> Poll<io::Result<usize>>,
@@ -97,6 +98,7 @@ pub fn recv_into(
 }
 
 impl<T: Transport, U: Transport> Transport for Socket<T, U> {
+    #[inline]
     fn poll_recv(
         &mut self,
         cx: &mut Context<'_>,
@@ -107,6 +109,7 @@ impl<T: Transport, U: Transport> Transport for Socket<T, U> {
             Socket::Unix(s) => s.poll_recv(cx, proto),
         }
     }
+    #[inline]
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self {
             Socket::Tcp(s) => s.poll_write(cx, buf),
@@ -136,6 +139,7 @@ impl<T> Transport for FuturesIo<T>
 where
     T: futures_io::AsyncRead + futures_io::AsyncWrite + Descriptor + Unpin + Send + 'static,
 {
+    #[inline]
     fn poll_recv(
         &mut self,
         cx: &mut Context<'_>,

@@ -92,6 +92,7 @@ impl Runtime for Tokio {
 pub struct TokioIo<T>(pub T);
 
 impl<T: AsyncRead + AsyncWrite + Descriptor + Unpin + Send + 'static> Transport for TokioIo<T> {
+    #[inline]
     fn poll_recv(
         &mut self,
         cx: &mut Context<'_>,

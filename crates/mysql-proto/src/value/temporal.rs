@@ -51,7 +51,6 @@ impl DateTime {
     }
 
     /// Parses the server's text form: `YYYY-MM-DD`, `YYYY-MM-DD hh:mm:ss[.ffffff]`.
-    #[inline]
     pub fn parse(s: &[u8]) -> Option<DateTime> {
         Self::parse_canonical(s).or_else(|| Self::parse_general(s))
     }
