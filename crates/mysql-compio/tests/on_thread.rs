@@ -99,6 +99,27 @@ fn a_connection_moved_to_another_thread_fails_cleanly() {
     assert_eq!(again.kind(), e.kind());
 }
 
+#[test]
+fn a_connection_dropped_after_its_runtime_with_a_read_in_flight_is_fine() {
+    let rt = compio::runtime::Runtime::new().expect("a compio runtime");
+    let conn = rt.block_on(async {
+        let mut conn = Conn::connect(url().as_str()).await.unwrap();
+        // The query is sent and its read left in flight when the timer drops it.
+        let slow = conn.query_drop("SELECT SLEEP(0.5)");
+        let r = compio::time::timeout(Duration::from_millis(50), slow).await;
+        assert!(r.is_err(), "the query ended before the timer");
+        conn
+    });
+    drop(rt);
+    // The runtime is gone: the operation in flight is dropped with the connection, no panic.
+    drop(conn);
+    // A new runtime on the same thread works as before.
+    block_on(async {
+        let mut c = Conn::connect(url().as_str()).await.unwrap();
+        c.ping().await.unwrap();
+    });
+}
+
 /// A minimal executor (no compio runtime on the thread): polls until ready.
 fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
