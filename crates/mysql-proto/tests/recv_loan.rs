@@ -173,7 +173,9 @@ fn a_buffer_not_lent_is_refused() {
     let (mut d, _, _) = session(false, 1);
     d.query("SELECT v FROM t").unwrap();
     c.give_recv_buf(d.take_recv_buf(64), 3);
-    assert_eq!(c.advance().unwrap_err().kind(), ErrorKind::Misuse);
+    let e = c.advance().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Misuse);
+    assert!(e.to_string().contains("not lent by this connection"), "{e}");
     // `a`, whose loan went astray, cannot decode again either.
     drop(a.take_recv_buf(64));
     assert_eq!(a.advance().unwrap_err().kind(), ErrorKind::Misuse);

@@ -96,10 +96,10 @@ impl Connection {
             return;
         };
         if buf.buf.as_ptr() as usize != loan.addr || buf.buf.len() != loan.len {
-            self.forget_loan();
             self.fatal.get_or_insert(Error::misuse(
                 "a receive buffer not lent by this connection",
             ));
+            self.forget_loan();
             return;
         }
         self.loaned = None;
@@ -117,10 +117,10 @@ impl Connection {
         self.loaned.is_some()
     }
 
-    /// Before lending again: a loan never given back took the buffered bytes with it, so the
-    /// stream cannot be decoded any further.
-    /// A buffer as long is put in its place, so every position into it stays in bounds; the
-    /// connection is broken, so nothing decodes from it.
+    /// Gives up the loan that is out, if any (before lending again, or when a foreign buffer
+    /// came back): it took the buffered bytes with it, so the stream cannot be decoded any
+    /// further and the connection breaks. A zeroed buffer as long takes its place, so every
+    /// position into it stays in bounds.
     pub(super) fn forget_loan(&mut self) {
         let Some(loan) = self.loaned.take() else {
             return;
