@@ -55,6 +55,11 @@ fn async_std() {
     check_runtime_example("async_std");
 }
 
+#[test]
+fn compio() {
+    check_runtime_example("compio");
+}
+
 /// Milliseconds in a "done in N ms" line.
 fn millis(out: &str) -> u64 {
     let at = out.find("done in ").expect("a duration") + 8;
