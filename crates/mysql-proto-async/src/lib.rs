@@ -2,7 +2,8 @@
 //!
 //! [`Conn`] drives the sans-IO [`mysql_proto::Connection`] over any [`Transport`], with timers
 //! and connects supplied by a [`Runtime`]. The runtime adapters (`mysql-tokio`, `mysql-smol`,
-//! `mysql-async-std`) only implement [`Runtime`]. Every operation is written once in the core
+//! `mysql-async-std`, `mysql-compio`) only implement [`Runtime`] (and, for compio's io_uring,
+//! [`CompletionIo`]). Every operation is written once in the core
 //! ([`mysql_proto::ops`]) and this crate is its async runner, so the API is the blocking
 //! adapter's (`mysql-blocking`) with `.await`: same names, same types, same documentation.
 //!
