@@ -23,21 +23,7 @@ pub use mysql_proto_async::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AsyncStd;
 
-/// A connection on async-std.
-pub type Conn = mysql_proto_async::Conn<AsyncStd>;
-/// A query's results on async-std.
-pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, AsyncStd>;
-/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
-pub type Pool = mysql_proto_async::Pool<AsyncStd>;
-/// A connection lent by a [`Pool`].
-pub type PooledConn = mysql_proto_async::PooledConn<AsyncStd>;
-/// A connection shared by many tasks, their statements pipelined (see
-/// [`mysql_proto_async::SharedConn`]).
-pub type SharedConn = mysql_proto_async::SharedConn<AsyncStd>;
-/// A [`SharedConn`] lent whole, for transactions and session changes.
-pub type Exclusive = mysql_proto_async::Exclusive<AsyncStd>;
-/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
-pub type MuxPool = mysql_proto_async::MuxPool<AsyncStd>;
+mysql_proto_async::runtime_aliases!(AsyncStd, "async-std");
 
 #[cfg(unix)]
 type UnixSocket = FuturesIo<async_std::os::unix::net::UnixStream>;

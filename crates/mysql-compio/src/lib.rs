@@ -48,21 +48,7 @@ pub use mysql_proto_async::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Compio;
 
-/// A connection on compio.
-pub type Conn = mysql_proto_async::Conn<Compio>;
-/// A query's results on compio.
-pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Compio>;
-/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
-pub type Pool = mysql_proto_async::Pool<Compio>;
-/// A connection lent by a [`Pool`].
-pub type PooledConn = mysql_proto_async::PooledConn<Compio>;
-/// A connection shared by many tasks, their statements pipelined (see
-/// [`mysql_proto_async::SharedConn`]).
-pub type SharedConn = mysql_proto_async::SharedConn<Compio>;
-/// A [`SharedConn`] lent whole, for transactions and session changes.
-pub type Exclusive = mysql_proto_async::Exclusive<Compio>;
-/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
-pub type MuxPool = mysql_proto_async::MuxPool<Compio>;
+mysql_proto_async::runtime_aliases!(Compio, "compio");
 
 /// A compio socket as the async client's [`Transport`].
 pub type CompioSocket = Completion<CompioStream>;

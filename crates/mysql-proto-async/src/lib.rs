@@ -46,6 +46,7 @@
 //!   `read-coalescing=false`. A [`Transport`] that returns no [`fd`](Transport::fd) is never
 //!   coalesced.
 
+mod aliases;
 mod coalesce;
 mod completion;
 mod conn;

@@ -21,21 +21,7 @@ pub use mysql_proto_async::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Smol;
 
-/// A connection on smol.
-pub type Conn = mysql_proto_async::Conn<Smol>;
-/// A query's results on smol.
-pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Smol>;
-/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
-pub type Pool = mysql_proto_async::Pool<Smol>;
-/// A connection lent by a [`Pool`].
-pub type PooledConn = mysql_proto_async::PooledConn<Smol>;
-/// A connection shared by many tasks, their statements pipelined (see
-/// [`mysql_proto_async::SharedConn`]).
-pub type SharedConn = mysql_proto_async::SharedConn<Smol>;
-/// A [`SharedConn`] lent whole, for transactions and session changes.
-pub type Exclusive = mysql_proto_async::Exclusive<Smol>;
-/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
-pub type MuxPool = mysql_proto_async::MuxPool<Smol>;
+mysql_proto_async::runtime_aliases!(Smol, "smol");
 
 #[cfg(unix)]
 type UnixSocket = FuturesIo<smol::net::unix::UnixStream>;

@@ -40,21 +40,7 @@ pub use mysql_proto_async::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tokio;
 
-/// A connection on tokio.
-pub type Conn = mysql_proto_async::Conn<Tokio>;
-/// A query's results on tokio.
-pub type QueryResult<'c> = mysql_proto_async::QueryResult<'c, Tokio>;
-/// A connection pool on this runtime (see [`mysql_proto_async::Pool`]).
-pub type Pool = mysql_proto_async::Pool<Tokio>;
-/// A connection lent by a [`Pool`].
-pub type PooledConn = mysql_proto_async::PooledConn<Tokio>;
-/// A connection shared by many tasks, their statements pipelined (see
-/// [`mysql_proto_async::SharedConn`]).
-pub type SharedConn = mysql_proto_async::SharedConn<Tokio>;
-/// A [`SharedConn`] lent whole, for transactions and session changes.
-pub type Exclusive = mysql_proto_async::Exclusive<Tokio>;
-/// A few [`SharedConn`]s, least busy first (see [`mysql_proto_async::MuxPool`]).
-pub type MuxPool = mysql_proto_async::MuxPool<Tokio>;
+mysql_proto_async::runtime_aliases!(Tokio, "tokio");
 
 #[cfg(unix)]
 type UnixSocket = TokioIo<tokio::net::UnixStream>;

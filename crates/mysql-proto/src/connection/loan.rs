@@ -44,22 +44,13 @@ impl RecvBuf {
     }
 }
 
-/// What is lent: the layer whose buffer it is, and the buffer's address and length (to know
-/// it again, and to put a buffer as long back when it is lost).
+/// What is lent: the buffer's address and length (to know it again, and to put a buffer as
+/// long back when it is lost). It goes back to the layer it came from: the layer cannot change
+/// while nothing is decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Loan {
-    layer: Layer,
     addr: usize,
     len: usize,
-}
-
-/// The layer whose buffer socket reads fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layer {
-    Plain,
-    #[cfg(feature = "tls")]
-    Tls,
-    Compressed,
 }
 
 impl Connection {
@@ -71,10 +62,8 @@ impl Connection {
     /// breaks the connection (the bytes of that loan are lost) with [`ErrorKind::Misuse`].
     pub fn take_recv_buf(&mut self, hint: usize) -> RecvBuf {
         let spare = self.recv_buf(hint).len();
-        let (layer, vec) = self.recv_vec();
-        let buf = std::mem::take(vec);
+        let buf = std::mem::take(self.recv_vec());
         self.loaned = Some(Loan {
-            layer,
             addr: buf.as_ptr() as usize,
             len: buf.len(),
         });
@@ -103,12 +92,7 @@ impl Connection {
             return;
         }
         self.loaned = None;
-        let (layer, vec) = self.recv_vec();
-        debug_assert_eq!(
-            layer, loan.layer,
-            "the layer cannot change while nothing is decoded"
-        );
-        *vec = buf.buf;
+        *self.recv_vec() = buf.buf;
         self.handle_recv(n);
     }
 
@@ -128,18 +112,19 @@ impl Connection {
         self.fatal.get_or_insert(Error::misuse(
             "the receive buffer was lent again before it was given back",
         ));
-        *self.recv_vec().1 = vec![0; loan.len];
+        *self.recv_vec() = vec![0; loan.len];
     }
 
-    /// The vector behind the slice [`recv_buf`](Self::recv_buf) lends, and its layer.
-    fn recv_vec(&mut self) -> (Layer, &mut Vec<u8>) {
+    /// The vector behind the slice [`recv_buf`](Self::recv_buf) lends: the TLS session's raw
+    /// input, the compressed input, or the plaintext buffer.
+    fn recv_vec(&mut self) -> &mut Vec<u8> {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls.as_mut() {
-            return (Layer::Tls, tls.raw_in());
+            return tls.raw_in();
         }
         match self.compress.as_mut() {
-            Some(z) => (Layer::Compressed, z.lent_input()),
-            None => (Layer::Plain, &mut self.rx),
+            Some(z) => z.lent_input(),
+            None => &mut self.rx,
         }
     }
 }
