@@ -1,4 +1,4 @@
-//! The runtime floor: `floor ping|point URL blocking|tokio`.
+//! The runtime floor: `floor ping|point|big_text|big_bin|big_text_raw|big_bin_raw URL blocking|tokio`.
 //!
 //! The `ping` and `point` workloads driven by the core (`mysql_proto::Connection`) through the
 //! thinnest pump there is: a `std::net::TcpStream` read and write loop, or tokio's
@@ -6,7 +6,8 @@
 //! adapter, no timers, no coalescing, no statement cache. What the tokio floor costs more than
 //! the blocking floor is what any client on tokio pays for its readiness wake-ups (one
 //! `epoll_wait` per query and the runtime's park/unpark); set beside `ours` it shows how much of
-//! ours-tokio's cost over ours-blocking is the adapter's own.
+//! ours-tokio's cost over ours-blocking is the adapter's own. `big_text_raw` / `big_bin_raw`
+//! stream the 200,000-row table without decoding a value: the floor of streaming.
 
 use mysql_e2e_bench::*;
 use mysql_proto::{CommandId, Connection, Error, Event, IntoOpts, Result, Statement};
@@ -145,7 +146,37 @@ async fn run(name: &str, conn: &mut Connection, mut io: impl Pump, w: &str) -> R
             }
             m.finish(name, w, POINT_N, sum, None);
         }
-        other => fail(format!("floor runs ping and point, not {other}")),
+        "big_text" | "big_bin" | "big_text_raw" | "big_bin_raw" => {
+            // The 200,000-row table streamed through the core: decoded and hashed as `ours`
+            // does, or (`_raw`) only framed and checked, each row's length summed: what
+            // receiving the rows costs before any value is decoded.
+            let raw = w.ends_with("_raw");
+            let id = if w.starts_with("big_text") {
+                conn.query(BIG_SQL)?
+            } else {
+                let id = conn.prepare(BIG_SQL)?;
+                io.event(conn).await?;
+                let st: Statement = match conn.event() {
+                    Some(Event::Prepared { statement, .. }) => statement.clone(),
+                    other => return Err(Error::protocol(format!("prepare: {other:?}"))),
+                };
+                finish(conn, &mut io, id).await?;
+                conn.execute_params(&st, &())?
+            };
+            let m = Meter::start();
+            let n = std::cell::Cell::new(0usize);
+            let sum = rows(conn, &mut io, id, |r| {
+                n.set(n.get() + 1);
+                if raw {
+                    Ok(r.payload().len() as u64)
+                } else {
+                    hash(r)
+                }
+            })
+            .await?;
+            m.finish(name, w, n.get(), sum, None);
+        }
+        other => fail(format!("floor runs ping, point, big_text(_raw), big_bin(_raw), not {other}")),
     }
     Ok(())
 }
