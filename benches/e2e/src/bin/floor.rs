@@ -131,13 +131,7 @@ async fn run(name: &str, conn: &mut Connection, mut io: impl Pump, w: &str) -> R
             m.finish(name, w, PING_N, sum, None);
         }
         "point" => {
-            let id = conn.prepare(POINT_SQL)?;
-            io.event(conn).await?;
-            let st: Statement = match conn.event() {
-                Some(Event::Prepared { statement, .. }) => statement.clone(),
-                other => return Err(Error::protocol(format!("prepare: {other:?}"))),
-            };
-            finish(conn, &mut io, id).await?;
+            let st = prepare(conn, &mut io, POINT_SQL).await?;
             let m = Meter::start();
             let mut sum = 0u64;
             for i in 0..POINT_N {
@@ -154,13 +148,7 @@ async fn run(name: &str, conn: &mut Connection, mut io: impl Pump, w: &str) -> R
             let id = if w.starts_with("big_text") {
                 conn.query(BIG_SQL)?
             } else {
-                let id = conn.prepare(BIG_SQL)?;
-                io.event(conn).await?;
-                let st: Statement = match conn.event() {
-                    Some(Event::Prepared { statement, .. }) => statement.clone(),
-                    other => return Err(Error::protocol(format!("prepare: {other:?}"))),
-                };
-                finish(conn, &mut io, id).await?;
+                let st = prepare(conn, &mut io, BIG_SQL).await?;
                 conn.execute_params(&st, &())?
             };
             let m = Meter::start();
@@ -198,6 +186,18 @@ async fn rows(
         }
     }
     Ok(sum)
+}
+
+/// Prepares `sql`.
+async fn prepare(conn: &mut Connection, io: &mut impl Pump, sql: &str) -> Result<Statement> {
+    let id = conn.prepare(sql)?;
+    io.event(conn).await?;
+    let st: Statement = match conn.event() {
+        Some(Event::Prepared { statement, .. }) => statement.clone(),
+        other => return Err(Error::protocol(format!("prepare: {other:?}"))),
+    };
+    finish(conn, io, id).await?;
+    Ok(st)
 }
 
 async fn finish(conn: &mut Connection, io: &mut impl Pump, id: CommandId) -> Result<()> {

@@ -479,6 +479,16 @@ pub fn encode_binary_row(values: &[Value], out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
+    /// A repeatable pseudo-random sequence (xorshift64) from `seed` (not 0).
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     /// The straightforward check: decode every value, then require the end of the payload.
     fn check_by_decoding(payload: &[u8], columns: &[Column]) -> bool {
         let Ok(mut values) = BinaryValues::new(payload, columns) else {
@@ -538,13 +548,7 @@ mod tests {
             ColumnType::Null,
             ColumnType::Year,
         ];
-        let mut seed = 0x2545f4914f6cdd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545f4914f6cdd1d);
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..200_000 {
             let n = 1 + (next() % 5) as usize;
@@ -596,13 +600,7 @@ mod tests {
             (ColumnType::Time, 0),
             (ColumnType::VarString, 0),
         ];
-        let mut seed = 0x9e3779b97f4a7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e3779b97f4a7c15);
         let (mut ok, mut bad) = (0, 0);
         for round in 0..20_000 {
             let n = 1 + (next() % 70) as usize;
