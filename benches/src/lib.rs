@@ -98,7 +98,11 @@ fn row_values(i: usize) -> Vec<Value> {
         }),
         Value::Bytes(format!("{}.{:02}", i % 100_000, i % 100).into_bytes()),
         Value::Bytes(vec![b'x'; 100]),
-        if i % 3 == 0 { Value::Null } else { Value::Int((i % 1000) as i64) },
+        if i % 3 == 0 {
+            Value::Null
+        } else {
+            Value::Int((i % 1000) as i64)
+        },
     ]
 }
 
@@ -174,7 +178,16 @@ fn feed(conn: &mut Connection, bytes: &[u8]) {
     }
 }
 
-type Big<'a> = (i32, i64, &'a str, f64, mysql_proto::DateTime, &'a str, &'a [u8], Option<i32>);
+type Big<'a> = (
+    i32,
+    i64,
+    &'a str,
+    f64,
+    mysql_proto::DateTime,
+    &'a str,
+    &'a [u8],
+    Option<i32>,
+);
 
 /// Feeds `result` in 64 KiB reads to a connection that sent a query or an execute, decoding
 /// every row into typed values.
@@ -210,8 +223,14 @@ impl Workload {
     /// Builds the workload `name` (one of [`NAMES`]).
     pub fn new(name: &str) -> Workload {
         match name {
-            "text_rows" => Workload::TextRows { login: login(), result: result_set(false) },
-            "binary_rows" => Workload::BinaryRows { login: login(), result: result_set(true) },
+            "text_rows" => Workload::TextRows {
+                login: login(),
+                result: result_set(false),
+            },
+            "binary_rows" => Workload::BinaryRows {
+                login: login(),
+                result: result_set(true),
+            },
             "column_definitions" => {
                 let mut payload = Vec::new();
                 spec("a_column_name", ColumnType::VarString).encode(&mut payload);
@@ -221,9 +240,12 @@ impl Workload {
             "encode_query" => Workload::EncodeQuery { login: login() },
             "encode_execute" => {
                 let mut conn = connected(&login());
-                conn.prepare("INSERT INTO big VALUES (?, ?, ?, ?, ?, ?, ?, ?)").unwrap();
+                conn.prepare("INSERT INTO big VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    .unwrap();
                 let mut s = ServerScript::new();
-                s.set_capabilities(mariadb_greeting().capabilities & mysql_proto::constants::CLIENT_DEFAULT);
+                s.set_capabilities(
+                    mariadb_greeting().capabilities & mysql_proto::constants::CLIENT_DEFAULT,
+                );
                 s.set_seq(1);
                 s.prepare_ok(1, &["?"; 8], &[]);
                 feed(&mut conn, s.bytes());
@@ -288,7 +310,8 @@ impl Workload {
                 let mut conn = connected(login);
                 let mut n = 0;
                 for _ in 0..ITEMS {
-                    conn.query("SELECT id, b, s FROM big WHERE id = 12345").unwrap();
+                    conn.query("SELECT id, b, s FROM big WHERE id = 12345")
+                        .unwrap();
                     n += conn.pending_send().len();
                     let len = conn.pending_send().len();
                     conn.consume_send(len);

@@ -36,7 +36,8 @@ pub const POINT_SQL: &str = "SELECT id, b, s, d, dt, dc, t, n FROM big WHERE id 
 /// The big query.
 pub const BIG_SQL: &str = "SELECT id, b, s, d, dt, dc, t, n FROM big";
 /// The insert of `insert_batch`.
-pub const INSERT_SQL: &str = "INSERT INTO ins (id, b, s, d, dt, dc, t, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+pub const INSERT_SQL: &str =
+    "INSERT INTO ins (id, b, s, d, dt, dc, t, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 /// What `insert_batch` checks afterwards (outside the measured part).
 pub const INSERT_CHECK_SQL: &str =
     "SELECT COUNT(*), CAST(SUM(b) AS SIGNED), CAST(SUM(LENGTH(s)) AS SIGNED), CAST(SUM(n) AS SIGNED), \
@@ -69,15 +70,17 @@ pub fn row_hash(
         str_sig(t),
         n.map_or(u64::MAX, |v| v as u64),
     ];
-    fields
-        .iter()
-        .fold(0xcbf29ce484222325u64, |h, &x| (h ^ x).wrapping_mul(0x100000001b3))
+    fields.iter().fold(0xcbf29ce484222325u64, |h, &x| {
+        (h ^ x).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// Length, first and last byte of a string: proves the boundaries were decoded.
 pub fn str_sig(s: &str) -> u64 {
     let b = s.as_bytes();
-    ((b.len() as u64) << 16) | ((*b.first().unwrap_or(&0) as u64) << 8) | *b.last().unwrap_or(&0) as u64
+    ((b.len() as u64) << 16)
+        | ((*b.first().unwrap_or(&0) as u64) << 8)
+        | *b.last().unwrap_or(&0) as u64
 }
 
 /// A DECIMAL(12,2) as integer cents.
@@ -133,7 +136,9 @@ pub fn insert_rows() -> Vec<InsertRow> {
 pub fn insert_check(count: i64, sum_b: i64, sum_len: i64, sum_n: i64, sum_cents: i64) -> u64 {
     [count, sum_b, sum_len, sum_n, sum_cents]
         .iter()
-        .fold(0xcbf29ce484222325u64, |h, &x| (h ^ x as u64).wrapping_mul(0x100000001b3))
+        .fold(0xcbf29ce484222325u64, |h, &x| {
+            (h ^ x as u64).wrapping_mul(0x100000001b3)
+        })
 }
 
 /// The arguments: workload, URL, and a runtime for contestants with several.
@@ -182,7 +187,11 @@ pub fn max_rss_kb() -> i64 {
 /// Current resident set of this process, KiB (from /proc/self/statm).
 pub fn rss_now_kb() -> i64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: i64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: i64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4
 }
 
@@ -195,12 +204,22 @@ pub struct Meter {
 impl Meter {
     /// Starts measuring.
     pub fn start() -> Meter {
-        Meter { wall: Instant::now(), cpu: cpu_times() }
+        Meter {
+            wall: Instant::now(),
+            cpu: cpu_times(),
+        }
     }
 
     /// Stops and prints the JSON line: `ops` operations (rows or queries), the checksum, and
     /// an optional extra figure (KiB per idle connection).
-    pub fn finish(self, contestant: &str, workload: &str, ops: usize, check: u64, extra: Option<f64>) {
+    pub fn finish(
+        self,
+        contestant: &str,
+        workload: &str,
+        ops: usize,
+        check: u64,
+        extra: Option<f64>,
+    ) {
         let wall = self.wall.elapsed().as_secs_f64();
         let (u, s) = cpu_times();
         let (user, sys) = (u - self.cpu.0, s - self.cpu.1);

@@ -15,5 +15,8 @@ fn main() {
     for _ in 0..runs {
         sum = sum.wrapping_add(black_box(w.run()));
     }
-    println!("{name} runs={runs} elements={} checksum={sum}", w.elements());
+    println!(
+        "{name} runs={runs} elements={} checksum={sum}",
+        w.elements()
+    );
 }

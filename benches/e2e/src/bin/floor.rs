@@ -164,7 +164,9 @@ async fn run(name: &str, conn: &mut Connection, mut io: impl Pump, w: &str) -> R
             .await?;
             m.finish(name, w, n.get(), sum, None);
         }
-        other => fail(format!("floor runs ping, point, big_text(_raw), big_bin(_raw), not {other}")),
+        other => fail(format!(
+            "floor runs ping, point, big_text(_raw), big_bin(_raw), not {other}"
+        )),
     }
     Ok(())
 }

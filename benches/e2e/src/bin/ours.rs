@@ -4,14 +4,32 @@ use chrono::NaiveDateTime;
 use mysql_e2e_bench::*;
 use rust_decimal::Decimal;
 
-type Big<'a> = (i32, i64, &'a str, f64, NaiveDateTime, Decimal, &'a str, Option<i32>);
+type Big<'a> = (
+    i32,
+    i64,
+    &'a str,
+    f64,
+    NaiveDateTime,
+    Decimal,
+    &'a str,
+    Option<i32>,
+);
 
 fn hash(r: Big<'_>) -> u64 {
     row_hash(r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7)
 }
 
 /// One inserted row as parameters: a tuple borrowing the row (encoded without copies).
-type InsertParams<'a> = (i32, i64, &'a str, f64, NaiveDateTime, &'a Decimal, &'a str, Option<i32>);
+type InsertParams<'a> = (
+    i32,
+    i64,
+    &'a str,
+    f64,
+    NaiveDateTime,
+    &'a Decimal,
+    &'a str,
+    Option<i32>,
+);
 
 fn params(r: &InsertRow) -> InsertParams<'_> {
     (r.id, r.b, r.s.as_str(), r.d, r.dt, &r.dc, r.t, r.n)
@@ -31,11 +49,17 @@ fn main() {
         "blocking" => blocking(&a).unwrap_or_else(|e| fail(e)),
         "tokio" | "tokio-shared" | "tokio-mux" => {
             let rt = if a.workload == "concurrent" {
-                tokio::runtime::Builder::new_multi_thread().enable_all().build()
+                tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
             } else {
-                tokio::runtime::Builder::new_current_thread().enable_all().build()
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
             };
-            rt.unwrap().block_on(tokio_main(&a)).unwrap_or_else(|e| fail(e))
+            rt.unwrap()
+                .block_on(tokio_main(&a))
+                .unwrap_or_else(|e| fail(e))
         }
         "compio" | "compio-shared" => compio_main(&a).unwrap_or_else(|e| fail(e)),
         other => fail(format!("runtime {other:?}: blocking, tokio or compio")),
@@ -90,7 +114,11 @@ fn blocking(a: &Args) -> mysql_proto::Result<()> {
             let st = c.prepare(BIG_SQL)?;
             let m = Meter::start();
             let (mut sum, mut n) = (0u64, 0);
-            let mut r = if w == "big_text" { c.query(BIG_SQL)? } else { c.exec(&st, ())? };
+            let mut r = if w == "big_text" {
+                c.query(BIG_SQL)?
+            } else {
+                c.exec(&st, ())?
+            };
             while let Some(row) = r.next_row()? {
                 sum = sum.wrapping_add(hash(row.decode()?));
                 n += 1;
@@ -106,13 +134,21 @@ fn blocking(a: &Args) -> mysql_proto::Result<()> {
             let m2 = m;
             let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL)?;
             let k = check.unwrap();
-            m2.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+            m2.finish(
+                name,
+                w,
+                BIG_ROWS,
+                insert_check(k.0, k.1, k.2, k.3, k.4),
+                None,
+            );
         }
         "concurrent" => {
             // The pool, as the peers use theirs: every connection opened and the statement
             // prepared (its cache) before measuring.
             let pool = mysql_blocking::Pool::new(format!("{}&pool-max={CONNS}", a.url))?;
-            let warm = (0..CONNS).map(|_| pool.get()).collect::<mysql_proto::Result<Vec<_>>>()?;
+            let warm = (0..CONNS)
+                .map(|_| pool.get())
+                .collect::<mysql_proto::Result<Vec<_>>>()?;
             for mut c in warm {
                 c.exec_drop(POINT_SQL, (point_id(0),))?;
             }
@@ -170,7 +206,11 @@ async fn tokio_main(a: &Args) -> mysql_proto::Result<()> {
             // One connection shared by every task (`tokio-shared`) or a MuxPool of shared
             // connections (`tokio-mux`): statements pipelined, no checkout per query. Each
             // connection is opened and the statement prepared (cached) before measuring.
-            let size = if a.runtime == "tokio-shared" { 1 } else { MUX_CONNS };
+            let size = if a.runtime == "tokio-shared" {
+                1
+            } else {
+                MUX_CONNS
+            };
             let pool = mysql_tokio::MuxPool::connect(a.url.as_str(), size).await?;
             let warm: Vec<tokio::task::JoinHandle<mysql_proto::Result<()>>> = (0..size)
                 .map(|_| {
@@ -327,7 +367,13 @@ async fn sequential<R: mysql_proto_async::Runtime>(
             c.exec_batch(&st, rows.iter().map(params)).await?;
             let check: Option<(i64, i64, i64, i64, i64)> = c.query_first(INSERT_CHECK_SQL).await?;
             let k = check.unwrap();
-            m.finish(name, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+            m.finish(
+                name,
+                w,
+                BIG_ROWS,
+                insert_check(k.0, k.1, k.2, k.3, k.4),
+                None,
+            );
         }
         other => fail(format!("unknown workload {other}")),
     }

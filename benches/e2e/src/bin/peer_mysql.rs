@@ -8,7 +8,16 @@ use rust_decimal::Decimal;
 
 const NAME: &str = "mysql";
 
-type Big = (i32, i64, String, f64, NaiveDateTime, Decimal, String, Option<i32>);
+type Big = (
+    i32,
+    i64,
+    String,
+    f64,
+    NaiveDateTime,
+    Decimal,
+    String,
+    Option<i32>,
+);
 
 fn hash(row: Row) -> u64 {
     let r: Big = from_row(row);
@@ -25,7 +34,9 @@ fn run(a: &Args) -> mysql::Result<()> {
     let opts = mysql::Opts::from_url(&a.url).unwrap_or_else(|e| fail(e));
     // Same transport as every contestant: TCP loopback (the default would switch to the
     // server's Unix socket).
-    let opts: mysql::Opts = mysql::OptsBuilder::from_opts(opts).prefer_socket(false).into();
+    let opts: mysql::Opts = mysql::OptsBuilder::from_opts(opts)
+        .prefer_socket(false)
+        .into();
     let mut c = Conn::new(opts.clone())?;
     match w {
         "ping" => {
@@ -72,10 +83,17 @@ fn run(a: &Args) -> mysql::Result<()> {
             let m = Meter::start();
             c.exec_batch(
                 &st,
-                rows.iter().map(|r| (r.id, r.b, r.s.as_str(), r.d, r.dt, r.dc, r.t, r.n)),
+                rows.iter()
+                    .map(|r| (r.id, r.b, r.s.as_str(), r.d, r.dt, r.dc, r.t, r.n)),
             )?;
             let k: (i64, i64, i64, i64, i64) = c.query_first(INSERT_CHECK_SQL)?.unwrap();
-            m.finish(NAME, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+            m.finish(
+                NAME,
+                w,
+                BIG_ROWS,
+                insert_check(k.0, k.1, k.2, k.3, k.4),
+                None,
+            );
         }
         "concurrent" => {
             let constraints = mysql::PoolConstraints::new(CONNS, CONNS).unwrap();

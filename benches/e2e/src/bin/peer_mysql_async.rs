@@ -8,7 +8,16 @@ use rust_decimal::Decimal;
 
 const NAME: &str = "mysql_async";
 
-type Big = (i32, i64, String, f64, NaiveDateTime, Decimal, String, Option<i32>);
+type Big = (
+    i32,
+    i64,
+    String,
+    f64,
+    NaiveDateTime,
+    Decimal,
+    String,
+    Option<i32>,
+);
 
 fn hash(row: Row) -> u64 {
     let r: Big = from_row(row);
@@ -18,9 +27,13 @@ fn hash(row: Row) -> u64 {
 fn main() {
     let a = Args::parse();
     let rt = if a.workload == "concurrent" {
-        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     };
     rt.unwrap().block_on(run(&a)).unwrap_or_else(|e| fail(e));
 }
@@ -30,7 +43,9 @@ async fn run(a: &Args) -> mysql_async::Result<()> {
     let opts = mysql_async::Opts::from_url(&a.url).unwrap_or_else(|e| fail(e));
     // Same transport as every contestant: TCP loopback (the default would switch to the
     // server's Unix socket).
-    let opts: mysql_async::Opts = mysql_async::OptsBuilder::from_opts(opts).prefer_socket(false).into();
+    let opts: mysql_async::Opts = mysql_async::OptsBuilder::from_opts(opts)
+        .prefer_socket(false)
+        .into();
     let mut c = Conn::new(opts.clone()).await?;
     match w {
         "ping" => {
@@ -76,11 +91,18 @@ async fn run(a: &Args) -> mysql_async::Result<()> {
             let m = Meter::start();
             c.exec_batch(
                 &st,
-                rows.iter().map(|r| (r.id, r.b, r.s.as_str(), r.d, r.dt, r.dc, r.t, r.n)),
+                rows.iter()
+                    .map(|r| (r.id, r.b, r.s.as_str(), r.d, r.dt, r.dc, r.t, r.n)),
             )
             .await?;
             let k: (i64, i64, i64, i64, i64) = c.query_first(INSERT_CHECK_SQL).await?.unwrap();
-            m.finish(NAME, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+            m.finish(
+                NAME,
+                w,
+                BIG_ROWS,
+                insert_check(k.0, k.1, k.2, k.3, k.4),
+                None,
+            );
         }
         "concurrent" => {
             let constraints = mysql_async::PoolConstraints::new(CONNS, CONNS).unwrap();

@@ -25,9 +25,13 @@ fn hash(r: &MySqlRow) -> Result<u64, sqlx::Error> {
 fn main() {
     let a = Args::parse();
     let rt = if a.workload == "concurrent" {
-        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     };
     rt.unwrap().block_on(run(&a)).unwrap_or_else(|e| fail(e));
 }
@@ -94,7 +98,13 @@ async fn run(a: &Args) -> Result<(), sqlx::Error> {
             }
             let k = (&mut c).fetch_one(INSERT_CHECK_SQL).await?;
             let g = |i| k.try_get::<i64, _>(i);
-            m.finish(NAME, w, BIG_ROWS, insert_check(g(0)?, g(1)?, g(2)?, g(3)?, g(4)?), None);
+            m.finish(
+                NAME,
+                w,
+                BIG_ROWS,
+                insert_check(g(0)?, g(1)?, g(2)?, g(3)?, g(4)?),
+                None,
+            );
         }
         "concurrent" => {
             let pool = MySqlPoolOptions::new()
@@ -117,7 +127,10 @@ async fn run(a: &Args) -> Result<(), sqlx::Error> {
                     tokio::spawn(async move {
                         let mut sum = 0u64;
                         for i in (t..POINT_N).step_by(tasks()) {
-                            let rows = sqlx::query(POINT_SQL).bind(point_id(i)).fetch_all(&pool).await?;
+                            let rows = sqlx::query(POINT_SQL)
+                                .bind(point_id(i))
+                                .fetch_all(&pool)
+                                .await?;
                             for row in &rows {
                                 sum = sum.wrapping_add(hash(row)?);
                             }

@@ -14,7 +14,16 @@ use zero_mysql::sync::Conn;
 const NAME: &str = "zero-mysql";
 
 // exec_foreach takes owned rows only (`for<'buf> FromRow<'buf>`).
-type Big = (i32, i64, String, f64, NaiveDateTime, Decimal, String, Option<i32>);
+type Big = (
+    i32,
+    i64,
+    String,
+    f64,
+    NaiveDateTime,
+    Decimal,
+    String,
+    Option<i32>,
+);
 
 fn main() {
     let a = Args::parse();
@@ -88,7 +97,13 @@ fn run(a: &Args) -> zero_mysql::error::Result<()> {
             }
             let mut chk = c.prepare(INSERT_CHECK_SQL)?;
             let k: (i64, i64, i64, i64, i64) = c.exec_first(&mut chk, ())?.unwrap();
-            m.finish(NAME, w, BIG_ROWS, insert_check(k.0, k.1, k.2, k.3, k.4), None);
+            m.finish(
+                NAME,
+                w,
+                BIG_ROWS,
+                insert_check(k.0, k.1, k.2, k.3, k.4),
+                None,
+            );
         }
         "concurrent" => {
             // Its pool pings on every checkout; like ours-blocking, 64 threads share 8
@@ -110,7 +125,9 @@ fn run(a: &Args) -> zero_mysql::error::Result<()> {
                             let mut g = slot.lock().unwrap();
                             let (c, st) = &mut *g;
                             c.exec_foreach(st, (point_id(i),), |r: Big| {
-                                sum = sum.wrapping_add(row_hash(r.0, r.1, &r.2, r.3, r.4, r.5, &r.6, r.7));
+                                sum = sum.wrapping_add(row_hash(
+                                    r.0, r.1, &r.2, r.3, r.4, r.5, &r.6, r.7,
+                                ));
                                 Ok(())
                             })?;
                         }
@@ -142,10 +159,16 @@ fn run(a: &Args) -> zero_mysql::error::Result<()> {
 struct OneInt(u64);
 
 impl zero_mysql::protocol::r#trait::TextResultSetHandler for OneInt {
-    fn no_result_set(&mut self, _: zero_mysql::protocol::response::OkPayloadBytes) -> zero_mysql::error::Result<()> {
+    fn no_result_set(
+        &mut self,
+        _: zero_mysql::protocol::response::OkPayloadBytes,
+    ) -> zero_mysql::error::Result<()> {
         Ok(())
     }
-    fn resultset_start(&mut self, _: &[zero_mysql::protocol::command::ColumnDefinition<'_>]) -> zero_mysql::error::Result<()> {
+    fn resultset_start(
+        &mut self,
+        _: &[zero_mysql::protocol::command::ColumnDefinition<'_>],
+    ) -> zero_mysql::error::Result<()> {
         Ok(())
     }
     fn row(
@@ -155,10 +178,16 @@ impl zero_mysql::protocol::r#trait::TextResultSetHandler for OneInt {
     ) -> zero_mysql::error::Result<()> {
         let p = row.0;
         let digits = &p[1..1 + p[0] as usize];
-        self.0 += std::str::from_utf8(digits).ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        self.0 += std::str::from_utf8(digits)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
         Ok(())
     }
-    fn resultset_end(&mut self, _: zero_mysql::protocol::response::OkPayloadBytes) -> zero_mysql::error::Result<()> {
+    fn resultset_end(
+        &mut self,
+        _: zero_mysql::protocol::response::OkPayloadBytes,
+    ) -> zero_mysql::error::Result<()> {
         Ok(())
     }
 }

@@ -24,7 +24,9 @@ fn run(url: &str, w: &str) -> mysql_proto::Result<()> {
     let mut r = match w {
         "big_text_raw" => c.query(BIG_SQL)?,
         "big_bin_raw" => c.exec(&st, ())?,
-        other => fail(format!("raw runs big_text_raw and big_bin_raw, not {other}")),
+        other => fail(format!(
+            "raw runs big_text_raw and big_bin_raw, not {other}"
+        )),
     };
     while let Some(row) = r.next_row()? {
         sum = sum.wrapping_add(row.payload().len() as u64);
