@@ -287,6 +287,40 @@ impl<'a> Iterator for BinaryValues<'a> {
     }
 }
 
+impl<'a> BinaryValues<'a> {
+    /// The values with their columns.
+    #[inline(always)]
+    pub(crate) fn with_columns(self) -> WithColumns<'a> {
+        WithColumns(self)
+    }
+}
+
+/// [`BinaryValues`] with each value's column; a value that does not decode (only in a row that
+/// was not checked) reads as NULL.
+pub(crate) struct WithColumns<'a>(BinaryValues<'a>);
+
+impl<'a> Iterator for WithColumns<'a> {
+    type Item = (RawValue<'a>, &'a Column);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(RawValue<'a>, &'a Column)> {
+        let this = &mut self.0;
+        let column = this.columns.next()?;
+        if this.nulls.next_is_null() {
+            return Some((RawValue::Null, column));
+        }
+        let Some((value, len)) = this
+            .payload
+            .get(this.pos..)
+            .and_then(|rest| decode_value(rest, column))
+        else {
+            return Some((RawValue::Null, column));
+        };
+        this.pos += len;
+        Some((value, column))
+    }
+}
+
 /// Decodes the value at the start of `rest` for column `c`: the value and its encoded length,
 /// or `None` when `rest` does not hold a well-formed value of that type.
 #[inline(always)]
