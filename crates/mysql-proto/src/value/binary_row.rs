@@ -287,36 +287,55 @@ impl<'a> Iterator for BinaryValues<'a> {
     }
 }
 
-impl<'a> BinaryValues<'a> {
-    /// The values with their columns.
-    #[inline(always)]
-    pub(crate) fn with_columns(self) -> WithColumns<'a> {
-        WithColumns(self)
-    }
+/// The values of a binary row of at most 62 columns (a NULL bitmap of at most 8 bytes), each
+/// with its column: what tuples decode from. A value that does not decode (only in a row that
+/// was not checked) reads as NULL.
+pub(crate) struct WithColumns<'a> {
+    payload: &'a [u8],
+    pos: usize,
+    /// The NULL flags of the columns not read yet, the next one in bit 0.
+    nulls: u64,
+    columns: std::slice::Iter<'a, Column>,
 }
 
-/// [`BinaryValues`] with each value's column; a value that does not decode (only in a row that
-/// was not checked) reads as NULL.
-pub(crate) struct WithColumns<'a>(BinaryValues<'a>);
+impl<'a> WithColumns<'a> {
+    /// Starts reading `payload`; `None` when the header or NULL bitmap is missing, or the row has
+    /// more than 62 columns.
+    #[inline(always)]
+    pub(crate) fn new(payload: &'a [u8], columns: &'a [Column]) -> Option<Self> {
+        let bitmap_len = (columns.len() + 7 + 2) / 8;
+        if payload.first() != Some(&0x00) || bitmap_len > 8 {
+            return None;
+        }
+        let bitmap = payload.get(1..1 + bitmap_len)?;
+        Some(WithColumns {
+            payload,
+            pos: 1 + bitmap_len,
+            nulls: small_bitmap(bitmap) >> 2,
+            columns: columns.iter(),
+        })
+    }
+}
 
 impl<'a> Iterator for WithColumns<'a> {
     type Item = (RawValue<'a>, &'a Column);
 
     #[inline(always)]
     fn next(&mut self) -> Option<(RawValue<'a>, &'a Column)> {
-        let this = &mut self.0;
-        let column = this.columns.next()?;
-        if this.nulls.next_is_null() {
+        let column = self.columns.next()?;
+        let null = self.nulls & 1 != 0;
+        self.nulls >>= 1;
+        if null {
             return Some((RawValue::Null, column));
         }
-        let Some((value, len)) = this
+        let Some((value, len)) = self
             .payload
-            .get(this.pos..)
+            .get(self.pos..)
             .and_then(|rest| decode_value(rest, column))
         else {
             return Some((RawValue::Null, column));
         };
-        this.pos += len;
+        self.pos += len;
         Some((value, column))
     }
 }
@@ -671,6 +690,17 @@ mod tests {
             row.extend(&values);
             assert!(check_by_decoding(&row, &columns), "{row:?} {columns:?}");
             check_binary_row(&row, &columns).unwrap();
+            // Tuples read the same values, each with its column (rows of up to 62 columns).
+            let values: Vec<RawValue<'_>> = BinaryValues::new(&row, &columns).unwrap().collect();
+            match WithColumns::new(&row, &columns) {
+                Some(with) => {
+                    let (tuple, of): (Vec<RawValue<'_>>, Vec<&Column>) = with.unzip();
+                    // (Compared as text: a DOUBLE may be NaN.)
+                    assert_eq!(format!("{tuple:?}"), format!("{values:?}"));
+                    assert!(of.iter().zip(&columns).all(|(a, b)| std::ptr::eq(*a, b)));
+                }
+                None => assert!(n > 62, "{n} columns"),
+            }
             let mut broken = row.clone();
             match round % 3 {
                 0 => {
