@@ -52,7 +52,7 @@ use crate::constants::{
 use crate::error::{Error, Result, ServerError};
 use crate::local_infile::{LocalInfile, REFUSED_CODE};
 use crate::packets::{parse_err, Column, EofPacket, OkPacket, PrepareOk, SessionState};
-use crate::value::binary_row::{check_binary_row_layout, layout_into};
+use crate::value::binary_row::{check_binary_row_layout, layout_into, RowLayout};
 use crate::value::text_row::check_text_row;
 use crate::value::{Columns, RowFormat};
 
@@ -163,7 +163,7 @@ pub(crate) struct Responses {
     pub(crate) max_columns: usize,
     pub(crate) columns: Option<Columns>,
     /// The value layout of `columns` for checking binary rows (see `binary_row::layout`).
-    pub(crate) layout: Vec<u8>,
+    pub(crate) layout: RowLayout,
     /// While column definitions arrive: the index of the next one, and whether all so far are
     /// byte for byte those of `columns` (the same query again), which are then reused as they
     /// are, with no parsing or allocation.
@@ -514,7 +514,14 @@ impl Responses {
     }
 
     fn use_columns(&mut self, columns: Columns) {
-        layout_into(&columns, &mut self.layout);
+        // The same columns again (a statement's cached metadata, executed again): same layout.
+        if !self
+            .columns
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, &columns))
+        {
+            layout_into(&columns, &mut self.layout);
+        }
         self.columns = Some(columns);
     }
 

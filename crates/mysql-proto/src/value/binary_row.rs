@@ -25,44 +25,111 @@ const KIND_TIME: u8 = 0x11;
 const KIND_LENENC: u8 = 0x12;
 const KIND_NULL: u8 = 0x13;
 
-/// How each column's values are encoded in binary rows, one byte per column: computed once per
-/// result set so that checking a row does not look at the column definitions.
-pub fn layout(columns: &[Column]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(columns.len());
+/// The most columns whose NULL flags fit one `u64` (the bitmap's first two bits are reserved).
+const SMALL_COLUMNS: usize = 62;
+
+/// How the binary rows of a result set are laid out, computed once per result set ([`layout`])
+/// so that checking a row looks neither at the column definitions nor, for rows of up to 62
+/// columns, at each fixed-width column: the widths of the fixed-width columns between two
+/// values whose length the row tells are added in one step.
+#[derive(Debug, Clone, Default)]
+pub struct RowLayout {
+    /// Each column's value kind: 1, 2, 4 or 8 (a fixed width) or one of the `KIND_*`.
+    kinds: Vec<u8>,
+    /// One step per column whose width the row tells (rows of at most 62 columns).
+    steps: Vec<Step>,
+    /// The fixed-width columns after the last step.
+    tail: Gap,
+}
+
+/// Fixed-width columns in a row: their total width, and their bits in the row's NULL flags.
+#[derive(Debug, Clone, Copy, Default)]
+struct Gap {
+    width: u32,
+    mask: u64,
+}
+
+impl Gap {
+    /// The bytes these columns take in a row with NULL flags `nulls` (a NULL takes none).
+    #[inline(always)]
+    fn width(&self, nulls: u64, kinds: &[u8]) -> usize {
+        let mut width = self.width as usize;
+        let mut null = nulls & self.mask;
+        while null != 0 {
+            width -= kinds[null.trailing_zeros() as usize] as usize;
+            null &= null - 1;
+        }
+        width
+    }
+}
+
+/// A column whose width the row tells (string, date, time, NULL type), after a [`Gap`].
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    gap: Gap,
+    column: u8,
+    kind: u8,
+}
+
+/// The [`RowLayout`] of `columns`.
+pub fn layout(columns: &[Column]) -> RowLayout {
+    let mut out = RowLayout::default();
     layout_into(columns, &mut out);
     out
 }
 
-/// [`layout`] into `out` (cleared first), reusing its allocation.
-pub fn layout_into(columns: &[Column], out: &mut Vec<u8>) {
+/// [`layout`] into `out`, reusing its allocations.
+pub fn layout_into(columns: &[Column], out: &mut RowLayout) {
     use ColumnType::*;
-    out.clear();
-    out.extend(columns.iter().map(|c| match c.column_type {
-        Tiny => 1,
-        Short | Year => 2,
-        Long | Int24 | Float => 4,
-        LongLong | Double => 8,
-        Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => KIND_DATE,
-        Time | Time2 => KIND_TIME,
-        Null => KIND_NULL,
-        _ => KIND_LENENC,
-    }));
+    out.kinds.clear();
+    out.kinds
+        .extend(columns.iter().map(|c| match c.column_type {
+            Tiny => 1,
+            Short | Year => 2,
+            Long | Int24 | Float => 4,
+            LongLong | Double => 8,
+            Date | DateTime | Timestamp | NewDate | DateTime2 | Timestamp2 => KIND_DATE,
+            Time | Time2 => KIND_TIME,
+            Null => KIND_NULL,
+            _ => KIND_LENENC,
+        }));
+    out.steps.clear();
+    out.tail = Gap::default();
+    if out.kinds.len() > SMALL_COLUMNS {
+        return; // walked column by column
+    }
+    for (i, &kind) in out.kinds.iter().enumerate() {
+        if kind <= 8 {
+            out.tail.width += kind as u32;
+            out.tail.mask |= 1 << i;
+        } else {
+            let gap = std::mem::take(&mut out.tail);
+            out.steps.push(Step {
+                gap,
+                column: i as u8,
+                kind,
+            });
+        }
+    }
 }
 
 /// [`check_binary_row`] with the [`layout`] of `columns` computed beforehand.
-pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]) -> Result<()> {
-    let bitmap_len = (layout.len() + 7 + 2) / 8;
+pub fn check_binary_row_layout(
+    payload: &[u8],
+    layout: &RowLayout,
+    columns: &[Column],
+) -> Result<()> {
+    let bitmap_len = (layout.kinds.len() + 7 + 2) / 8;
     if payload.first() != Some(&0x00) {
         return Err(Error::protocol("binary row without its 0x00 header"));
     }
     let Some(bitmap) = payload.get(1..1 + bitmap_len) else {
         return Err(Error::protocol("binary row shorter than its NULL bitmap"));
     };
-    // One loop per bitmap width, so the common one (up to 62 columns) shifts a register.
     let pos = 1 + bitmap_len;
     let end = match RowNulls::new(bitmap) {
-        RowNulls::Small(nulls) => walk_lengths(payload, pos, layout, columns, nulls)?,
-        RowNulls::Large(nulls) => walk_lengths(payload, pos, layout, columns, nulls)?,
+        RowNulls::Small(nulls) => walk_steps(payload, pos, layout, columns, nulls.0)?,
+        RowNulls::Large(nulls) => walk_lengths(payload, pos, &layout.kinds, columns, nulls)?,
     };
     match end.cmp(&payload.len()) {
         std::cmp::Ordering::Equal => Ok(()),
@@ -73,6 +140,43 @@ pub fn check_binary_row_layout(payload: &[u8], layout: &[u8], columns: &[Column]
         // Only fixed-width values can overrun here: name the column they end in.
         std::cmp::Ordering::Greater => Err(overrun(payload, columns, bitmap)),
     }
+}
+
+/// [`walk_lengths`] for rows of at most 62 columns, whose NULL flags are `nulls` (bit `i` for
+/// column `i`): only the columns whose width the row tells are visited, the fixed-width ones
+/// between them added at once.
+#[inline(always)]
+fn walk_steps(
+    payload: &[u8],
+    mut pos: usize,
+    layout: &RowLayout,
+    columns: &[Column],
+    nulls: u64,
+) -> Result<usize> {
+    for s in &layout.steps {
+        pos += s.gap.width(nulls, &layout.kinds);
+        if nulls >> s.column & 1 != 0 {
+            continue;
+        }
+        let Some(&first) = payload.get(pos) else {
+            return Err(truncated(&columns[s.column as usize]));
+        };
+        pos += value_len(payload, pos, first, s.kind, &columns[s.column as usize])?;
+    }
+    Ok(pos + layout.tail.width(nulls, &layout.kinds))
+}
+
+/// The encoded length of the value at `pos` (whose first byte is `first`) of a column of
+/// `kind` whose width the row tells.
+#[inline(always)]
+fn value_len(payload: &[u8], pos: usize, first: u8, kind: u8, column: &Column) -> Result<usize> {
+    // The common cases inline: short strings, dates and times of a valid length.
+    Ok(match kind {
+        KIND_LENENC if first <= 0xfa => 1 + first as usize,
+        KIND_DATE if matches!(first, 0 | 4 | 7 | 11) => 1 + first as usize,
+        KIND_TIME if matches!(first, 0 | 8 | 12) => 1 + first as usize,
+        _ => long_value_len(payload, pos, kind, column)?,
+    })
 }
 
 /// The NULL flags of a row's columns, in column order.
@@ -139,7 +243,8 @@ impl NullFlags for RowNulls<'_> {
     }
 }
 
-/// Walks the value lengths of a row from `pos` (just after the NULL bitmap); returns where the
+/// Walks the value lengths of a row from `pos` (just after the NULL bitmap), column by column
+/// (rows of more than 62 columns); returns where the
 /// values end, which the caller compares with the payload's length. `pos` may run past the end
 /// on the way (by at most 256 bytes a column, so it cannot overflow): a value that starts past
 /// the end fails, and one that ends past it is caught by the caller's comparison.
@@ -162,19 +267,12 @@ fn walk_lengths(
         let Some(&first) = payload.get(pos) else {
             return Err(truncated(&columns[i]));
         };
-        // The common cases inline: short strings, dates and times of a valid length.
-        let len = match kind {
-            KIND_LENENC if first <= 0xfa => 1 + first as usize,
-            KIND_DATE if matches!(first, 0 | 4 | 7 | 11) => 1 + first as usize,
-            KIND_TIME if matches!(first, 0 | 8 | 12) => 1 + first as usize,
-            _ => long_value_len(payload, pos, kind, &columns[i])?,
-        };
-        pos += len;
+        pos += value_len(payload, pos, first, kind, &columns[i])?;
     }
     Ok(pos)
 }
 
-/// The encoded length of a value [`walk_lengths`] does not size inline: a string of 251 bytes
+/// The encoded length of a value [`value_len`] does not size inline: a string of 251 bytes
 /// or more (its length fits in the payload), or an error.
 #[inline(never)]
 fn long_value_len(payload: &[u8], pos: usize, kind: u8, column: &Column) -> Result<usize> {
