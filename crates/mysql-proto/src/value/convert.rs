@@ -241,7 +241,7 @@ impl<'a> FromValue<'a> for bool {
 }
 
 impl<'a> FromValue<'a> for f64 {
-    #[inline]
+    #[inline(always)]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         match value {
             RawValue::Double(d) => return Ok(d),
@@ -279,7 +279,7 @@ pub(crate) fn utf8(b: &[u8]) -> Option<&str> {
 }
 
 impl<'a> FromValue<'a> for &'a str {
-    #[inline]
+    #[inline(always)]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         let b = non_null(value, column, "&str")?;
         utf8(b).ok_or_else(|| mismatch(column, value, "&str", "not valid UTF-8"))
@@ -344,7 +344,7 @@ impl<'a> FromValue<'a> for Time {
 }
 
 impl<'a, T: FromValue<'a>> FromValue<'a> for Option<T> {
-    #[inline]
+    #[inline(always)]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         match value {
             RawValue::Null => Ok(None),

@@ -59,7 +59,7 @@ mod chrono_impl {
         }
     }
     impl<'a> FromValue<'a> for NaiveDateTime {
-        #[inline]
+        #[inline(always)]
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
             // Inline: a valid binary or text datetime; out of line: the rest and the errors.
             let valid = crate::value::convert::datetime_of(v).and_then(|d| {
@@ -310,7 +310,7 @@ mod rust_decimal_impl {
     use std::str::FromStr;
 
     impl<'a> FromValue<'a> for rust_decimal::Decimal {
-        #[inline]
+        #[inline(always)]
         fn from_value(v: RawValue<'a>, c: &Column) -> Result<Self> {
             if let RawValue::Bytes(b) | RawValue::Text(b) = v {
                 if let Some(d) = plain_decimal(b) {
