@@ -298,6 +298,7 @@ impl<'a> FromValue<'a> for String {
 }
 
 impl<'a> FromValue<'a> for &'a [u8] {
+    #[inline(always)]
     fn from_value(value: RawValue<'a>, column: &Column) -> Result<Self> {
         non_null(value, column, "&[u8]")
     }
