@@ -163,7 +163,7 @@ fn parse_int(b: &[u8]) -> Option<i128> {
 }
 
 /// Parses `-?[0-9]{1,18}` (fits i64 without overflow checks); `None` for anything else.
-#[inline]
+#[inline(always)]
 fn parse_small_int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first()? {
         (b'-', rest) => (true, rest),

@@ -332,7 +332,7 @@ mod rust_decimal_impl {
     }
     /// The fast path for what the server sends for DECIMAL columns: `-?digits(.digits)?` with
     /// at most 18 digits; `None` for anything else (left to the general parser).
-    #[inline]
+    #[inline(always)]
     fn plain_decimal(b: &[u8]) -> Option<rust_decimal::Decimal> {
         let (negative, digits) = match b.split_first() {
             Some((b'-', rest)) => (true, rest),

@@ -17,7 +17,7 @@ const SHORT: usize = 256;
 
 /// `b` as `&str` when it is valid UTF-8, `None` otherwise. Same result as
 /// `std::str::from_utf8(b).ok()`, faster on the short ASCII values rows are made of.
-#[inline]
+#[inline(always)]
 #[allow(unsafe_code)]
 pub fn str_from_utf8(b: &[u8]) -> Option<&str> {
     if b.len() < SHORT && is_ascii(b) {
