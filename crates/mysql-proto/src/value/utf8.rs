@@ -3,9 +3,9 @@
 //!
 //! Values under 256 bytes (names, codes, decimal and date text, short texts) are nearly always
 //! ASCII: they are tested a word at a time, 32 bytes per step, inline in the row loop (about 35
-//! instructions for 27 bytes, against about 125 for `std::str::from_utf8`; under 45 for 100
-//! bytes, against about 80 for `simdutf8`; `<[u8]>::is_ascii` cost big_text 200 instructions a
-//! row more), and converted without a second pass. Longer values, and short ones
+//! instructions for 27 bytes, against about 125 for `std::str::from_utf8`; `simdutf8` takes
+//! about 80 for 100 bytes; `<[u8]>::is_ascii` instead cost the e2e benchmark's text rows about
+//! 190 instructions more a row, on 2026-12-03), and converted without a second pass. Longer values, and short ones
 //! with a byte of 0x80 or more, are validated in full by `simdutf8` (SIMD where the CPU has it,
 //! the standard library's validator otherwise).
 //!
