@@ -48,6 +48,18 @@ pub fn point_id(i: usize) -> i32 {
     ((i * 7919) % BIG_ROWS + 1) as i32
 }
 
+/// The big table's row as owned values: what the peers without borrowed rows decode into.
+pub type BigOwned = (
+    i32,
+    i64,
+    String,
+    f64,
+    NaiveDateTime,
+    Decimal,
+    String,
+    Option<i32>,
+);
+
 /// The hash of one row of `big`; contestants sum it over the rows they read.
 #[allow(clippy::too_many_arguments)]
 pub fn row_hash(

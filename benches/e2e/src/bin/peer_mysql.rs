@@ -1,23 +1,12 @@
 //! Peer: the `mysql` crate (blocking). `peer_mysql WORKLOAD URL`.
 
-use chrono::NaiveDateTime;
 use mysql::prelude::*;
 use mysql::{from_row, Conn, Row};
 use mysql_e2e_bench::*;
-use rust_decimal::Decimal;
 
 const NAME: &str = "mysql";
 
-type Big = (
-    i32,
-    i64,
-    String,
-    f64,
-    NaiveDateTime,
-    Decimal,
-    String,
-    Option<i32>,
-);
+type Big = BigOwned;
 
 fn hash(row: Row) -> u64 {
     let r: Big = from_row(row);

@@ -1,23 +1,12 @@
 //! Peer: the `mysql_async` crate (tokio). `peer_mysql_async WORKLOAD URL`.
 
-use chrono::NaiveDateTime;
 use mysql_async::prelude::*;
 use mysql_async::{from_row, Conn, Row};
 use mysql_e2e_bench::*;
-use rust_decimal::Decimal;
 
 const NAME: &str = "mysql_async";
 
-type Big = (
-    i32,
-    i64,
-    String,
-    f64,
-    NaiveDateTime,
-    Decimal,
-    String,
-    Option<i32>,
-);
+type Big = BigOwned;
 
 fn hash(row: Row) -> u64 {
     let r: Big = from_row(row);

@@ -5,25 +5,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::NaiveDateTime;
 use mysql_e2e_bench::*;
-use rust_decimal::Decimal;
 use zero_mysql::protocol::command::bulk_exec::BulkFlags;
 use zero_mysql::sync::Conn;
 
 const NAME: &str = "zero-mysql";
 
 // exec_foreach takes owned rows only (`for<'buf> FromRow<'buf>`).
-type Big = (
-    i32,
-    i64,
-    String,
-    f64,
-    NaiveDateTime,
-    Decimal,
-    String,
-    Option<i32>,
-);
+type Big = BigOwned;
 
 fn main() {
     let a = Args::parse();
