@@ -113,12 +113,20 @@ pub fn layout_into(columns: &[Column], out: &mut RowLayout) {
     }
 }
 
-/// [`check_binary_row`] with the [`layout`] of `columns` computed beforehand.
+/// [`check_binary_row`] with the [`layout`] of `columns` computed beforehand. Fails with a
+/// misuse error when `layout` is of another number of columns.
 pub fn check_binary_row_layout(
     payload: &[u8],
     layout: &RowLayout,
     columns: &[Column],
 ) -> Result<()> {
+    if layout.kinds.len() != columns.len() {
+        return Err(Error::misuse(format!(
+            "a row layout of {} columns used for {} columns",
+            layout.kinds.len(),
+            columns.len()
+        )));
+    }
     let bitmap_len = (layout.kinds.len() + 7 + 2) / 8;
     if payload.first() != Some(&0x00) {
         return Err(Error::protocol("binary row without its 0x00 header"));
@@ -629,6 +637,18 @@ pub fn encode_binary_row(values: &[Value], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression guard: a layout of other columns is refused, never indexed past its end.
+    #[test]
+    fn a_layout_of_other_columns_is_refused() {
+        let one = [Column::new("c", ColumnType::VarString, 63, 0)];
+        let two = [one[0].clone(), one[0].clone()];
+        let mut row = Vec::new();
+        encode_binary_row(&[Value::Bytes(b"ab".to_vec())], &mut row);
+        check_binary_row_layout(&row, &layout(&one), &one).unwrap();
+        let e = check_binary_row_layout(&row[..row.len() - 1], &layout(&two), &one).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Misuse, "{e}");
+    }
 
     /// A repeatable pseudo-random sequence (xorshift64) from `seed` (not 0).
     fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
