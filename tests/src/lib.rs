@@ -94,7 +94,13 @@ impl Watchdog {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
             if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
-                eprintln!("{what}: still running after {limit:?}: hung");
+                // Straight to the process's stderr: `eprintln!` in a thread spawned by a test
+                // is captured with the test's output, which `exit` then throws away.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{what}: still running after {limit:?}: hung"
+                );
                 std::process::exit(101);
             }
         });
