@@ -84,6 +84,22 @@ impl<R: Runtime> Clone for SharedConn<R> {
     }
 }
 
+impl<R: Runtime> std::fmt::Debug for SharedConn<R> {
+    /// The bookkeeping (requests queued, in flight, done; who drives the IO), for diagnosing
+    /// a stuck caller; `<locked>` while another caller holds the lock.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inner.try_lock() {
+            Ok(st) => f
+                .debug_struct("SharedConn")
+                .field("connected", &st.conn.is_some())
+                .field("broken", &st.broken)
+                .field("mux", &st.mux)
+                .finish(),
+            Err(_) => f.write_str("SharedConn { <locked> }"),
+        }
+    }
+}
+
 impl<R: Runtime> SharedConn<R> {
     /// Connects (as [`Conn::connect`]) and shares the connection.
     pub async fn connect(opts: impl IntoOpts) -> Result<Self> {

@@ -130,6 +130,40 @@ fn mysql_prepares_first_and_a_second_prepare_of_the_same_sql_is_closed() {
     assert_eq!(first_value(&result(&mut mux, b).unwrap().unwrap()), "b");
 }
 
+/// Regression: under `max-in-flight=1` the MariaDB prepare and its chained execute (two
+/// commands in flight) failed the execute with a misuse error; the execute now waits for the
+/// prepare's answer, as on MySQL, and goes out before requests submitted after it.
+#[test]
+fn with_one_command_in_flight_a_mariadb_execute_waits_for_its_prepare() {
+    let mut conn =
+        handshake_done_with(Opts::from_url("mysql://root@localhost/?max-in-flight=1").unwrap());
+    let mut mux = Mux::new();
+    let a = mux.submit(PipelineStep::exec("SELECT ?", ("a",), true));
+    let b = mux.submit(PipelineStep::exec("SELECT ?", ("b",), true));
+    mux.send(&mut conn);
+    let kinds: Vec<u8> = take_sent(&mut conn).iter().map(|(_, p)| p[0]).collect();
+    assert_eq!(kinds, [0x16], "the prepare alone");
+    let mut server = script(&conn);
+    server.set_seq(1);
+    server.prepare_ok(5, &["?"], &["v"]);
+    feed(&mut conn, &mut mux, &server);
+    for (t, v) in [(a, "a"), (b, "b")] {
+        // One execute at a time, by the cached statement's id.
+        let sent = take_sent(&mut conn);
+        let kinds: Vec<(u8, u32)> = sent
+            .iter()
+            .map(|(_, p)| (p[0], u32::from_le_bytes(p[1..5].try_into().unwrap())))
+            .collect();
+        assert_eq!(kinds, [(0x17, 5)]);
+        let mut server = script(&conn);
+        server.set_seq(1);
+        server.binary_result_set(&["v"], &[vec![Some(v)]], None);
+        feed(&mut conn, &mut mux, &server);
+        assert_eq!(first_value(&result(&mut mux, t).unwrap().unwrap()), v);
+    }
+    assert_eq!(mux.outstanding(), 0);
+}
+
 #[test]
 fn a_failed_inline_prepare_is_the_error_of_its_execute() {
     let mut conn = handshake_done();
@@ -285,6 +319,46 @@ fn the_io_is_handed_on_when_the_driver_leaves_and_when_nobody_drives() {
     let t3 = mux.submit(PipelineStep::query("SELECT 3", false));
     mux.abandon(t3);
     assert_eq!(woken(2), 2);
+}
+
+/// Regression (a hang in about one smol run in fifty): t0 drove, t1 read the socket (its
+/// own request just sent), got its own result in that read and left; smol's socket had dropped
+/// t0's registration on t1's successful read, t1 woke nobody, and t0 waited forever. Whoever
+/// pumps bytes becomes responsible for the IO: leaving, it wakes a waiting caller.
+#[test]
+fn a_caller_that_read_and_leaves_hands_the_io_on() {
+    use std::sync::Arc;
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    let counters: Vec<Arc<Counter>> = (0..2).map(|_| Arc::new(Counter(0.into()))).collect();
+    let wakers: Vec<Waker> = counters.iter().map(|c| Waker::from(c.clone())).collect();
+    let woken = |i: usize| counters[i].0.load(std::sync::atomic::Ordering::SeqCst);
+    let t: Vec<Ticket> = (0..3)
+        .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
+        .collect();
+    mux.send(&mut conn);
+    take_sent(&mut conn);
+    assert!(mux.poll_result(t[0], &wakers[0]).is_pending());
+    mux.set_driver(t[0]);
+    // t1 reads the answers to t0 and t1: t0 is woken by its result, and t1 takes its own.
+    let mut server = script(&conn);
+    for _ in 0..2 {
+        server.set_seq(1);
+        server.ok(0, 0);
+    }
+    feed(&mut conn, &mut mux, &server);
+    assert_eq!(woken(0), 1);
+    assert!(result(&mut mux, t[1]).unwrap().is_ok());
+    // t2 waits, registered nowhere but with the mux. t1 leaves: having read, it wakes t2.
+    assert!(mux.poll_result(t[2], &wakers[1]).is_pending());
+    mux.release(t[1]);
+    assert_eq!(woken(1), 1, "t2 is woken to drive");
+    // Once t2 registers with the socket, a caller leaving without having read wakes nobody.
+    mux.set_driver(t[2]);
+    assert!(mux.poll_result(t[2], &wakers[1]).is_pending());
+    assert!(result(&mut mux, t[0]).unwrap().is_ok());
+    mux.release(t[0]);
+    assert_eq!(woken(1), 1);
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so failures reproduce.

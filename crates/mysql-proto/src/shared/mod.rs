@@ -15,7 +15,8 @@
 //!
 //! 1. takes the lock; if its result is there, takes it ([`poll_result`](Mux::poll_result)) and
 //!    returns, after [`release`](Mux::release) (if it was the one registered with the socket,
-//!    another waiting caller is woken to take its place);
+//!    or if it read since that one registered, another waiting caller is woken to take its
+//!    place: to write what its reading queued and read what is owed);
 //! 2. else: [`send`](Mux::send)s what is queued, writes and reads the socket once with its own
 //!    waker, [`pump`](Mux::pump)s the bytes read; repeats until its result is there or the
 //!    socket is not ready, in which case it is now the one the socket will wake:
@@ -75,7 +76,7 @@ pub struct Ticket(u64);
 #[derive(Debug, Default)]
 pub struct Mux {
     next: u64,
-    /// Requests not yet on the wire, in arrival order.
+    /// Requests not yet on the wire, in arrival order (by ticket).
     queue: VecDeque<(Ticket, PipelineStep)>,
     slots: HashMap<Ticket, Slot>,
     /// Commands on the wire, in order, and whom each answers.
@@ -184,8 +185,9 @@ impl Mux {
 
     /// `ticket`'s caller stops waiting (it has its result or went away): if the socket would
     /// have woken it, or nobody is known to be registered with the socket (the last driver
-    /// left, and the caller woken in its place got its result without driving), another
-    /// waiting caller is woken to drive the IO in its place.
+    /// left, and the caller woken in its place got its result without driving; or bytes were
+    /// read since the driver registered: see [`pump`](Self::pump)), another waiting caller is
+    /// woken to drive the IO in its place.
     pub fn release(&mut self, ticket: Ticket) {
         if self.driver.is_some_and(|d| d != ticket) {
             return;
@@ -266,7 +268,10 @@ impl Mux {
                     self.chain = None;
                     (conn.execute(&st, &params)?, keep)
                 } else {
-                    let inline = conn.server_info().is_some_and(|i| i.is_mariadb);
+                    // MariaDB executes the statement it is preparing (id -1), the two
+                    // commands in flight together: not under `max-in-flight=1`.
+                    let inline = conn.server_info().is_some_and(|i| i.is_mariadb)
+                        && conn.opts().max_in_flight() >= 2;
                     let prepare = match &self.chain {
                         Some((chained, p)) if *chained == sql => *p,
                         _ => {
@@ -279,7 +284,8 @@ impl Mux {
                     };
                     if !inline {
                         // MySQL cannot execute what it has not answered the prepare of: the
-                        // execute is queued again once the statement is cached.
+                        // execute is queued again once the statement is cached (and so on
+                        // MariaDB when only one command may be in flight).
                         let step = PipelineStep::Exec {
                             stmt: StepStatement::Sql(sql),
                             params,
@@ -303,7 +309,14 @@ impl Mux {
     /// Reads every event `conn` can produce from the bytes it holds and hands each complete
     /// response to its caller (waking it); sends what the freed room allows. A protocol
     /// error or a lost connection fails every request not yet answered.
+    ///
+    /// Nobody is known to be registered with the socket afterwards: the read that brought the
+    /// bytes may have ended the registration of the caller the socket would have woken (smol's
+    /// sockets drop it on every successful read), so the caller that read becomes responsible:
+    /// it drives on ([`set_driver`](Self::set_driver)) or, leaving, wakes another
+    /// ([`release`](Self::release)).
     pub fn pump(&mut self, conn: &mut Connection) {
+        self.driver = None;
         if self.lent {
             return;
         }
@@ -389,8 +402,11 @@ impl Mux {
                         .into_iter()
                         .partition(|a| a.2 == id);
                     self.prepare_waiters = rest;
+                    // In submission order (tickets rise with it), so ahead of the requests
+                    // submitted after them.
                     for (t, step, _) in ready {
-                        self.queue.push_back((t, step));
+                        let at = self.queue.partition_point(|(q, _)| q.0 < t.0);
+                        self.queue.insert(at, (t, step));
                     }
                 }
             }
