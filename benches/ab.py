@@ -2,12 +2,13 @@
 """A/B comparison of two builds of the `ours` contestant, side by side in one run.
 
     python3 benches/ab.py OURS_A OURS_B [--reps N] [--workloads ping,point,big_text,big_bin]
-                          [--callgrind ping,point]
+                          [--callgrind ping,point] [--runtimes blocking,tokio]
 
 Build each binary with `cargo build --release --bin ours` in benches/e2e and copy it away
 (e.g. /tmp/ours-before). Per workload and runtime (blocking, tokio): callgrind instructions
 per op (whole process incl. connect, like run.py) for the --callgrind workloads, and the median client
-CPU (user+sys) per op over N alternating runs for every workload. Expects the test server and
+CPU (user+sys) per op over N alternating runs for every workload. `--runtimes` takes the runtime names of
+`ours` (e.g. `tokio-shared,tokio-mux,compio-shared` for `concurrent`). Expects the test server and
 the fixtures (run `python3 benches/e2e/run.py --reps 0 --workloads ping` once to load them).
 """
 import argparse
@@ -52,12 +53,14 @@ def main():
     ap.add_argument("--workloads", default="ping,point,big_text,big_bin")
     ap.add_argument("--callgrind", default="ping,point",
                     help="workloads whose instructions per op are counted")
+    ap.add_argument("--runtimes", default="blocking,tokio",
+                    help="the runtime names `ours` takes")
     args = ap.parse_args()
     u = url() + "?ssl-mode=disabled"
     print("| workload | runtime | instr/op A | instr/op B | B/A | CPU us/op A | CPU us/op B | B/A |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for w in args.workloads.split(","):
-        for rt in ["blocking", "tokio"]:
+        for rt in args.runtimes.split(","):
             ia = ib = None
             if w in args.callgrind.split(","):
                 ia, ib = instructions(args.a, w, rt, u), instructions(args.b, w, rt, u)
