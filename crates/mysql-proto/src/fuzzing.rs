@@ -153,6 +153,14 @@ pub fn parsers(data: &[u8]) {
     let _ = PrepareOk::parse(data);
     let mut r = Reader::new(data);
     while r.lenenc_bytes().is_ok() {}
+    // A DOUBLE's text form: the fast path gives exactly what the standard parser gives.
+    let want = std::str::from_utf8(data)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok());
+    assert_eq!(
+        crate::value::float::parse_f64(data).map(f64::to_bits),
+        want.map(f64::to_bits)
+    );
 }
 
 /// The deframer over arbitrary input: consumed bytes never exceed the input, payloads lie

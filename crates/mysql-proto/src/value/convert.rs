@@ -251,9 +251,7 @@ impl<'a> FromValue<'a> for f64 {
             _ => {}
         }
         let b = non_null(value, column, "f64")?;
-        utf8(b)
-            .and_then(|s| s.parse::<f64>().ok())
-            .ok_or_else(|| mismatch(column, value, "f64", "not a number"))
+        super::float::parse_f64(b).ok_or_else(|| mismatch(column, value, "f64", "not a number"))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod binary_row;
 pub mod convert;
 pub mod features;
+pub(crate) mod float;
 pub mod param;
 pub mod render;
 pub mod row;
