@@ -161,6 +161,16 @@ pub fn parsers(data: &[u8]) {
         crate::value::float::parse_f64(data).map(f64::to_bits),
         want.map(f64::to_bits)
     );
+    // A short integer's text form: what the standard parser gives (which also takes a `+`).
+    let int = std::str::from_utf8(data)
+        .ok()
+        .filter(|s| !s.starts_with('+'))
+        .and_then(|s| s.parse::<i64>().ok());
+    let digits = data.len() - data.starts_with(b"-") as usize;
+    match crate::value::convert::parse_small_int(data) {
+        Some(v) => assert_eq!(Some(v), int),
+        None => assert!(int.is_none() || digits > 18),
+    }
 }
 
 /// The deframer over arbitrary input: consumed bytes never exceed the input, payloads lie

@@ -164,7 +164,7 @@ fn parse_int(b: &[u8]) -> Option<i128> {
 
 /// Parses `-?[0-9]{1,18}` (fits i64 without overflow checks); `None` for anything else.
 #[inline(always)]
-fn parse_small_int(b: &[u8]) -> Option<i64> {
+pub(crate) fn parse_small_int(b: &[u8]) -> Option<i64> {
     let (neg, digits) = match b.split_first()? {
         (b'-', rest) => (true, rest),
         _ => (false, b),
@@ -172,14 +172,11 @@ fn parse_small_int(b: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    let mut v: i64 = 0;
-    for &d in digits {
-        let d = d.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v * 10 + d as i64;
-    }
+    // At most 18 digits: fits an i64.
+    let (v, []) = super::digits::leading_digits(digits, 0) else {
+        return None;
+    };
+    let v = v as i64;
     Some(if neg { -v } else { v })
 }
 

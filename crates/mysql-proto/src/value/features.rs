@@ -334,40 +334,14 @@ mod rust_decimal_impl {
     /// at most 18 digits; `None` for anything else (left to the general parser).
     #[inline(always)]
     fn plain_decimal(b: &[u8]) -> Option<rust_decimal::Decimal> {
-        let (negative, digits) = match b.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, b),
-        };
-        if digits.is_empty() || digits.len() > 19 {
-            return None;
-        }
-        // One pass: digits into the mantissa, the position of the one point remembered (at most
-        // 19 digits: no overflow of u64).
-        let mut mantissa = 0u64;
-        let mut point = None;
-        for (i, &c) in digits.iter().enumerate() {
-            let d = c.wrapping_sub(b'0');
-            if d <= 9 {
-                mantissa = mantissa * 10 + d as u64;
-            } else if c == b'.' && point.is_none() {
-                point = Some(i);
-            } else {
-                return None;
-            }
-        }
-        // At most 18 digits (fits i64), at least one.
-        let count = digits.len() - point.is_some() as usize;
-        if count == 0 || count > 18 {
-            return None;
-        }
-        let scale = point.map_or(0, |p| digits.len() - 1 - p);
-        if negative && mantissa == 0 {
-            return None; // "-0.00": keep the general parser's sign handling
+        let n = crate::value::digits::plain_number(b)?;
+        if n.count > 18 || (n.negative && n.digits == 0) {
+            return None; // too long for i64, or "-0.00": the general parser's sign handling
         }
         // Invariant: at most 18 digits fit i64, and the scale is at most 18 <= 28.
-        let mantissa = mantissa as i64;
-        let mantissa = if negative { -mantissa } else { mantissa };
-        Some(rust_decimal::Decimal::new(mantissa, scale as u32))
+        let mantissa = n.digits as i64;
+        let mantissa = if n.negative { -mantissa } else { mantissa };
+        Some(rust_decimal::Decimal::new(mantissa, n.fraction as u32))
     }
 
     impl ToValue for rust_decimal::Decimal {

@@ -6,6 +6,7 @@
 
 pub mod binary_row;
 pub mod convert;
+pub(crate) mod digits;
 pub mod features;
 pub(crate) mod float;
 pub mod param;
