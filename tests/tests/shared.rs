@@ -310,13 +310,14 @@ async fn concurrent_prepares_of_one_sql_leave_one_statement<R: Runtime>() {
     );
 }
 
-/// Regression (two lost wake-ups, each a hang in about one run in fifty): a caller that got
-/// its result left the requests its reading had put on the connection unwritten (the caller
-/// registered with the socket then waited for responses to requests never sent); and a
-/// successful read by one caller ended the registration of the caller the socket was to wake
-/// (smol's sockets do), and nobody was woken in its place. Bursts of 64 statements, prepared
-/// (a new SQL each burst) and plain, on connections allowing 1, 2 and 1,024 commands in
-/// flight: every burst completes, each statement with its own result.
+/// Regression: a caller that read the socket and left with its result woke nobody. Two hangs
+/// followed, each in about one run in fifty: the requests its reading had put on the
+/// connection (the room its responses freed) stayed unwritten while the caller registered with
+/// the socket waited for their responses; and on smol, whose sockets drop that caller's
+/// registration on any successful read, nobody was left to wake. And under `max-in-flight=1` a
+/// MariaDB prepare chained its execute (two commands in flight), failing it. Bursts of 64
+/// statements, prepared (a new SQL each burst) and plain, on connections allowing 1, 2 and
+/// 1,024 commands in flight: every burst completes, each statement with its own result.
 async fn bursts_of_statements_never_stall<R: Runtime>() {
     let _w = Watchdog::new("bursts_of_statements_never_stall", Duration::from_secs(60));
     let sep = if url().contains('?') { '&' } else { '?' };
