@@ -265,23 +265,28 @@ enum Drive {
     Moved,
     /// The socket is not ready: the caller's waker is registered with it.
     Blocked,
-    /// Nothing to write or read: the caller waits for another task's doing.
+    /// Nothing to write, and nothing to read or another caller reading: the caller waits for
+    /// another task's doing.
     Idle,
 }
 
 impl<R: Runtime> State<R> {
-    /// Sends what is queued, then writes and reads the socket once.
-    fn drive(&mut self, cx: &mut Context<'_>) -> Drive {
+    /// Sends what is queued, then writes and (if no other caller is the driver) reads the
+    /// socket once, for `ticket`'s caller.
+    fn drive(&mut self, cx: &mut Context<'_>, ticket: Ticket) -> Drive {
         self.close_if_broken();
         let Some(conn) = self.conn.as_mut() else {
             return Drive::Idle;
         };
         self.mux.send(&mut conn.proto);
-        let read = self.mux.wants_read();
+        let read = self.mux.wants_read() && self.mux.may_read(ticket);
         if !read && !conn.proto.wants_write() {
             return Drive::Idle;
         }
         match conn.poll_io(cx, read) {
+            // Written whole without reading (output left means the write blocked and
+            // `poll_io` read meanwhile): nothing to pump, the driver still registered.
+            Poll::Ready(Ok(())) if !read && !conn.proto.wants_write() => {}
             Poll::Ready(Ok(())) => self.mux.pump(&mut conn.proto),
             Poll::Ready(Err(e)) => self.mux.fail_all(conn.proto.break_with(e)),
             Poll::Pending => return Drive::Blocked,
@@ -328,7 +333,7 @@ impl<R: Runtime> Response<'_, R> {
             if let Some(t) = ready(&mut st, cx) {
                 return Poll::Ready(t);
             }
-            match st.drive(cx) {
+            match st.drive(cx, self.ticket) {
                 Drive::Moved => {}
                 Drive::Blocked => {
                     st.mux.set_driver(self.ticket);

@@ -17,10 +17,12 @@
 //!    returns, after [`release`](Mux::release) (if it was the one registered with the socket,
 //!    or if it read since that one registered, another waiting caller is woken to take its
 //!    place: to write what its reading queued and read what is owed);
-//! 2. else: [`send`](Mux::send)s what is queued, writes and reads the socket once with its own
-//!    waker, [`pump`](Mux::pump)s the bytes read; repeats until its result is there or the
-//!    socket is not ready, in which case it is now the one the socket will wake:
-//!    [`set_driver`](Mux::set_driver).
+//! 2. else: [`send`](Mux::send)s what is queued and writes it; then, unless another caller is
+//!    the driver ([`may_read`](Mux::may_read)), reads the socket with its own waker and
+//!    [`pump`](Mux::pump)s the bytes read; repeats until its result is there or the socket is
+//!    not ready, in which case it is now the one the socket will wake:
+//!    [`set_driver`](Mux::set_driver). A caller that is not the driver, its requests written,
+//!    waits for its result (or the driver leaving) to wake it.
 //!
 //! | caller's state | what ends it |
 //! |---|---|
@@ -181,6 +183,16 @@ impl Mux {
     /// returned "not ready" with its waker).
     pub fn set_driver(&mut self, ticket: Ticket) {
         self.driver = Some(ticket);
+    }
+
+    /// Whether `ticket`'s caller may read the socket: no other caller is registered with it
+    /// ([`set_driver`](Self::set_driver)). Any other caller only writes (its own requests) and
+    /// then waits to be woken, by its result or by the driver leaving
+    /// ([`release`](Self::release)): two callers reading in turn would each replace the other's
+    /// registration, and on sockets that wake the caller they replace (async-io's, under
+    /// async-std) they would wake each other without end, spinning while the server works.
+    pub fn may_read(&self, ticket: Ticket) -> bool {
+        self.driver.is_none_or(|d| d == ticket)
     }
 
     /// `ticket`'s caller stops waiting (it has its result or went away): if the socket would

@@ -1,0 +1,274 @@
+//! The shared connection's wake-ups, checked against a model of the async adapter and of three
+//! kinds of socket: whatever the callers, the server and the socket do, no caller is left
+//! waiting with nobody to wake it.
+//!
+//! The adapter's side is modelled as `mysql-proto-async`'s `SharedConn` runs it: a caller is
+//! polled only when woken; each poll takes its result if it is there, else sends what is
+//! queued and writes it; then, unless another caller is the driver, reads while bytes are
+//! there (pumping them) and, when the socket is empty, registers its waker with the socket and
+//! becomes the driver. (Writes always complete here.) The sockets differ in what a
+//! registration survives, as the runtimes' do:
+//!
+//! - [`Socket::Keeps`] (tokio): a registration lasts until readiness wakes it or another
+//!   caller replaces it (the replaced caller is not woken);
+//! - [`Socket::WakesReplaced`] (async-io's `Async`, async-std): replacing a registration
+//!   wakes the caller replaced;
+//! - [`Socket::DropsOnRead`] (smol's `TcpStream`): any successful read drops the registration,
+//!   whoever read.
+//!
+//! The server answers what it received at random moments, its bytes cut at random points;
+//! callers come, and some go away (their futures dropped). In the end every caller still
+//! there must get its own answer by being woken: a run that stops with callers waiting and
+//! nobody woken is a lost wake-up, and one that never stops is callers waking each other
+//! without end (spinning).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Poll, Wake, Waker};
+
+use mysql_proto::shared::{Mux, Ticket};
+use mysql_proto::testing::{handshake_done_with, split_packets, ServerScript};
+use mysql_proto::{Connection, Opts, PipelineStep};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Socket {
+    Keeps,
+    WakesReplaced,
+    DropsOnRead,
+}
+
+/// A waker that raises a flag.
+struct Flag(AtomicBool);
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+struct Caller {
+    ticket: Ticket,
+    want: u64,
+    flag: Arc<Flag>,
+    waker: Waker,
+}
+
+struct Sim {
+    socket: Socket,
+    rng: u64,
+    conn: Connection,
+    mux: Mux,
+    /// Bytes the client wrote that the server has not answered yet.
+    server_in: Vec<u8>,
+    /// Bytes the server sent that the client has not read yet.
+    wire: Vec<u8>,
+    /// The caller whose waker the socket holds.
+    registered: Option<usize>,
+    /// Callers by index; `None` once done or gone.
+    callers: Vec<Option<Caller>>,
+    next_value: u64,
+    answered: usize,
+}
+
+impl Sim {
+    fn new(socket: Socket, seed: u64, max_in_flight: usize) -> Sim {
+        let opts = Opts::from_url(&format!(
+            "mysql://root@localhost/?max-in-flight={max_in_flight}"
+        ))
+        .unwrap();
+        Sim {
+            socket,
+            rng: seed,
+            conn: handshake_done_with(opts),
+            mux: Mux::new(),
+            server_in: Vec::new(),
+            wire: Vec::new(),
+            registered: None,
+            callers: Vec::new(),
+            next_value: 0,
+            answered: 0,
+        }
+    }
+
+    fn next(&mut self, bound: u64) -> u64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    }
+
+    /// A new caller submits `SELECT n` and is polled at once (as `run` awaits its response).
+    fn submit(&mut self) {
+        self.next_value += 1;
+        let want = self.next_value;
+        let ticket = self
+            .mux
+            .submit(PipelineStep::query(format!("SELECT {want}"), true));
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(flag.clone());
+        self.callers.push(Some(Caller {
+            ticket,
+            want,
+            flag,
+            waker,
+        }));
+        self.poll(self.callers.len() - 1);
+    }
+
+    /// One poll of caller `i`'s future, as the adapter's `poll_until` does it.
+    fn poll(&mut self, i: usize) {
+        let Some(c) = self.callers[i].as_ref() else {
+            return;
+        };
+        let (ticket, want, waker) = (c.ticket, c.want, c.waker.clone());
+        loop {
+            if let Poll::Ready(r) = self.mux.poll_result(ticket, &waker) {
+                let (got,): (u64,) = r.unwrap().rows()[0].decode().unwrap();
+                assert_eq!(got, want, "a caller got another's response");
+                self.mux.release(ticket);
+                self.callers[i] = None;
+                self.answered += 1;
+                return;
+            }
+            self.mux.send(&mut self.conn);
+            // The socket takes whatever is written.
+            let out = self.conn.pending_send().to_vec();
+            self.conn.consume_send(out.len());
+            self.server_in.extend_from_slice(&out);
+            if !self.mux.wants_read() || !self.mux.may_read(ticket) {
+                return; // waits for its result, or for the driver to leave
+            }
+            if !self.wire.is_empty() {
+                let n = 1 + self.next(self.wire.len() as u64) as usize;
+                let part: Vec<u8> = self.wire.drain(..n).collect();
+                if self.socket == Socket::DropsOnRead {
+                    self.registered = None;
+                }
+                mysql_proto::testing::feed(&mut self.conn, &part);
+                self.mux.pump(&mut self.conn);
+                continue;
+            }
+            // Not ready: this caller's waker goes to the socket.
+            if let Some(old) = self.registered.replace(i) {
+                if old != i && self.socket == Socket::WakesReplaced {
+                    self.wake(old);
+                }
+            }
+            self.mux.set_driver(ticket);
+            return;
+        }
+    }
+
+    fn wake(&self, i: usize) {
+        if let Some(c) = &self.callers[i] {
+            c.waker.wake_by_ref();
+        }
+    }
+
+    /// The server answers some of what it received; bytes arriving wake the registered caller.
+    fn serve(&mut self) {
+        let packets = split_packets(&self.server_in);
+        let answer = self.next(packets.len() as u64 + 1) as usize;
+        let mut taken = 0;
+        for (_, p) in &packets[..answer] {
+            taken += 4 + p.len();
+            let n: u64 = std::str::from_utf8(&p[8..]).unwrap().parse().unwrap();
+            let mut s = ServerScript::new();
+            s.set_capabilities(self.conn.server_info().unwrap().capabilities);
+            s.set_seq(1);
+            s.result_set(&["v"], &[vec![Some(n.to_string().as_bytes())]]);
+            self.wire.extend_from_slice(s.bytes());
+        }
+        self.server_in.drain(..taken);
+        if !self.wire.is_empty() {
+            if let Some(r) = self.registered.take() {
+                self.wake(r);
+            }
+        }
+    }
+
+    /// A woken caller, if any, taken at random; its flag lowered.
+    fn woken(&mut self) -> Option<usize> {
+        let woken: Vec<usize> = (0..self.callers.len())
+            .filter(|&i| {
+                self.callers[i]
+                    .as_ref()
+                    .is_some_and(|c| c.flag.0.load(Ordering::SeqCst))
+            })
+            .collect();
+        if woken.is_empty() {
+            return None;
+        }
+        let i = woken[self.next(woken.len() as u64) as usize];
+        if let Some(c) = &self.callers[i] {
+            c.flag.0.store(false, Ordering::SeqCst);
+        }
+        Some(i)
+    }
+
+    fn live(&self) -> usize {
+        self.callers.iter().flatten().count()
+    }
+
+    fn run(&mut self, steps: usize) {
+        for _ in 0..steps {
+            match self.next(10) {
+                0..=2 if self.live() < 40 => self.submit(),
+                3 if self.live() > 0 => {
+                    // A caller's future is dropped.
+                    let live: Vec<usize> = (0..self.callers.len())
+                        .filter(|&i| self.callers[i].is_some())
+                        .collect();
+                    let i = live[self.next(live.len() as u64) as usize];
+                    let t = self.callers[i].take().map(|c| c.ticket).unwrap();
+                    self.mux.abandon(t);
+                }
+                4 | 5 => self.serve(),
+                _ => {
+                    if let Some(i) = self.woken() {
+                        self.poll(i);
+                    }
+                }
+            }
+        }
+        // Drain: only the server and the wake-ups move things on now.
+        for _ in 0..100_000 {
+            if self.live() == 0 {
+                return;
+            }
+            match self.woken() {
+                Some(i) => self.poll(i),
+                None if self.server_in.is_empty() => {
+                    let waiting: Vec<u64> = self.callers.iter().flatten().map(|c| c.want).collect();
+                    panic!(
+                        "{:?}: {} callers wait (for {waiting:?}) and nobody is woken; \
+                         the socket holds {:?}, {} bytes unread\n{:#?}",
+                        self.socket,
+                        waiting.len(),
+                        self.registered,
+                        self.wire.len(),
+                        self.mux
+                    );
+                }
+                None => self.serve(),
+            }
+        }
+        panic!("no end after 100,000 rounds");
+    }
+}
+
+#[test]
+fn no_caller_waits_with_nobody_to_wake_it() {
+    for socket in [Socket::Keeps, Socket::WakesReplaced, Socket::DropsOnRead] {
+        for seed in 1..=20u64 {
+            for max_in_flight in [1, 4, 1024] {
+                let mut sim = Sim::new(
+                    socket,
+                    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    max_in_flight,
+                );
+                sim.run(2_000);
+                assert!(sim.answered > 50, "{socket:?}: {} answered", sim.answered);
+            }
+        }
+    }
+}
