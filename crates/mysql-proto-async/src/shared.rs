@@ -265,14 +265,15 @@ enum Drive {
     Moved,
     /// The socket is not ready: the caller's waker is registered with it.
     Blocked,
-    /// Nothing to write, and nothing to read or another caller reading: the caller waits for
-    /// another task's doing.
+    /// Nothing this caller may write or read (see [`Mux::may_read`]): it waits for another
+    /// task's doing.
     Idle,
 }
 
 impl<R: Runtime> State<R> {
-    /// Sends what is queued, then writes and (if no other caller is the driver) reads the
-    /// socket once, for `ticket`'s caller.
+    /// Sends what is queued, then writes (unless the socket is full and another caller is the
+    /// driver) and reads (unless another caller is the driver) the socket once, for `ticket`'s
+    /// caller.
     fn drive(&mut self, cx: &mut Context<'_>, ticket: Ticket) -> Drive {
         self.close_if_broken();
         let Some(conn) = self.conn.as_mut() else {
@@ -280,10 +281,13 @@ impl<R: Runtime> State<R> {
         };
         self.mux.send(&mut conn.proto);
         let read = self.mux.wants_read() && self.mux.may_read(ticket);
-        if !read && !conn.proto.wants_write() {
+        let write = conn.proto.wants_write() && self.mux.may_write(ticket);
+        if !read && !write {
             return Drive::Idle;
         }
-        match conn.poll_io(cx, read) {
+        let io = conn.poll_io(cx, read);
+        self.mux.set_write_blocked(conn.proto.wants_write());
+        match io {
             // Written whole without reading (output left means the write blocked and
             // `poll_io` read meanwhile): nothing to pump, the driver still registered.
             Poll::Ready(Ok(())) if !read && !conn.proto.wants_write() => {}

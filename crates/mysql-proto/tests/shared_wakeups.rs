@@ -6,7 +6,8 @@
 //! polled only when woken; each poll takes its result if it is there, else sends what is
 //! queued and writes it; then, unless another caller is the driver, reads while bytes are
 //! there (pumping them) and, when the socket is empty, registers its waker with the socket and
-//! becomes the driver. (Writes always complete here.) The sockets differ in what a
+//! becomes the driver. A write the socket's buffer has no room for registers the caller to be
+//! woken when the server makes room, and the caller reads meanwhile, as `Conn::poll_io` does. The sockets differ in what a
 //! registration survives, as the runtimes' do:
 //!
 //! - [`Socket::Keeps`] (tokio): a registration lasts until readiness wakes it or another
@@ -27,8 +28,11 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 use mysql_proto::shared::{Mux, Ticket};
-use mysql_proto::testing::{handshake_done_with, split_packets, ServerScript};
+use mysql_proto::testing::{handshake_done_with, ServerScript};
 use mysql_proto::{Connection, Opts, PipelineStep};
+
+/// The bytes the socket takes before the server reads them: two or three requests.
+const SOCKET_BUFFER: usize = 40;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Socket {
@@ -61,8 +65,10 @@ struct Sim {
     server_in: Vec<u8>,
     /// Bytes the server sent that the client has not read yet.
     wire: Vec<u8>,
-    /// The caller whose waker the socket holds.
+    /// The caller whose waker the socket holds for reading.
     registered: Option<usize>,
+    /// The caller whose waker the socket holds for writing (its buffer was full).
+    writer: Option<usize>,
     /// Callers by index; `None` once done or gone.
     callers: Vec<Option<Caller>>,
     next_value: u64,
@@ -83,6 +89,7 @@ impl Sim {
             server_in: Vec::new(),
             wire: Vec::new(),
             registered: None,
+            writer: None,
             callers: Vec::new(),
             next_value: 0,
             answered: 0,
@@ -130,12 +137,28 @@ impl Sim {
                 return;
             }
             self.mux.send(&mut self.conn);
-            // The socket takes whatever is written.
-            let out = self.conn.pending_send().to_vec();
-            self.conn.consume_send(out.len());
-            self.server_in.extend_from_slice(&out);
-            if !self.mux.wants_read() || !self.mux.may_read(ticket) {
+            let read = self.mux.wants_read() && self.mux.may_read(ticket);
+            let mut out = self.conn.pending_send().to_vec();
+            if !self.mux.may_write(ticket) {
+                out.clear();
+            }
+            if !read && out.is_empty() {
                 return; // waits for its result, or for the driver to leave
+            }
+            // The socket takes what its buffer has room for.
+            let n = out
+                .len()
+                .min(SOCKET_BUFFER.saturating_sub(self.server_in.len()));
+            self.conn.consume_send(n);
+            self.server_in.extend_from_slice(&out[..n]);
+            self.mux.set_write_blocked(n < out.len());
+            if n < out.len() {
+                // The write blocked: this caller waits for room, and reads meanwhile (the
+                // server may be blocked on writing to us), as `Conn::poll_io` does.
+                let old = self.writer.replace(i);
+                self.replaced(old, i);
+            } else if !read {
+                continue; // written: look again
             }
             if !self.wire.is_empty() {
                 let n = 1 + self.next(self.wire.len() as u64) as usize;
@@ -148,13 +171,19 @@ impl Sim {
                 continue;
             }
             // Not ready: this caller's waker goes to the socket.
-            if let Some(old) = self.registered.replace(i) {
-                if old != i && self.socket == Socket::WakesReplaced {
-                    self.wake(old);
-                }
-            }
+            let old = self.registered.replace(i);
+            self.replaced(old, i);
             self.mux.set_driver(ticket);
             return;
+        }
+    }
+
+    /// Caller `new` took the socket's registration (for reading or for writing) from `old`.
+    fn replaced(&self, old: Option<usize>, new: usize) {
+        if let Some(old) = old {
+            if old != new && self.socket == Socket::WakesReplaced {
+                self.wake(old);
+            }
         }
     }
 
@@ -164,12 +193,22 @@ impl Sim {
         }
     }
 
-    /// The server answers some of what it received; bytes arriving wake the registered caller.
+    /// The server answers some of the requests it received whole; the room that frees wakes
+    /// the caller waiting to write, bytes arriving the one registered to read.
     fn serve(&mut self) {
-        let packets = split_packets(&self.server_in);
-        let answer = self.next(packets.len() as u64 + 1) as usize;
+        let mut whole = Vec::new();
+        let mut pos = 0;
+        while let Some(h) = self.server_in.get(pos..pos + 4) {
+            let len = u32::from_le_bytes([h[0], h[1], h[2], 0]) as usize;
+            let Some(p) = self.server_in.get(pos + 4..pos + 4 + len) else {
+                break;
+            };
+            whole.push(p.to_vec());
+            pos += 4 + len;
+        }
+        let answer = self.next(whole.len() as u64 + 1) as usize;
         let mut taken = 0;
-        for (_, p) in &packets[..answer] {
+        for p in &whole[..answer] {
             taken += 4 + p.len();
             let n: u64 = std::str::from_utf8(&p[8..]).unwrap().parse().unwrap();
             let mut s = ServerScript::new();
@@ -179,6 +218,11 @@ impl Sim {
             self.wire.extend_from_slice(s.bytes());
         }
         self.server_in.drain(..taken);
+        if taken > 0 {
+            if let Some(w) = self.writer.take() {
+                self.wake(w);
+            }
+        }
         if !self.wire.is_empty() {
             if let Some(r) = self.registered.take() {
                 self.wake(r);

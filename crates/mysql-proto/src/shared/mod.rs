@@ -17,8 +17,10 @@
 //!    returns, after [`release`](Mux::release) (if it was the one registered with the socket,
 //!    or if it read since that one registered, another waiting caller is woken to take its
 //!    place: to write what its reading queued and read what is owed);
-//! 2. else: [`send`](Mux::send)s what is queued and writes it; then, unless another caller is
-//!    the driver ([`may_read`](Mux::may_read)), reads the socket with its own waker and
+//! 2. else: [`send`](Mux::send)s what is queued and writes it (unless the socket's buffer is
+//!    full and another caller is the driver: [`may_write`](Mux::may_write)); then, unless
+//!    another caller is the driver ([`may_read`](Mux::may_read)), reads the socket with its
+//!    own waker and
 //!    [`pump`](Mux::pump)s the bytes read; repeats until its result is there or the socket is
 //!    not ready, in which case it is now the one the socket will wake:
 //!    [`set_driver`](Mux::set_driver). A caller that is not the driver, its requests written,
@@ -93,6 +95,8 @@ pub struct Mux {
     prepare_errors: HashMap<CommandId, Error>,
     /// The caller registered with the socket, if known.
     driver: Option<Ticket>,
+    /// The last write left output unwritten.
+    write_blocked: bool,
     /// Callers waiting for an exclusive checkout, first come first served.
     exclusive: VecDeque<Ticket>,
     /// Whether the connection is lent to an exclusive checkout.
@@ -193,6 +197,20 @@ impl Mux {
     /// async-std) they would wake each other without end, spinning while the server works.
     pub fn may_read(&self, ticket: Ticket) -> bool {
         self.driver.is_none_or(|d| d == ticket)
+    }
+
+    /// Whether `ticket`'s caller may write the connection's output: it may read (see
+    /// [`may_read`](Self::may_read)), or the last write went out whole. While the socket's
+    /// buffer is full only the driver writes: two callers writing in turn to a full socket
+    /// would each replace the other's registration, and wake each other on async-io's sockets.
+    pub fn may_write(&self, ticket: Ticket) -> bool {
+        self.may_read(ticket) || !self.write_blocked
+    }
+
+    /// Records whether the last write left output unwritten (the socket's buffer was full);
+    /// see [`may_write`](Self::may_write).
+    pub fn set_write_blocked(&mut self, blocked: bool) {
+        self.write_blocked = blocked;
     }
 
     /// `ticket`'s caller stops waiting (it has its result or went away): if the socket would
