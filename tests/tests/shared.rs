@@ -4,7 +4,7 @@
 //! exclusive checkout, which rolls back what it leaves open; a statement that opens a
 //! transaction breaks the connection instead of pulling others into it; concurrent prepares of
 //! one SQL leave one statement; bursts of statements never stall, whatever `max-in-flight`
-//! allows, and callers waiting for the server do not spin; the pool spreads load and replaces a killed connection.
+//! allows, and callers waiting for the server, or for room in the socket, do not spin; the pool spreads load and replaces a killed connection.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +22,7 @@ integration_tests::for_every_async_runtime!(
     concurrent_prepares_of_one_sql_leave_one_statement,
     bursts_of_statements_never_stall,
     waiting_callers_do_not_spin,
+    blocked_writers_do_not_spin,
     the_pool_spreads_load_and_replaces_a_killed_connection,
     a_connection_broken_before_it_was_shared_says_so,
 );
@@ -486,4 +487,35 @@ async fn waiting_callers_do_not_spin<R: Runtime>() {
     join_all(tasks.collect()).await;
     let polls = polls.load(Ordering::Relaxed);
     assert!(polls <= 40, "{polls} polls of 4 futures");
+}
+
+/// Regression: on async-std, callers whose requests did not fit the socket's buffer (the
+/// server busy, not reading) woke each other without end: each blocked write registered its
+/// caller with the socket, which wakes the caller it replaces. Now only the driver writes
+/// while the buffer is full. One caller keeps the server busy for 0.5 s while 16 others send
+/// 1 MiB statements: the futures are polled as the server makes room, not in a loop.
+async fn blocked_writers_do_not_spin<R: Runtime>() {
+    let _w = Watchdog::new("blocked_writers_do_not_spin", Duration::from_secs(60));
+    let c = shared::<R>().await;
+    let polls = AtomicUsize::new(0);
+    let big = "x".repeat(1 << 20);
+    let tasks = (0..17).map(|i| {
+        let (c, big) = (c.clone(), &big);
+        let polls = &polls;
+        let mut call = Box::pin(async move {
+            let sql = match i {
+                0 => "SELECT SLEEP(0.5)".to_string(),
+                _ => format!("SELECT LENGTH('{big}')"),
+            };
+            let got: Option<(i64,)> = c.query_first(sql).await.unwrap();
+            assert_eq!(got, Some((if i == 0 { 0 } else { 1 << 20 },)));
+        });
+        std::future::poll_fn(move |cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            std::future::Future::poll(call.as_mut(), cx)
+        })
+    });
+    join_all(tasks.collect()).await;
+    let polls = polls.load(Ordering::Relaxed);
+    assert!(polls <= 2_000, "{polls} polls of 17 futures");
 }
