@@ -475,13 +475,9 @@ async fn waiting_callers_do_not_spin<R: Runtime>() {
     let tasks = (0..4).map(|_| {
         let c = c.clone();
         let polls = &polls;
-        let mut call = Box::pin(async move {
+        counting_polls(polls, async move {
             let got: Option<(i64,)> = c.query_first("SELECT SLEEP(0.3)").await.unwrap();
             assert_eq!(got, Some((0,)));
-        });
-        std::future::poll_fn(move |cx| {
-            polls.fetch_add(1, Ordering::Relaxed);
-            std::future::Future::poll(call.as_mut(), cx)
         })
     });
     join_all(tasks.collect()).await;
@@ -502,20 +498,26 @@ async fn blocked_writers_do_not_spin<R: Runtime>() {
     let tasks = (0..17).map(|i| {
         let (c, big) = (c.clone(), &big);
         let polls = &polls;
-        let mut call = Box::pin(async move {
+        counting_polls(polls, async move {
             let sql = match i {
                 0 => "SELECT SLEEP(0.5)".to_string(),
                 _ => format!("SELECT LENGTH('{big}')"),
             };
             let got: Option<(i64,)> = c.query_first(sql).await.unwrap();
             assert_eq!(got, Some((if i == 0 { 0 } else { 1 << 20 },)));
-        });
-        std::future::poll_fn(move |cx| {
-            polls.fetch_add(1, Ordering::Relaxed);
-            std::future::Future::poll(call.as_mut(), cx)
         })
     });
     join_all(tasks.collect()).await;
     let polls = polls.load(Ordering::Relaxed);
     assert!(polls <= 2_000, "{polls} polls of 17 futures");
+}
+
+/// `call`, counting in `polls` how many times it is polled.
+async fn counting_polls(polls: &AtomicUsize, call: impl std::future::Future<Output = ()>) {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        polls.fetch_add(1, Ordering::Relaxed);
+        call.as_mut().poll(cx)
+    })
+    .await
 }

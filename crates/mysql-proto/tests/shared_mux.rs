@@ -276,33 +276,58 @@ impl std::task::Wake for Counter {
     }
 }
 
+/// The wake-up counts of callers' wakers.
+struct Counters(Vec<std::sync::Arc<Counter>>);
+impl Counters {
+    fn woken(&self, i: usize) -> usize {
+        self.0[i].0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// `n` callers whose `SELECT i` were submitted and sent, each with a waker counting its
+/// wake-ups.
+fn counted_callers(
+    conn: &mut Connection,
+    mux: &mut Mux,
+    n: usize,
+) -> (Vec<Ticket>, Vec<Waker>, Counters) {
+    let counters: Vec<_> = (0..n)
+        .map(|_| std::sync::Arc::new(Counter(0.into())))
+        .collect();
+    let wakers = counters.iter().map(|c| Waker::from(c.clone())).collect();
+    let t = (0..n)
+        .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
+        .collect();
+    mux.send(conn);
+    take_sent(conn);
+    (t, wakers, Counters(counters))
+}
+
+/// The server answers the next `n` commands with OK, the client reading them in one read.
+fn answer_ok(conn: &mut Connection, mux: &mut Mux, n: usize) {
+    let mut server = script(conn);
+    for _ in 0..n {
+        server.set_seq(1);
+        server.ok(0, 0);
+    }
+    feed(conn, mux, &server);
+}
+
 /// Regression: the driver left, the caller woken in its place got its result without driving,
 /// then it left too; nobody was registered with the socket and the last caller waited forever.
 /// A caller that leaves while nobody is known to drive wakes the next waiting one.
 #[test]
 fn the_io_is_handed_on_when_the_driver_leaves_and_when_nobody_drives() {
-    use std::sync::Arc;
     let mut conn = handshake_done();
     let mut mux = Mux::new();
-    let counters: Vec<Arc<Counter>> = (0..3).map(|_| Arc::new(Counter(0.into()))).collect();
-    let wakers: Vec<Waker> = counters.iter().map(|c| Waker::from(c.clone())).collect();
-    let woken = |i: usize| counters[i].0.load(std::sync::atomic::Ordering::SeqCst);
-    let t: Vec<Ticket> = (0..3)
-        .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
-        .collect();
-    mux.send(&mut conn);
-    take_sent(&mut conn);
+    let (t, wakers, counters) = counted_callers(&mut conn, &mut mux, 3);
+    let woken = |i: usize| counters.woken(i);
     for (i, t) in t.iter().enumerate() {
         assert!(mux.poll_result(*t, &wakers[i]).is_pending());
     }
     mux.set_driver(t[0]);
     // One read answers t0 and t1: t1 is woken by its result.
-    let mut server = script(&conn);
-    for _ in 0..2 {
-        server.set_seq(1);
-        server.ok(0, 0);
-    }
-    feed(&mut conn, &mut mux, &server);
+    answer_ok(&mut conn, &mut mux, 2);
     assert_eq!((woken(0), woken(1), woken(2)), (1, 1, 0));
     // t0, the driver, takes its result and leaves: t2 (still waiting) is woken to drive.
     assert!(result(&mut mux, t[0]).unwrap().is_ok());
@@ -327,38 +352,26 @@ fn the_io_is_handed_on_when_the_driver_leaves_and_when_nobody_drives() {
 /// pumps bytes becomes responsible for the IO: leaving, it wakes a waiting caller.
 #[test]
 fn a_caller_that_read_and_leaves_hands_the_io_on() {
-    use std::sync::Arc;
     let mut conn = handshake_done();
     let mut mux = Mux::new();
-    let counters: Vec<Arc<Counter>> = (0..2).map(|_| Arc::new(Counter(0.into()))).collect();
-    let wakers: Vec<Waker> = counters.iter().map(|c| Waker::from(c.clone())).collect();
-    let woken = |i: usize| counters[i].0.load(std::sync::atomic::Ordering::SeqCst);
-    let t: Vec<Ticket> = (0..3)
-        .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
-        .collect();
-    mux.send(&mut conn);
-    take_sent(&mut conn);
+    let (t, wakers, counters) = counted_callers(&mut conn, &mut mux, 3);
+    let woken = |i: usize| counters.woken(i);
     assert!(mux.poll_result(t[0], &wakers[0]).is_pending());
     mux.set_driver(t[0]);
     // t1 reads the answers to t0 and t1: t0 is woken by its result, and t1 takes its own.
-    let mut server = script(&conn);
-    for _ in 0..2 {
-        server.set_seq(1);
-        server.ok(0, 0);
-    }
-    feed(&mut conn, &mut mux, &server);
+    answer_ok(&mut conn, &mut mux, 2);
     assert_eq!(woken(0), 1);
     assert!(result(&mut mux, t[1]).unwrap().is_ok());
     // t2 waits, registered nowhere but with the mux. t1 leaves: having read, it wakes t2.
-    assert!(mux.poll_result(t[2], &wakers[1]).is_pending());
+    assert!(mux.poll_result(t[2], &wakers[2]).is_pending());
     mux.release(t[1]);
-    assert_eq!(woken(1), 1, "t2 is woken to drive");
+    assert_eq!(woken(2), 1, "t2 is woken to drive");
     // Once t2 registers with the socket, a caller leaving without having read wakes nobody.
     mux.set_driver(t[2]);
-    assert!(mux.poll_result(t[2], &wakers[1]).is_pending());
+    assert!(mux.poll_result(t[2], &wakers[2]).is_pending());
     assert!(result(&mut mux, t[0]).unwrap().is_ok());
     mux.release(t[0]);
-    assert_eq!(woken(1), 1);
+    assert_eq!(woken(2), 1);
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
