@@ -20,9 +20,8 @@
 //! 2. else: [`send`](Mux::send)s what is queued and writes it (unless the socket's buffer is
 //!    full and another caller is the driver: [`may_write`](Mux::may_write)); then, unless
 //!    another caller is the driver ([`may_read`](Mux::may_read)), reads the socket with its
-//!    own waker and
-//!    [`pump`](Mux::pump)s the bytes read; repeats until its result is there or the socket is
-//!    not ready, in which case it is now the one the socket will wake:
+//!    own waker and [`pump`](Mux::pump)s the bytes read; repeats until its result is there or
+//!    the socket is not ready, in which case it is now the one the socket will wake:
 //!    [`set_driver`](Mux::set_driver). A caller that is not the driver, its requests written,
 //!    waits for its result (or the driver leaving) to wake it.
 //!
