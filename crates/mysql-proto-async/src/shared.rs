@@ -17,7 +17,8 @@ use crate::runtime::Runtime;
 
 /// A connection shared by many tasks: `Clone` it into each; their statements go out back to
 /// back without waiting for each other's responses (pipelined), and each task awaits only its
-/// own response. No task is spawned: whichever task is waiting drives the IO.
+/// own response. No task is spawned: one of the waiting tasks drives the IO, the others sleep
+/// until their response is there.
 ///
 /// ```no_run
 /// # use mysql_proto_async::{Runtime, SharedConn};

@@ -10,7 +10,7 @@
 //!
 //! # Theory of operation
 //!
-//! An adapter keeps one `Mux` and one connection behind one lock. No task is spawned: whichever
+//! An adapter keeps one `Mux` and one connection behind one lock. No task is spawned: a waiting
 //! caller is waiting drives the IO. A caller's future, each time it is polled:
 //!
 //! 1. takes the lock; if its result is there, takes it ([`poll_result`](Mux::poll_result)) and
