@@ -11,7 +11,7 @@
 //! # Theory of operation
 //!
 //! An adapter keeps one `Mux` and one connection behind one lock. No task is spawned: a waiting
-//! caller is waiting drives the IO. A caller's future, each time it is polled:
+//! caller drives the IO, the others sleep. A caller's future, each time it is polled:
 //!
 //! 1. takes the lock; if its result is there, takes it ([`poll_result`](Mux::poll_result)) and
 //!    returns, after [`release`](Mux::release) (if it was the one registered with the socket,
