@@ -257,6 +257,17 @@ impl<'a> FromValue<'a> for f32 {
         if let RawValue::Float(f) = value {
             return Ok(f);
         }
+        if let RawValue::Text(b) | RawValue::Bytes(b) = value {
+            // Rounded once, from the text: through f64 it would be rounded twice, which can
+            // land on the other neighbour of a value just past halfway between two f32s.
+            let f = utf8(b)
+                .and_then(|s| s.parse::<f32>().ok())
+                .ok_or_else(|| mismatch(column, value, "f32", "not a number"))?;
+            if f.is_infinite() && f64::from_value(value, column)?.is_finite() {
+                return Err(mismatch(column, value, "f32", "out of range"));
+            }
+            return Ok(f);
+        }
         let v = f64::from_value(value, column)?;
         let f = v as f32;
         if v.is_finite() && f.is_infinite() {
@@ -520,6 +531,18 @@ mod tests {
             -1.5e300
         );
         assert!(f32::from_value(RawValue::Text(b"1e300"), &c).is_err());
+        assert_eq!(
+            f32::from_value(RawValue::Text(b"-inf"), &c).unwrap(),
+            f32::NEG_INFINITY
+        );
+        assert!(f32::from_value(RawValue::Text(b"1.5x"), &c).is_err());
+        // Regression: just past halfway between 1 and the next f32, so it rounds up; through
+        // f64 it became exactly halfway, then rounded to even: 1.
+        let past_halfway = b"1.0000000596046447753906250001";
+        assert_eq!(
+            f32::from_value(RawValue::Text(past_halfway), &c).unwrap(),
+            1.0 + f32::EPSILON
+        );
         let c = col(ColumnType::VarString, false);
         assert_eq!(
             <&str>::from_value(RawValue::Text("é".as_bytes()), &c).unwrap(),
