@@ -3,7 +3,7 @@
 //! while a thousand of them are dropped at random points; session-changing statements need an
 //! exclusive checkout, which rolls back what it leaves open; a statement that opens a
 //! transaction breaks the connection instead of pulling others into it; concurrent prepares of
-//! one SQL leave one statement; bursts of statements never stall, whatever `max-in-flight`
+//! one SQL leave one statement; bursts of statements, and checkouts amid them, never stall, whatever `max-in-flight`
 //! allows, and callers waiting for the server, or for room in the socket, do not spin; the pool spreads load and replaces a killed connection.
 
 use std::collections::HashSet;
@@ -21,6 +21,7 @@ integration_tests::for_every_async_runtime!(
     a_procedure_opening_a_transaction_breaks_the_connection_not_the_data,
     concurrent_prepares_of_one_sql_leave_one_statement,
     bursts_of_statements_never_stall,
+    checkouts_amid_traffic_never_stall,
     waiting_callers_do_not_spin,
     blocked_writers_do_not_spin,
     the_pool_spreads_load_and_replaces_a_killed_connection,
@@ -348,6 +349,48 @@ async fn bursts_of_statements_never_stall<R: Runtime>() {
             });
             join_all(tasks.collect()).await;
         }
+    }
+}
+
+/// Regression: a checkout waiting for the responses in flight was woken only if the caller
+/// that read the last of them, leaving, happened to pick it among the waiting callers; when
+/// it picked a request held behind the checkout instead, every caller waited forever. 32
+/// tasks of statements and 4 of checkouts (each running a statement of its own) at once, on
+/// connections allowing 1 and 1,024 commands in flight: every one completes, with its own
+/// result.
+async fn checkouts_amid_traffic_never_stall<R: Runtime>() {
+    let _w = Watchdog::new(
+        "checkouts_amid_traffic_never_stall",
+        Duration::from_secs(60),
+    );
+    let sep = if url().contains('?') { '&' } else { '?' };
+    for round in 0..20i64 {
+        let max = [1, 1024][round as usize % 2];
+        let c = SharedConn::<R>::connect(format!("{}{sep}max-in-flight={max}", url()))
+            .await
+            .unwrap();
+        let statements = (0..32i64).map(|i| {
+            let c = c.clone();
+            Box::pin(async move {
+                for j in 0..10i64 {
+                    let got: Option<(i64,)> = c.exec_first("SELECT ? + ?", (i, j)).await.unwrap();
+                    assert_eq!(got, Some((i + j,)), "max-in-flight={max}");
+                }
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
+        });
+        let checkouts = (0..4i64).map(|i| {
+            let c = c.clone();
+            Box::pin(async move {
+                for j in 0..3i64 {
+                    let mut x = c.exclusive().await.unwrap();
+                    let got: Option<(i64,)> =
+                        x.query_first(format!("SELECT {i} * {j}")).await.unwrap();
+                    assert_eq!(got, Some((i * j,)), "max-in-flight={max}");
+                }
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
+        });
+        join_all(statements.chain(checkouts).collect()).await;
+        assert_eq!(c.outstanding(), 0);
     }
 }
 

@@ -281,7 +281,7 @@ impl<R: Runtime> State<R> {
             return Drive::Idle;
         };
         self.mux.send(&mut conn.proto);
-        let read = self.mux.wants_read() && self.mux.may_read(ticket);
+        let read = self.mux.wants_read(&conn.proto) && self.mux.may_read(ticket);
         let write = conn.proto.wants_write() && self.mux.may_write(ticket);
         if !read && !write {
             return Drive::Idle;

@@ -76,7 +76,7 @@ fn each_caller_gets_its_own_response_and_an_abandoned_one_goes_to_nobody() {
     feed(&mut conn, &mut mux, &server);
     assert_eq!(first_value(&result(&mut mux, c).unwrap().unwrap()), "c");
     assert_eq!(mux.outstanding(), 0);
-    assert!(!mux.wants_read());
+    assert!(!mux.wants_read(&conn));
 }
 
 #[test]
@@ -291,16 +291,22 @@ fn counted_callers(
     mux: &mut Mux,
     n: usize,
 ) -> (Vec<Ticket>, Vec<Waker>, Counters) {
-    let counters: Vec<_> = (0..n)
-        .map(|_| std::sync::Arc::new(Counter(0.into())))
-        .collect();
-    let wakers = counters.iter().map(|c| Waker::from(c.clone())).collect();
+    let (wakers, counters) = counted_wakers(n);
     let t = (0..n)
         .map(|i| mux.submit(PipelineStep::query(format!("SELECT {i}"), false)))
         .collect();
     mux.send(conn);
     take_sent(conn);
-    (t, wakers, Counters(counters))
+    (t, wakers, counters)
+}
+
+/// `n` wakers counting their wake-ups.
+fn counted_wakers(n: usize) -> (Vec<Waker>, Counters) {
+    let counters: Vec<_> = (0..n)
+        .map(|_| std::sync::Arc::new(Counter(0.into())))
+        .collect();
+    let wakers = counters.iter().map(|c| Waker::from(c.clone())).collect();
+    (wakers, Counters(counters))
 }
 
 /// The server answers the next `n` commands with OK, the client reading them in one read.
@@ -372,6 +378,82 @@ fn a_caller_that_read_and_leaves_hands_the_io_on() {
     assert!(result(&mut mux, t[0]).unwrap().is_ok());
     mux.release(t[0]);
     assert_eq!(woken(2), 1);
+}
+
+/// Regression (found by the wake-up model, `shared_wakeups.rs`): a checkout waiting for the
+/// responses in flight slept until a caller leaving happened to pick its waker; when the
+/// caller picked was a request held behind the checkout, which has nothing to drive, nobody
+/// woke the checkout again and every caller waited forever. The read that leaves the
+/// connection free wakes the checkout first in line.
+#[test]
+fn the_read_that_frees_the_connection_wakes_the_checkout_waiting_for_it() {
+    let mut conn = handshake_done();
+    let mut mux = Mux::new();
+    // t0 in flight, then the checkout x and a request held behind it: the callers of x and
+    // of the held request wait (wakers 1 and 2).
+    let (t, wakers, counters) = counted_callers(&mut conn, &mut mux, 1);
+    let (others, waiting) = counted_wakers(2);
+    let x = mux.request_exclusive();
+    let held = mux.submit(PipelineStep::query("SELECT 1", false));
+    assert!(!mux.may_lend(x), "t0 is in flight");
+    assert!(mux.poll_result(x, &others[0]).is_pending());
+    assert!(mux.poll_result(held, &others[1]).is_pending());
+    assert!(mux.poll_result(t[0], &wakers[0]).is_pending());
+    mux.set_driver(t[0]);
+    // t0, the driver, reads its answer: the connection is free, and the checkout is woken
+    // (the held request is not: it cannot go out before the checkout is done).
+    answer_ok(&mut conn, &mut mux, 1);
+    assert_eq!(counters.woken(0), 1);
+    assert_eq!((waiting.woken(0), waiting.woken(1)), (1, 0));
+    assert!(mux.may_lend(x));
+}
+
+/// Regression (a hang of every caller after a checkout's `query_first`): a checkout that
+/// leaves a response owing gives back a connection with a command in flight that no request
+/// of the mux owns. Its response must still be read (no request has room to go out before it
+/// is), and what of it the borrower already read into the connection is skipped at once: no
+/// readiness of the socket would announce those bytes again.
+#[test]
+fn what_a_checkout_leaves_owing_is_read_and_skipped() {
+    for already_read in [false, true] {
+        let mut conn =
+            handshake_done_with(Opts::from_url("mysql://root@localhost/?max-in-flight=1").unwrap());
+        let mut mux = Mux::new();
+        let x = mux.request_exclusive();
+        assert!(mux.may_lend(x));
+        mux.lend(x);
+        // The borrower sends a query and goes away before its result's end.
+        conn.query("SELECT 7").unwrap();
+        take_sent(&mut conn);
+        let mut server = script(&conn);
+        server.set_seq(1);
+        server.result_set(&["v"], &[vec![Some(&b"7"[..])]]);
+        if already_read {
+            mysql_proto::testing::feed(&mut conn, server.bytes());
+        }
+        let t = mux.submit(PipelineStep::query("SELECT 1", false));
+        mux.give_back(&mut conn);
+        // Already read: skipped when given back, and the request sent at once.
+        if !already_read {
+            mux.send(&mut conn);
+            assert!(
+                conn.pending_send().is_empty(),
+                "no room before the owed response"
+            );
+            assert!(mux.wants_read(&conn), "the owed response must be read");
+            feed(&mut conn, &mut mux, &server);
+        }
+        mux.send(&mut conn);
+        let sent: Vec<Vec<u8>> = take_sent(&mut conn).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(
+            sent,
+            [b"\x03SELECT 1".to_vec()],
+            "already read: {already_read}"
+        );
+        answer_ok(&mut conn, &mut mux, 1);
+        assert!(result(&mut mux, t).unwrap().is_ok());
+        assert!(!mux.wants_read(&conn));
+    }
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so failures reproduce.
@@ -478,7 +560,7 @@ fn random_interleavings_never_cross_responses() {
         }
         mysql_proto::testing::feed(&mut conn, &std::mem::take(&mut wire));
         mux.pump(&mut conn);
-        if !mux.wants_read() && conn.pending_send().is_empty() {
+        if !mux.wants_read(&conn) && conn.pending_send().is_empty() {
             break;
         }
     }

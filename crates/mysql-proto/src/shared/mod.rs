@@ -158,9 +158,11 @@ impl Mux {
         self.slots.len()
     }
 
-    /// Whether responses are owed: the connection should be read.
-    pub fn wants_read(&self) -> bool {
-        !self.sent.is_empty()
+    /// Whether responses are owed on `conn`: the mux's own, or what an exclusive checkout left
+    /// owing (an operation dropped or a result not read to its end: skipped as it is read;
+    /// until then no request has room to go out). The connection should be read.
+    pub fn wants_read(&self, conn: &Connection) -> bool {
+        !self.sent.is_empty() || conn.in_flight() > 0
     }
 
     /// The result of `ticket`, once its response is complete; else registers `waker` to be
@@ -372,6 +374,7 @@ impl Mux {
             }
         }
         self.send(conn);
+        self.wake_checkout();
     }
 
     /// Hands the responses the collector completed to their owners.
@@ -503,12 +506,14 @@ impl Mux {
     }
 
     /// The connection is back from an exclusive checkout: what a dropped operation left
-    /// owing is skipped, a transaction left open (or about to be opened) is rolled back
-    /// ahead of the next command, and the waiting callers are woken.
+    /// owing is skipped (at once as far as its bytes were read already: no readiness of the
+    /// socket would announce those), a transaction left open (or about to be opened) is
+    /// rolled back ahead of the next command, and the waiting callers are woken. No IO.
     pub fn give_back(&mut self, conn: &mut Connection) {
         self.lent = false;
         conn.discard_all();
         conn.abandon_transaction_if_open();
+        self.pump(conn);
         self.wake_all();
     }
 
@@ -543,6 +548,20 @@ impl Mux {
         slot.state = State::Done(result);
         if let Some(w) = slot.waker.take() {
             w.wake();
+        }
+    }
+
+    /// Wakes the exclusive checkout first in line once it may take the connection (the last
+    /// response in flight was read): whoever read it, the checkout's caller may be asleep,
+    /// and `release` wakes just one waiting caller, not necessarily that one.
+    fn wake_checkout(&mut self) {
+        let Some(&t) = self.exclusive.front() else {
+            return;
+        };
+        if self.may_lend(t) {
+            if let Some(w) = self.slots.get_mut(&t).and_then(|s| s.waker.take()) {
+                w.wake();
+            }
         }
     }
 
