@@ -212,8 +212,8 @@ impl<R: Runtime> SharedConn<R> {
         decode_first(self.exec_rows(statement, params).await?)
     }
 
-    /// Waits until the connection is free (requests arriving meanwhile wait; those in flight
-    /// are answered) and lends it whole: for transactions, session settings, streaming. Every
+    /// Waits until the connection is free (requests submitted earlier go first and are
+    /// answered; those arriving meanwhile wait) and lends it whole: for transactions, session settings, streaming. Every
     /// other task's request waits until the [`Exclusive`] guard is dropped. When it comes
     /// back; session settings changed on it stay (for every task): put them back. Cancellation
     /// safe. Fails with the fatal error once the connection is broken.

@@ -268,6 +268,48 @@ fn an_exclusive_checkout_waits_for_responses_in_flight_and_holds_new_requests() 
     assert!(result(&mut mux, b).is_none());
 }
 
+/// First come, first served: a request submitted before a checkout but held back (no room
+/// under `max-in-flight=1`) goes before it; one submitted after waits for it. Before, every
+/// queued request waited while any checkout did, so a steady stream of checkouts starved
+/// the statements.
+#[test]
+fn requests_submitted_before_a_checkout_go_before_it() {
+    let mut conn =
+        handshake_done_with(Opts::from_url("mysql://root@localhost/?max-in-flight=1").unwrap());
+    let mut mux = Mux::new();
+    let first = mux.submit(PipelineStep::query("SELECT 1", false));
+    let before = mux.submit(PipelineStep::query("SELECT 2", false));
+    mux.send(&mut conn);
+    let x = mux.request_exclusive();
+    let after = mux.submit(PipelineStep::query("SELECT 3", false));
+    let texts = |conn: &mut Connection| -> Vec<Vec<u8>> {
+        take_sent(conn).into_iter().map(|(_, p)| p).collect()
+    };
+    assert_eq!(
+        texts(&mut conn),
+        [b"\x03SELECT 1".to_vec()],
+        "no room for more"
+    );
+    answer_ok(&mut conn, &mut mux, 1);
+    assert!(result(&mut mux, first).unwrap().is_ok());
+    assert_eq!(
+        texts(&mut conn),
+        [b"\x03SELECT 2".to_vec()],
+        "submitted before x"
+    );
+    assert!(!mux.may_lend(x), "SELECT 2 is in flight");
+    answer_ok(&mut conn, &mut mux, 1);
+    assert!(result(&mut mux, before).unwrap().is_ok());
+    assert!(texts(&mut conn).is_empty(), "SELECT 3 waits for x");
+    assert!(mux.may_lend(x));
+    mux.lend(x);
+    mux.give_back(&mut conn);
+    mux.send(&mut conn);
+    assert_eq!(texts(&mut conn), [b"\x03SELECT 3".to_vec()]);
+    answer_ok(&mut conn, &mut mux, 1);
+    assert!(result(&mut mux, after).unwrap().is_ok());
+}
+
 /// Counts its wake-ups.
 struct Counter(std::sync::atomic::AtomicUsize);
 impl std::task::Wake for Counter {

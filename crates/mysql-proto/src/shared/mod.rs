@@ -27,7 +27,7 @@
 //!
 //! | caller's state | what ends it |
 //! |---|---|
-//! | queued (not sent: no room under `max-in-flight` / `max-send-buffer`, or an exclusive checkout waits) | room made by responses read, or the checkout returned |
+//! | queued (not sent: no room under `max-in-flight` / `max-send-buffer`, or an exclusive checkout asked before it waits) | room made by responses read, or the checkout returned |
 //! | sent | its response read to the end: done, the caller woken |
 //! | done | the caller takes the result |
 //!
@@ -45,8 +45,9 @@
 //! transaction open (a procedure that starts one) breaks the connection rather than let the
 //! statements queued behind it run inside that transaction (they fail, the server rolls back).
 //! Everything else that needs the session to itself goes through an *exclusive checkout*
-//! ([`request_exclusive`](Mux::request_exclusive)): new requests wait, the ones in flight are
-//! answered, then the connection is lent whole; when it comes back
+//! ([`request_exclusive`](Mux::request_exclusive)): requests submitted later wait, the ones
+//! submitted before are sent and answered (first come, first served), then the connection
+//! is lent whole; when it comes back
 //! ([`give_back`](Mux::give_back)) whatever a dropped operation left owing is skipped and an
 //! open transaction rolled back.
 //!
@@ -256,13 +257,20 @@ impl Mux {
         self.release(ticket);
     }
 
-    /// Puts queued requests on `conn` while it has room (and no exclusive checkout waits).
-    /// A request the connection refuses gets that error; a broken connection fails them all.
+    /// Puts queued requests on `conn` while it has room, first come first served: while an
+    /// exclusive checkout waits, only the requests submitted before it (a steady stream of
+    /// checkouts would otherwise hold the others back for ever). A request the connection
+    /// refuses gets that error; a broken connection fails them all.
     pub fn send(&mut self, conn: &mut Connection) {
-        if self.lent || !self.exclusive.is_empty() {
+        if self.lent {
             return;
         }
-        while !self.queue.is_empty() && conn.has_room(2) {
+        let checkout = self.exclusive.front().copied();
+        while conn.has_room(2) {
+            match self.queue.front() {
+                Some((t, _)) if checkout.is_none_or(|x| t.0 < x.0) => {}
+                _ => break,
+            }
             let Some((t, step)) = self.queue.pop_front() else {
                 break;
             };
@@ -477,9 +485,9 @@ impl Mux {
             .retain(|_, s| !matches!(s.state, State::Abandoned));
     }
 
-    /// Asks for the connection to oneself: from now on queued requests wait, and once every
-    /// response in flight is read, [`may_lend`](Self::may_lend) says yes to the first caller
-    /// that asked.
+    /// Asks for the connection to oneself: requests submitted from now on wait, and once the
+    /// ones submitted before are answered, [`may_lend`](Self::may_lend) says yes to the first
+    /// caller that asked.
     pub fn request_exclusive(&mut self) -> Ticket {
         let t = self.ticket();
         self.insert(t, State::Waiting);
@@ -488,13 +496,15 @@ impl Mux {
     }
 
     /// Whether the connection can be lent to exclusive caller `ticket` now (it is first in
-    /// line, nothing is in flight, nothing is lent). If so, the caller takes the connection,
-    /// calls [`lend`](Self::lend), and [`give_back`](Self::give_back)s it when done.
+    /// line, the requests submitted before it are answered, nothing is lent). If so, the
+    /// caller takes the connection, calls [`lend`](Self::lend), and
+    /// [`give_back`](Self::give_back)s it when done.
     pub fn may_lend(&self, ticket: Ticket) -> bool {
         !self.lent
             && self.exclusive.front() == Some(&ticket)
             && self.sent.is_empty()
             && self.prepare_waiters.is_empty()
+            && self.queue.front().is_none_or(|(t, _)| t.0 > ticket.0)
     }
 
     /// Marks the connection lent to `ticket` (see [`may_lend`](Self::may_lend)).
