@@ -21,7 +21,8 @@
 //! callers come, and some go away (their futures dropped). In the second test some callers
 //! ask for exclusive checkouts; a holder may send a statement and give the connection back
 //! before reading its response, or after reading its bytes without processing them (as a
-//! `query_first` that returns at the first row). In the end every caller still
+//! `query_first` that returns at the first row). In the third, callers also execute prepared
+//! statements by SQL text, against a MariaDB and a MySQL server. In the end every caller still
 //! there must get its own answer by being woken: a run that stops with callers waiting and
 //! nobody woken is a lost wake-up, and one that never stops is callers waking each other
 //! without end (spinning).
@@ -31,7 +32,7 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 use mysql_proto::shared::{Mux, Ticket};
-use mysql_proto::testing::{handshake_done_with, ServerScript};
+use mysql_proto::testing::{eof_greeting, handshake_done_greeting, mariadb_greeting, ServerScript};
 use mysql_proto::{Connection, Opts, PipelineStep};
 
 /// The bytes the socket takes before the server reads them: two or three requests.
@@ -88,18 +89,37 @@ struct Sim {
     answered: usize,
     /// Whether callers also ask for exclusive checkouts.
     exclusive: bool,
+    /// Whether callers also execute prepared statements (by SQL text, through the cache).
+    prepared: bool,
+    /// The statement id the server gives its next prepare.
+    next_statement: u32,
+    /// Executes the server answered.
+    executes: usize,
+}
+
+/// Whose prepared-statement protocol the server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    /// Executes may follow their prepare at once (statement id -1).
+    MariaDb,
+    /// An execute waits for its prepare's answer.
+    MySql,
 }
 
 impl Sim {
-    fn new(socket: Socket, seed: u64, max_in_flight: usize) -> Sim {
+    fn new(socket: Socket, seed: u64, max_in_flight: usize, server: Server) -> Sim {
         let opts = Opts::from_url(&format!(
             "mysql://root@localhost/?max-in-flight={max_in_flight}"
         ))
         .unwrap();
+        let greeting = match server {
+            Server::MariaDb => mariadb_greeting(),
+            Server::MySql => eof_greeting(),
+        };
         Sim {
             socket,
             rng: seed,
-            conn: handshake_done_with(opts),
+            conn: handshake_done_greeting(opts, &greeting),
             mux: Mux::new(),
             server_in: Vec::new(),
             wire: Vec::new(),
@@ -109,6 +129,9 @@ impl Sim {
             next_value: 0,
             answered: 0,
             exclusive: false,
+            prepared: false,
+            next_statement: 0,
+            executes: 0,
         }
     }
 
@@ -119,13 +142,20 @@ impl Sim {
         self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
     }
 
-    /// A new caller submits `SELECT n` and is polled at once (as `run` awaits its response).
+    /// A new caller submits `SELECT n` (or, with `prepared`, as often an execute of one of
+    /// three statements `SELECT ?` with n) and is polled at once (as `run` awaits its
+    /// response).
     fn submit(&mut self) {
         self.next_value += 1;
         let want = self.next_value;
-        let ticket = self
-            .mux
-            .submit(PipelineStep::query(format!("SELECT {want}"), true));
+        let step = match self.prepared && self.next(2) == 0 {
+            true => {
+                let sql = format!("SELECT ? /* {} */", self.next(3));
+                PipelineStep::exec(sql, (want,), true)
+            }
+            false => PipelineStep::query(format!("SELECT {want}"), true),
+        };
+        let ticket = self.mux.submit(step);
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
         self.callers.push(Some(Caller {
@@ -195,8 +225,8 @@ impl Sim {
                 }
                 Kind::Query { want } => {
                     if let Poll::Ready(r) = self.mux.poll_result(ticket, &waker) {
-                        let (got,): (u64,) = r.unwrap().rows()[0].decode().unwrap();
-                        assert_eq!(got, want, "a caller got another's response");
+                        let (got,): (String,) = r.unwrap().rows()[0].decode().unwrap();
+                        assert_eq!(got, want.to_string(), "a caller got another's response");
                         self.mux.release(ticket);
                         self.callers[i] = None;
                         self.answered += 1;
@@ -281,11 +311,30 @@ impl Sim {
         let mut taken = 0;
         for p in &whole[..answer] {
             taken += 4 + p.len();
-            let n: u64 = std::str::from_utf8(&p[8..]).unwrap().parse().unwrap();
             let mut s = ServerScript::new();
             s.set_capabilities(self.conn.server_info().unwrap().capabilities);
             s.set_seq(1);
-            s.result_set(&["v"], &[vec![Some(n.to_string().as_bytes())]]);
+            match p[0] {
+                // COM_QUERY `SELECT n`
+                0x03 => {
+                    let n = std::str::from_utf8(&p[8..]).unwrap();
+                    s.result_set(&["v"], &[vec![Some(n.as_bytes())]]);
+                }
+                // COM_STMT_PREPARE
+                0x16 => {
+                    self.next_statement += 1;
+                    s.prepare_ok(self.next_statement, &["?"], &["v"]);
+                }
+                // COM_STMT_EXECUTE: the one parameter, an 8-byte integer, ends the packet.
+                0x17 => {
+                    let n = u64::from_le_bytes(p[p.len() - 8..].try_into().unwrap());
+                    self.executes += 1;
+                    s.binary_result_set(&["v"], &[vec![Some(&n.to_string())]], None);
+                }
+                // COM_STMT_CLOSE: no answer.
+                0x19 => {}
+                c => panic!("the model's server does not know command {c:#x}"),
+            }
             self.wire.extend_from_slice(s.bytes());
         }
         self.server_in.drain(..taken);
@@ -394,7 +443,7 @@ impl Sim {
 }
 
 /// Runs the model for every kind of socket, 20 seeds and three `max-in-flight` limits.
-fn every_socket_and_limit(exclusive: bool) {
+fn every_socket_and_limit(exclusive: bool, prepared: bool, server: Server) {
     for socket in [Socket::Keeps, Socket::WakesReplaced, Socket::DropsOnRead] {
         for seed in 1..=20u64 {
             for max_in_flight in [1, 4, 1024] {
@@ -402,10 +451,13 @@ fn every_socket_and_limit(exclusive: bool) {
                     socket,
                     seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
                     max_in_flight,
+                    server,
                 );
                 sim.exclusive = exclusive;
+                sim.prepared = prepared;
                 sim.run(2_000);
                 assert!(sim.answered > 50, "{socket:?}: {} answered", sim.answered);
+                assert_eq!(sim.executes > 20, prepared, "{} executes", sim.executes);
             }
         }
     }
@@ -413,7 +465,7 @@ fn every_socket_and_limit(exclusive: bool) {
 
 #[test]
 fn no_caller_waits_with_nobody_to_wake_it() {
-    every_socket_and_limit(false);
+    every_socket_and_limit(false, false, Server::MariaDb);
 }
 
 /// The same with exclusive checkouts among the callers: one waiting for the responses in
@@ -421,5 +473,14 @@ fn no_caller_waits_with_nobody_to_wake_it() {
 /// leaves owing must be read, though no caller's response is in it.
 #[test]
 fn no_exclusive_checkout_waits_with_nobody_to_wake_it() {
-    every_socket_and_limit(true);
+    every_socket_and_limit(true, false, Server::MariaDb);
+}
+
+/// The same with prepared executes among the statements and the checkouts: prepares of one
+/// SQL in flight together, executes chained on their prepare (MariaDB) or waiting for its
+/// answer (MySQL, and MariaDB under `max-in-flight=1`), second prepares closed.
+#[test]
+fn prepared_executes_and_checkouts_leave_nobody_waiting() {
+    every_socket_and_limit(true, true, Server::MariaDb);
+    every_socket_and_limit(true, true, Server::MySql);
 }
