@@ -22,7 +22,9 @@
 //! ask for exclusive checkouts; a holder may send a statement and give the connection back
 //! before reading its response, or after reading its bytes without processing them (as a
 //! `query_first` that returns at the first row). In the third, callers also execute prepared
-//! statements by SQL text, against a MariaDB and a MySQL server. In the end every caller still
+//! statements by SQL text, against a MariaDB and a MySQL server; in the fourth, the server
+//! also closes the connection at a random moment, and every caller must then be failed and
+//! woken. In the end every caller still
 //! there must get its own answer by being woken: a run that stops with callers waiting and
 //! nobody woken is a lost wake-up, and one that never stops is callers waking each other
 //! without end (spinning).
@@ -95,6 +97,13 @@ struct Sim {
     next_statement: u32,
     /// Executes the server answered.
     executes: usize,
+    /// Whether the server may close the connection at a random moment.
+    closes: bool,
+    /// The server closed the connection: reads see its end, writes go nowhere.
+    closed: bool,
+    /// Why the connection broke, once the adapter saw it (it then drops the connection, as
+    /// `SharedConn` does, and fails every request, later ones too).
+    broken: Option<mysql_proto::Error>,
 }
 
 /// Whose prepared-statement protocol the server speaks.
@@ -132,6 +141,9 @@ impl Sim {
             prepared: false,
             next_statement: 0,
             executes: 0,
+            closes: false,
+            closed: false,
+            broken: None,
         }
     }
 
@@ -156,6 +168,9 @@ impl Sim {
             false => PipelineStep::query(format!("SELECT {want}"), true),
         };
         let ticket = self.mux.submit(step);
+        if let Some(e) = self.broken.clone() {
+            self.mux.fail_all(e);
+        }
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
         self.callers.push(Some(Caller {
@@ -186,6 +201,7 @@ impl Sim {
     fn give_back(&mut self, i: usize) {
         self.callers[i] = None;
         self.mux.give_back(&mut self.conn);
+        self.close_if_broken();
         self.answered += 1;
     }
 
@@ -206,8 +222,14 @@ impl Sim {
         loop {
             match kind {
                 Kind::Holding => return,
-                // As `poll_lend`: the connection is taken when its turn came, else the
-                // waker registered.
+                // As `poll_lend`: fails once the connection is broken; else the connection
+                // is taken when its turn came, or the waker registered.
+                Kind::Exclusive if self.broken.is_some() => {
+                    self.mux.abandon(ticket);
+                    self.callers[i] = None;
+                    self.answered += 1;
+                    return;
+                }
                 Kind::Exclusive if self.mux.may_lend(ticket) => {
                     self.mux.lend(ticket);
                     // Half the checkouts leave a statement owing (an operation dropped, a
@@ -225,8 +247,13 @@ impl Sim {
                 }
                 Kind::Query { want } => {
                     if let Poll::Ready(r) = self.mux.poll_result(ticket, &waker) {
-                        let (got,): (String,) = r.unwrap().rows()[0].decode().unwrap();
-                        assert_eq!(got, want.to_string(), "a caller got another's response");
+                        match r {
+                            Ok(out) => {
+                                let (got,): (String,) = out.rows()[0].decode().unwrap();
+                                assert_eq!(got, want.to_string(), "another's response");
+                            }
+                            Err(e) => assert!(self.closed, "{e}"),
+                        }
                         self.mux.release(ticket);
                         self.callers[i] = None;
                         self.answered += 1;
@@ -234,8 +261,9 @@ impl Sim {
                     }
                 }
             }
-            if self.mux.is_lent() {
-                return; // the adapter has no connection to drive while it is lent
+            self.close_if_broken();
+            if self.mux.is_lent() || self.broken.is_some() {
+                return; // the adapter has no connection to drive: lent, or dropped
             }
             self.mux.send(&mut self.conn);
             let read = self.mux.wants_read(&self.conn) && self.mux.may_read(ticket);
@@ -251,7 +279,9 @@ impl Sim {
                 .len()
                 .min(SOCKET_BUFFER.saturating_sub(self.server_in.len()));
             self.conn.consume_send(n);
-            self.server_in.extend_from_slice(&out[..n]);
+            if !self.closed {
+                self.server_in.extend_from_slice(&out[..n]);
+            }
             self.mux.set_write_blocked(n < out.len());
             if n < out.len() {
                 // The write blocked: this caller waits for room, and reads meanwhile (the
@@ -269,6 +299,14 @@ impl Sim {
                 }
                 mysql_proto::testing::feed(&mut self.conn, &part);
                 self.mux.pump(&mut self.conn);
+                self.close_if_broken();
+                continue;
+            }
+            if self.closed {
+                // The read returns the connection's end.
+                self.conn.handle_eof();
+                self.mux.pump(&mut self.conn);
+                self.close_if_broken();
                 continue;
             }
             // Not ready: this caller's waker goes to the socket.
@@ -276,6 +314,31 @@ impl Sim {
             self.replaced(old, i);
             self.mux.set_driver(ticket);
             return;
+        }
+    }
+
+    /// As the adapter: once the connection reports a fatal error, it is dropped and every
+    /// request fails.
+    fn close_if_broken(&mut self) {
+        if self.broken.is_some() {
+            return;
+        }
+        if let Some(e) = self.conn.fatal_error().cloned() {
+            self.mux.fail_all(e.clone());
+            self.broken = Some(e);
+        }
+    }
+
+    /// The server closes the connection: its end wakes the callers registered with the
+    /// socket.
+    fn close(&mut self) {
+        self.closed = true;
+        self.server_in.clear();
+        for i in [self.registered.take(), self.writer.take()]
+            .into_iter()
+            .flatten()
+        {
+            self.wake(i);
         }
     }
 
@@ -297,6 +360,9 @@ impl Sim {
     /// The server answers some of the requests it received whole; the room that frees wakes
     /// the caller waiting to write, bytes arriving the one registered to read.
     fn serve(&mut self) {
+        if self.closed {
+            return;
+        }
         let mut whole = Vec::new();
         let mut pos = 0;
         while let Some(h) = self.server_in.get(pos..pos + 4) {
@@ -398,6 +464,7 @@ impl Sim {
                         self.give_back(i);
                     }
                 }
+                8 if self.closes && !self.closed && self.next(50) == 0 => self.close(),
                 7 if self.holder().is_some() => {
                     // The holder reads what arrived, and returns a result before its end (as
                     // `query_first` does): the bytes wait in the connection, not the socket.
@@ -442,8 +509,17 @@ impl Sim {
     }
 }
 
+/// What the callers and the server of a run do besides queries.
+#[derive(Clone, Copy)]
+struct Mix {
+    exclusive: bool,
+    prepared: bool,
+    closes: bool,
+}
+
 /// Runs the model for every kind of socket, 20 seeds and three `max-in-flight` limits.
-fn every_socket_and_limit(exclusive: bool, prepared: bool, server: Server) {
+fn every_socket_and_limit(mix: Mix, server: Server) {
+    let mut broken = 0;
     for socket in [Socket::Keeps, Socket::WakesReplaced, Socket::DropsOnRead] {
         for seed in 1..=20u64 {
             for max_in_flight in [1, 4, 1024] {
@@ -453,19 +529,30 @@ fn every_socket_and_limit(exclusive: bool, prepared: bool, server: Server) {
                     max_in_flight,
                     server,
                 );
-                sim.exclusive = exclusive;
-                sim.prepared = prepared;
+                sim.exclusive = mix.exclusive;
+                sim.prepared = mix.prepared;
+                sim.closes = mix.closes;
                 sim.run(2_000);
                 assert!(sim.answered > 50, "{socket:?}: {} answered", sim.answered);
-                assert_eq!(sim.executes > 20, prepared, "{} executes", sim.executes);
+                if !mix.closes {
+                    assert_eq!(sim.executes > 20, mix.prepared, "{} executes", sim.executes);
+                }
+                broken += usize::from(sim.broken.is_some());
             }
         }
     }
+    // With closes, most runs end broken (the close comes at a random step, or not at all).
+    assert_eq!(broken > 90, mix.closes, "{broken} of 180 runs broke");
 }
 
 #[test]
 fn no_caller_waits_with_nobody_to_wake_it() {
-    every_socket_and_limit(false, false, Server::MariaDb);
+    let mix = Mix {
+        exclusive: false,
+        prepared: false,
+        closes: false,
+    };
+    every_socket_and_limit(mix, Server::MariaDb);
 }
 
 /// The same with exclusive checkouts among the callers: one waiting for the responses in
@@ -473,7 +560,12 @@ fn no_caller_waits_with_nobody_to_wake_it() {
 /// leaves owing must be read, though no caller's response is in it.
 #[test]
 fn no_exclusive_checkout_waits_with_nobody_to_wake_it() {
-    every_socket_and_limit(true, false, Server::MariaDb);
+    let mix = Mix {
+        exclusive: true,
+        prepared: false,
+        closes: false,
+    };
+    every_socket_and_limit(mix, Server::MariaDb);
 }
 
 /// The same with prepared executes among the statements and the checkouts: prepares of one
@@ -481,6 +573,25 @@ fn no_exclusive_checkout_waits_with_nobody_to_wake_it() {
 /// answer (MySQL, and MariaDB under `max-in-flight=1`), second prepares closed.
 #[test]
 fn prepared_executes_and_checkouts_leave_nobody_waiting() {
-    every_socket_and_limit(true, true, Server::MariaDb);
-    every_socket_and_limit(true, true, Server::MySql);
+    let mix = Mix {
+        exclusive: true,
+        prepared: true,
+        closes: false,
+    };
+    every_socket_and_limit(mix, Server::MariaDb);
+    every_socket_and_limit(mix, Server::MySql);
+}
+
+/// Everything at once, and the server closes the connection at a random moment: every
+/// caller then waiting (for a response, a prepare, a checkout, or room) is failed and woken,
+/// and every later one fails at once.
+#[test]
+fn a_closed_connection_fails_everyone_and_leaves_nobody_waiting() {
+    let mix = Mix {
+        exclusive: true,
+        prepared: true,
+        closes: true,
+    };
+    every_socket_and_limit(mix, Server::MariaDb);
+    every_socket_and_limit(mix, Server::MySql);
 }

@@ -465,13 +465,15 @@ impl Mux {
         Ok(())
     }
 
-    /// Fails every request not yet answered with `error` (the connection broke) and wakes
-    /// their callers.
+    /// Fails every request not yet answered, and every exclusive checkout waiting, with
+    /// `error` (the connection broke) and wakes their callers.
     pub fn fail_all(&mut self, error: Error) {
         self.collector = Collector::new();
         self.sent.clear();
         self.queue.clear();
         self.prepare_waiters.clear();
+        // Failed too: none may be lent the broken connection.
+        self.exclusive.clear();
         self.chain = None;
         for slot in self.slots.values_mut() {
             if matches!(slot.state, State::Waiting | State::Abandoned) {
