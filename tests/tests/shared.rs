@@ -93,6 +93,24 @@ async fn tasks_each_get_their_own_rows<R: Runtime>() {
     assert_eq!(c.outstanding(), 0);
 }
 
+/// Runs `f` to its end (`Some`), or drops it (`None`): after its first poll (a statement
+/// queued or just sent, a checkout waiting or just lent), or at a random moment within
+/// `max_micros` (raced against a timer: at any point of its response).
+async fn maybe_dropped<R: Runtime, T>(
+    rng: &mut Rng,
+    max_micros: u64,
+    f: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    match rng.next(3) {
+        0 => futures_lite::future::poll_once(f).await,
+        1 => {
+            let limit = Duration::from_micros(rng.next(max_micros));
+            timeout::<R, _>(Some(limit), f).await.ok()
+        }
+        _ => Some(f.await),
+    }
+}
+
 /// 64 tasks run statements of random sizes (up to 60 KB per row, so responses span reads),
 /// dropping 1,000 of them at random points (before sending, in flight, half read): every
 /// statement not dropped returns exactly its own values, and the connection ends healthy.
@@ -122,17 +140,8 @@ async fn a_thousand_dropped_tasks_never_desync_the_others<R: Runtime>() {
                                 .await?;
                             Ok::<_, mysql_proto::Error>(row)
                         };
-                        let outcome = match rng.next(3) {
-                            // Dropped after its first poll: queued or just sent.
-                            0 => futures_lite::future::poll_once(query).await,
-                            // Raced against a timer: dropped at any point of its response.
-                            1 => {
-                                let limit = Duration::from_micros(rng.next(2_000));
-                                timeout::<R, _>(Some(limit), query).await.ok()
-                            }
-                            _ => Some(query.await),
-                        };
-                        let Some(result) = outcome else {
+                        let Some(result) = maybe_dropped::<R, _>(&mut rng, 2_000, query).await
+                        else {
                             dropped.fetch_add(1, Ordering::Relaxed);
                             continue;
                         };
@@ -193,17 +202,7 @@ async fn dropped_checkouts_never_desync_the_others<R: Runtime>() {
                     let sql = format!("SELECT {task}, {i}, REPEAT('x', {len})");
                     x.query_first::<(u64, u64, String)>(sql).await
                 };
-                let outcome = match rng.next(3) {
-                    // Dropped after its first poll: waiting, or holding the connection.
-                    0 => futures_lite::future::poll_once(checkout).await,
-                    // Raced against a timer: dropped at any point of its statement.
-                    1 => {
-                        let limit = Duration::from_micros(rng.next(5_000));
-                        timeout::<R, _>(Some(limit), checkout).await.ok()
-                    }
-                    _ => Some(checkout.await),
-                };
-                let Some(row) = outcome else {
+                let Some(row) = maybe_dropped::<R, _>(&mut rng, 5_000, checkout).await else {
                     dropped.fetch_add(1, Ordering::Relaxed);
                     continue;
                 };

@@ -510,7 +510,7 @@ impl Sim {
 }
 
 /// What the callers and the server of a run do besides queries.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Mix {
     exclusive: bool,
     prepared: bool,
@@ -547,12 +547,7 @@ fn every_socket_and_limit(mix: Mix, server: Server) {
 
 #[test]
 fn no_caller_waits_with_nobody_to_wake_it() {
-    let mix = Mix {
-        exclusive: false,
-        prepared: false,
-        closes: false,
-    };
-    every_socket_and_limit(mix, Server::MariaDb);
+    every_socket_and_limit(Mix::default(), Server::MariaDb);
 }
 
 /// The same with exclusive checkouts among the callers: one waiting for the responses in
@@ -562,8 +557,7 @@ fn no_caller_waits_with_nobody_to_wake_it() {
 fn no_exclusive_checkout_waits_with_nobody_to_wake_it() {
     let mix = Mix {
         exclusive: true,
-        prepared: false,
-        closes: false,
+        ..Mix::default()
     };
     every_socket_and_limit(mix, Server::MariaDb);
 }
@@ -576,7 +570,7 @@ fn prepared_executes_and_checkouts_leave_nobody_waiting() {
     let mix = Mix {
         exclusive: true,
         prepared: true,
-        closes: false,
+        ..Mix::default()
     };
     every_socket_and_limit(mix, Server::MariaDb);
     every_socket_and_limit(mix, Server::MySql);
