@@ -213,8 +213,9 @@ impl<R: Runtime> SharedConn<R> {
     }
 
     /// Waits until the connection is free (requests submitted earlier go first and are
-    /// answered; those arriving meanwhile wait) and lends it whole: for transactions, session settings, streaming. Every
-    /// other task's request waits until the [`Exclusive`] guard is dropped. When it comes
+    /// answered; those arriving meanwhile wait) and lends it whole: for transactions, session
+    /// settings, streaming. Every other task's request waits until the [`Exclusive`] guard is
+    /// dropped. When it comes
     /// back; session settings changed on it stay (for every task): put them back. Cancellation
     /// safe. Fails with the fatal error once the connection is broken.
     ///
@@ -260,44 +261,24 @@ fn decode_first<T: for<'r> FromRow<'r>>(rows: Vec<Row>) -> Result<Option<T>> {
     rows.first().map(|r| r.decode()).transpose()
 }
 
-/// What one round of driving the IO did.
-enum Drive {
-    /// Bytes moved (or the connection broke): look again.
-    Moved,
-    /// The socket is not ready: the caller's waker is registered with it.
-    Blocked,
-    /// Nothing this caller may write or read (see [`Mux::may_read`]): it waits for another
-    /// task's doing.
-    Idle,
-}
-
 impl<R: Runtime> State<R> {
-    /// Sends what is queued, then writes (unless the socket is full and another caller is the
-    /// driver) and reads (unless another caller is the driver) the socket once, for `ticket`'s
-    /// caller.
-    fn drive(&mut self, cx: &mut Context<'_>, ticket: Ticket) -> Drive {
+    /// Does the IO the mux says `ticket`'s caller is to do ([`Mux::next_io`]) once: whether
+    /// bytes moved (or the connection broke), so that it is worth looking again. `false`:
+    /// nothing this caller may do, or the socket is not ready (the caller's waker is then
+    /// registered with it, and the caller is the driver).
+    fn drive(&mut self, cx: &mut Context<'_>, ticket: Ticket) -> bool {
         self.close_if_broken();
         let Some(conn) = self.conn.as_mut() else {
-            return Drive::Idle;
+            return false;
         };
-        self.mux.send(&mut conn.proto);
-        let read = self.mux.wants_read(&conn.proto) && self.mux.may_read(ticket);
-        let write = conn.proto.wants_write() && self.mux.may_write(ticket);
-        if !read && !write {
-            return Drive::Idle;
-        }
+        let Some(read) = self.mux.next_io(&mut conn.proto, ticket) else {
+            return false;
+        };
         let io = conn.poll_io(cx, read);
-        self.mux.set_write_blocked(conn.proto.wants_write());
-        match io {
-            // Written whole without reading (output left means the write blocked and
-            // `poll_io` read meanwhile): nothing to pump, the driver still registered.
-            Poll::Ready(Ok(())) if !read && !conn.proto.wants_write() => {}
-            Poll::Ready(Ok(())) => self.mux.pump(&mut conn.proto),
-            Poll::Ready(Err(e)) => self.mux.fail_all(conn.proto.break_with(e)),
-            Poll::Pending => return Drive::Blocked,
-        }
+        let moved = io.is_ready();
+        self.mux.io_done(&mut conn.proto, ticket, read, io);
         self.close_if_broken();
-        Drive::Moved
+        moved
     }
 
     /// Once the connection is broken: closes its socket and fails everything waiting.
@@ -338,13 +319,8 @@ impl<R: Runtime> Response<'_, R> {
             if let Some(t) = ready(&mut st, cx) {
                 return Poll::Ready(t);
             }
-            match st.drive(cx, self.ticket) {
-                Drive::Moved => {}
-                Drive::Blocked => {
-                    st.mux.set_driver(self.ticket);
-                    return Poll::Pending;
-                }
-                Drive::Idle => return Poll::Pending,
+            if !st.drive(cx, self.ticket) {
+                return Poll::Pending;
             }
         }
     }

@@ -2,12 +2,13 @@
 //! kinds of socket: whatever the callers, the server and the socket do, no caller is left
 //! waiting with nobody to wake it.
 //!
-//! The adapter's side is modelled as `mysql-proto-async`'s `SharedConn` runs it: a caller is
-//! polled only when woken; each poll takes its result if it is there, else sends what is
-//! queued and writes it; then, unless another caller is the driver, reads while bytes are
-//! there (pumping them) and, when the socket is empty, registers its waker with the socket and
-//! becomes the driver. A write the socket's buffer has no room for registers the caller to be
-//! woken when the server makes room, and the caller reads meanwhile, as `Conn::poll_io` does. The sockets differ in what a
+//! The adapter's side is modelled as `mysql-proto-async`'s `SharedConn` runs it, through the
+//! same calls of the mux (`Mux::next_io`, `Mux::io_done`): a caller is polled only when woken;
+//! each poll takes its result if it is there, else sends what is queued and writes it; then,
+//! unless another caller is the driver, reads while bytes are there (pumping them) and, when
+//! the socket is empty, registers its waker with the socket and becomes the driver. A write
+//! the socket's buffer has no room for registers the caller to be woken when the server makes
+//! room, and the caller reads meanwhile, as `Conn::poll_io` does. The sockets differ in what a
 //! registration survives, as the runtimes' do:
 //!
 //! - [`Socket::Keeps`] (tokio): a registration lasts until readiness wakes it or another
@@ -265,16 +266,11 @@ impl Sim {
             if self.mux.is_lent() || self.broken.is_some() {
                 return; // the adapter has no connection to drive: lent, or dropped
             }
-            self.mux.send(&mut self.conn);
-            let read = self.mux.wants_read(&self.conn) && self.mux.may_read(ticket);
-            let mut out = self.conn.pending_send().to_vec();
-            if !self.mux.may_write(ticket) {
-                out.clear();
-            }
-            if !read && out.is_empty() {
+            let Some(read) = self.mux.next_io(&mut self.conn, ticket) else {
                 return; // waits for its result, or for the driver to leave
-            }
+            };
             // The socket takes what its buffer has room for.
+            let out = self.conn.pending_send().to_vec();
             let n = out
                 .len()
                 .min(SOCKET_BUFFER.saturating_sub(self.server_in.len()));
@@ -282,14 +278,16 @@ impl Sim {
             if !self.closed {
                 self.server_in.extend_from_slice(&out[..n]);
             }
-            self.mux.set_write_blocked(n < out.len());
+            let moved = Poll::Ready(Ok(()));
             if n < out.len() {
                 // The write blocked: this caller waits for room, and reads meanwhile (the
                 // server may be blocked on writing to us), as `Conn::poll_io` does.
                 let old = self.writer.replace(i);
                 self.replaced(old, i);
             } else if !read {
-                continue; // written: look again
+                // Written: look again.
+                self.mux.io_done(&mut self.conn, ticket, read, moved);
+                continue;
             }
             if !self.wire.is_empty() {
                 let n = 1 + self.next(self.wire.len() as u64) as usize;
@@ -298,21 +296,22 @@ impl Sim {
                     self.registered = None;
                 }
                 mysql_proto::testing::feed(&mut self.conn, &part);
-                self.mux.pump(&mut self.conn);
+                self.mux.io_done(&mut self.conn, ticket, read, moved);
                 self.close_if_broken();
                 continue;
             }
             if self.closed {
                 // The read returns the connection's end.
                 self.conn.handle_eof();
-                self.mux.pump(&mut self.conn);
+                self.mux.io_done(&mut self.conn, ticket, read, moved);
                 self.close_if_broken();
                 continue;
             }
             // Not ready: this caller's waker goes to the socket.
             let old = self.registered.replace(i);
             self.replaced(old, i);
-            self.mux.set_driver(ticket);
+            self.mux
+                .io_done(&mut self.conn, ticket, read, Poll::Pending);
             return;
         }
     }

@@ -17,12 +17,13 @@
 //!    returns, after [`release`](Mux::release) (if it was the one registered with the socket,
 //!    or if it read since that one registered, another waiting caller is woken to take its
 //!    place: to write what its reading queued and read what is owed);
-//! 2. else: [`send`](Mux::send)s what is queued and writes it (unless the socket's buffer is
-//!    full and another caller is the driver: [`may_write`](Mux::may_write)); then, unless
-//!    another caller is the driver ([`may_read`](Mux::may_read)), reads the socket with its
-//!    own waker and [`pump`](Mux::pump)s the bytes read; repeats until its result is there or
-//!    the socket is not ready, in which case it is now the one the socket will wake:
-//!    [`set_driver`](Mux::set_driver). A caller that is not the driver, its requests written,
+//! 2. else: asks [`next_io`](Mux::next_io) (which [`send`](Mux::send)s what is queued)
+//!    whether to write the output (unless the socket's buffer is full and another caller is
+//!    the driver: [`may_write`](Mux::may_write)) and to read the socket (unless another caller
+//!    is the driver: [`may_read`](Mux::may_read)); does that with its own waker and tells
+//!    [`io_done`](Mux::io_done) how it went (which [`pump`](Mux::pump)s the bytes read);
+//!    repeats until its result is there or the socket is not ready, in which case it is now
+//!    the one the socket will wake. A caller that is not the driver, its requests written,
 //!    waits for its result (or the driver leaving) to wake it.
 //!
 //! | caller's state | what ends it |
@@ -209,10 +210,42 @@ impl Mux {
         self.may_read(ticket) || !self.write_blocked
     }
 
-    /// Records whether the last write left output unwritten (the socket's buffer was full);
-    /// see [`may_write`](Self::may_write).
-    pub fn set_write_blocked(&mut self, blocked: bool) {
-        self.write_blocked = blocked;
+    /// What `ticket`'s caller is to do with the socket, once what is queued is sent:
+    /// `Some(read)`, write the output (if any) and, if `read`, read the socket (and read
+    /// meanwhile if the write blocks: the server may be blocked writing to us), then call
+    /// [`io_done`](Self::io_done); `None`, nothing it may write or read: it waits to be woken
+    /// (by its result, or by the driver leaving).
+    pub fn next_io(&mut self, conn: &mut Connection, ticket: Ticket) -> Option<bool> {
+        self.send(conn);
+        let read = self.wants_read(conn) && self.may_read(ticket);
+        let write = conn.wants_write() && self.may_write(ticket);
+        (read || write).then_some(read)
+    }
+
+    /// `ticket`'s caller did the IO [`next_io`](Self::next_io) said (`read` as it said):
+    /// `Ready(Ok)`, bytes moved, which are pumped; `Ready(Err)`, the socket failed, which
+    /// breaks `conn` and fails every request; `Pending`, the socket is not ready and will wake
+    /// this caller, now the driver ([`set_driver`](Self::set_driver)). Records whether output
+    /// is left unwritten (the socket's buffer is full: see [`may_write`](Self::may_write)).
+    pub fn io_done(
+        &mut self,
+        conn: &mut Connection,
+        ticket: Ticket,
+        read: bool,
+        io: Poll<Result<()>>,
+    ) {
+        self.write_blocked = conn.wants_write();
+        match io {
+            // Written whole without reading (output left means the write blocked and the
+            // caller read meanwhile): nothing to pump, the driver still registered.
+            Poll::Ready(Ok(())) if !read && !conn.wants_write() => {}
+            Poll::Ready(Ok(())) => self.pump(conn),
+            Poll::Ready(Err(e)) => {
+                let e = conn.break_with(e);
+                self.fail_all(e);
+            }
+            Poll::Pending => self.set_driver(ticket),
+        }
     }
 
     /// `ticket`'s caller stops waiting (it has its result or went away): if the socket would
