@@ -8,7 +8,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the proxy does to each connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,8 @@ struct Shared {
     clients: Mutex<Vec<TcpStream>>,
     /// `COM_QUIT` packets seen from clients (each the last bytes of a client's write).
     quits: AtomicUsize,
+    /// When the proxy last began a write to a client.
+    last_to_client: Mutex<Option<Instant>>,
 }
 
 impl FaultProxy {
@@ -120,6 +122,12 @@ impl FaultProxy {
         *self.fault.lock().unwrap() = fault;
     }
 
+    /// When the proxy last began writing server bytes to a client (any connection): a client
+    /// that has read a response to its end cannot have done so before this instant.
+    pub fn last_write_to_client(&self) -> Option<Instant> {
+        *self.shared.last_to_client.lock().unwrap()
+    }
+
     /// Bytes forwarded from the server to clients so far (all connections).
     pub fn bytes_to_client(&self) -> usize {
         self.to_client.load(Ordering::Relaxed)
@@ -153,8 +161,9 @@ fn serve(
 ) {
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let c2_counter = Arc::new(AtomicUsize::new(0));
-    thread::spawn(move || pump(server, client, fault, true, counter, None));
-    thread::spawn(move || pump(c2, s2, fault, false, c2_counter, Some(shared)));
+    let shared2 = shared.clone();
+    thread::spawn(move || pump(server, client, fault, true, counter, shared));
+    thread::spawn(move || pump(c2, s2, fault, false, c2_counter, shared2));
 }
 
 /// Copies `from` to `to`, applying `fault` for this direction (`to_client`), counting bytes.
@@ -164,7 +173,7 @@ fn pump(
     fault: Fault,
     to_client: bool,
     counter: Arc<AtomicUsize>,
-    shared: Option<Arc<Shared>>,
+    shared: Arc<Shared>,
 ) {
     let mut buf = [0u8; 16 * 1024];
     let mut sent = 0usize;
@@ -174,10 +183,10 @@ fn pump(
             Ok(n) => n,
         };
         counter.fetch_add(n, Ordering::Relaxed);
-        if let Some(shared) = &shared {
-            if buf[..n].ends_with(&[1, 0, 0, 0, 1]) {
-                shared.quits.fetch_add(1, Ordering::Relaxed);
-            }
+        if to_client {
+            *shared.last_to_client.lock().unwrap() = Some(Instant::now());
+        } else if buf[..n].ends_with(&[1, 0, 0, 0, 1]) {
+            shared.quits.fetch_add(1, Ordering::Relaxed);
         }
         let chunk = &mut buf[..n];
         let limit = match (fault, to_client) {
