@@ -107,6 +107,16 @@ pub trait Client: Sized {
         &mut self,
         cursor: mysql_proto::ops::ServerCursor,
     ) -> impl Future<Output = Result<()>>;
+    /// `binlog_dump`.
+    fn binlog_dump(
+        &mut self,
+        request: &mysql_proto::binlog::BinlogRequest,
+    ) -> impl Future<Output = Result<mysql_proto::binlog::BinlogStream>>;
+    /// `next_binlog_event`.
+    fn next_binlog_event(
+        &mut self,
+        stream: &mut mysql_proto::binlog::BinlogStream,
+    ) -> impl Future<Output = Result<Option<mysql_proto::binlog::BinlogEvent>>>;
     /// Serves LOCAL INFILE requests from `source(name)` (`None`: open the file): the async
     /// adapters get it as an async reader that is pending before every other read.
     fn set_infile_source(&mut self, source: Option<InfileSource>);
@@ -285,6 +295,18 @@ macro_rules! client_impl {
             }
             async fn close_cursor(&mut self, cursor: mysql_proto::ops::ServerCursor) -> Result<()> {
                 <$conn>::close_cursor(self, cursor)$($await)*
+            }
+            async fn binlog_dump(
+                &mut self,
+                request: &mysql_proto::binlog::BinlogRequest,
+            ) -> Result<mysql_proto::binlog::BinlogStream> {
+                <$conn>::binlog_dump(self, request)$($await)*
+            }
+            async fn next_binlog_event(
+                &mut self,
+                stream: &mut mysql_proto::binlog::BinlogStream,
+            ) -> Result<Option<mysql_proto::binlog::BinlogEvent>> {
+                <$conn>::next_binlog_event(self, stream)$($await)*
             }
             fn set_infile_source(&mut self, source: Option<InfileSource>) {
                 InstallInfile::install(self, source)

@@ -60,6 +60,7 @@ impl Conn {
         conn.drive(
             Handshake::default(),
             deadline.map(|d| (d, "connect timeout expired")),
+            false,
         )?;
         conn.stream.set_timeouts(read, write)?;
         Ok(conn)
@@ -68,7 +69,7 @@ impl Conn {
     /// Runs `op` to its end under the query timeout.
     #[inline]
     fn run<T, O: Operation<T>>(&mut self, op: O) -> Result<T> {
-        self.drive(op, None)
+        self.drive(op, None, true)
     }
 
     /// Runs `op` without the query timeout, breaking the connection after `limit`.
@@ -78,17 +79,18 @@ impl Conn {
         limit: Option<Duration>,
     ) -> Result<T> {
         let deadline = limit.map(|t| (Instant::now() + t, "operation timed out"));
-        self.drive(op, deadline)
+        self.drive(op, deadline, false)
     }
 
     /// The runner: answers the operation's [`Progress`] with blocking IO. With a `deadline`
-    /// (instant, message) it ends there with a fatal timeout; without one the query timeout
-    /// applies.
+    /// (instant, message) it ends there with a fatal timeout; without one, the query timeout
+    /// applies when `query_timeout`, else it may wait forever.
     #[inline]
     fn drive<T, O: Operation<T>>(
         &mut self,
         mut op: O,
         deadline: Option<(Instant, &'static str)>,
+        query_timeout: bool,
     ) -> Result<T> {
         loop {
             let io = match op.poll(&mut self.proto)? {
@@ -97,7 +99,7 @@ impl Conn {
                 Progress::Read => self
                     .flush()
                     .map_err(Stop::Io)
-                    .and_then(|()| self.fill(deadline)),
+                    .and_then(|()| self.fill(deadline, query_timeout)),
             };
             match io {
                 Ok(()) => {}
@@ -169,14 +171,19 @@ impl Conn {
         self.proto.end_local_infile(Ok(()))
     }
 
-    /// Reads once into the core, waiting at most until the deadline or the query timeout.
-    fn fill(&mut self, deadline: Option<(Instant, &'static str)>) -> std::result::Result<(), Stop> {
+    /// Reads once into the core, waiting at most until the deadline or (`query_timeout`) the
+    /// query timeout.
+    fn fill(
+        &mut self,
+        deadline: Option<(Instant, &'static str)>,
+        query_timeout: bool,
+    ) -> std::result::Result<(), Stop> {
         if self.proto.local_infile_request().is_some() {
             return self.send_local_infile().map_err(Stop::Io);
         }
         let wait = match deadline {
             Some((at, what)) => Some((at, Some(what))),
-            None if self.query_timeout.is_none() => None,
+            None if !query_timeout || self.query_timeout.is_none() => None,
             None => self.query_deadline().map(|at| (at, None)),
         };
         if let Some((at, what)) = wait {

@@ -30,6 +30,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod binlog;
 pub mod codec;
 mod connect_api;
 pub mod connection;
@@ -81,7 +82,7 @@ pub mod adapter_api {
     pub use crate::derive_support;
     #[cfg(feature = "serde_json")]
     pub use crate::Json;
-    pub use crate::{named, types};
+    pub use crate::{binlog, named, types};
     pub use crate::{
         AsStatement, Column, Columns, CommandId, Connection, DateTime, Error, ErrorKind, Event,
         FromRow, FromValue, IntoOpts, IsolationLevel, OkPacket, Opts, OptsBuilder, Output, Params,

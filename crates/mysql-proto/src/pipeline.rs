@@ -165,6 +165,9 @@ impl Collector {
                 return Ok(());
             }
             Event::Connected(_) => return Err(Error::protocol("Connected event in a pipeline")),
+            Event::BinlogEvent { .. } | Event::BinlogEnd { .. } => {
+                return Err(Error::protocol("binlog dump in a pipeline"))
+            }
         }
         if ev.ends_command() {
             self.pending.pop_front();

@@ -339,6 +339,10 @@ pub fn render_event(ev: &Event<'_>) -> String {
             statement.params().len(),
             statement.columns().len()
         ),
+        Event::BinlogEvent { id, event } => {
+            format!("#{} binlog event {} bytes", id.get(), event.len())
+        }
+        Event::BinlogEnd { id } => format!("#{} binlog end", id.get()),
     }
 }
 

@@ -102,6 +102,11 @@ fn rows() {
 }
 
 #[test]
+fn binlog() {
+    smoke("binlog", fuzzing::binlog, 20_000);
+}
+
+#[test]
 fn session() {
     smoke("session", fuzzing::session, 1_000);
 }

@@ -379,6 +379,19 @@ impl Connection {
         self.command(Command::SetOption, &option.to_le_bytes(), Expect::OkOrErr)
     }
 
+    /// Queues `COM_BINLOG_DUMP` for `request`: answered by one
+    /// [`Event::BinlogEvent`](crate::Event::BinlogEvent) per event, then, for a non-blocking
+    /// request, [`Event::BinlogEnd`](crate::Event::BinlogEnd); or a `ServerError`. Prepare the
+    /// session first (see [`ops::BinlogDump`](crate::ops::BinlogDump), which does). A blocking
+    /// dump never ends: every later command fails with a misuse error, and the connection is
+    /// done with once the caller stops reading.
+    pub fn binlog_dump(&mut self, request: &crate::binlog::BinlogRequest) -> Result<CommandId> {
+        let expect = Expect::Binlog {
+            endless: !request.non_blocking,
+        };
+        self.command(Command::BinlogDump, &request.dump_body(), expect)
+    }
+
     /// Queues `COM_PING`; answered by `Ok`.
     pub fn ping(&mut self) -> Result<CommandId> {
         self.command(Command::Ping, &[], Expect::OkOrErr)
@@ -527,8 +540,22 @@ impl Connection {
         Ok(self.push_in_flight(expect, seq))
     }
 
+    /// Refuses any other command while a blocking binlog dump, which never ends, is in flight
+    /// (nothing is queued, nothing of the dump is discarded).
+    pub(crate) fn check_no_endless_dump(&self) -> Result<()> {
+        let endless = |c: &&InFlight| matches!(c.expect, Expect::Binlog { endless: true });
+        match self.responses.queue.iter().find(endless) {
+            Some(dump) => Err(Error::misuse(format!(
+                "command {} is a binlog dump that never ends: use another connection",
+                dump.id.get()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses a command beyond the in-flight limit (nothing is queued; read responses first).
     fn check_in_flight(&self) -> Result<()> {
+        self.check_no_endless_dump()?;
         let max = self.opts.max_in_flight();
         if self.responses.queue.len() >= max {
             return Err(Error::misuse(format!(

@@ -58,7 +58,23 @@ impl Connection {
                     id: *id,
                     error: r.error.as_ref()?,
                 },
+                Produced::BinlogEvent(id) => Event::BinlogEvent {
+                    id: *id,
+                    event: &self.current_payload()?[1..],
+                },
+                Produced::BinlogEnd(id) => Event::BinlogEnd { id: *id },
             },
+        })
+    }
+
+    /// The payload of the ready event's packet (a row or a binlog event).
+    fn current_payload(&self) -> Option<&[u8]> {
+        let Some(Current::Response(_, loc)) = &self.current else {
+            return None;
+        };
+        Some(match loc {
+            Some(range) => &self.rx[range.clone()],
+            None => self.deframer.reassembled(),
         })
     }
 
@@ -170,11 +186,12 @@ impl Connection {
                         self.seal_continuation();
                         produced
                     } {
-                        let loc = if matches!(produced, Produced::Row(..)) {
-                            loc
-                        } else {
-                            None
-                        };
+                        let loc =
+                            if matches!(produced, Produced::Row(..) | Produced::BinlogEvent(_)) {
+                                loc
+                            } else {
+                                None
+                            };
                         self.current = Some(Current::Response(produced, loc));
                         return Ok(true);
                     }

@@ -74,6 +74,19 @@ pub enum Event<'a> {
         /// The prepared statement (clone it to keep it).
         statement: &'a Statement,
     },
+    /// One event of a binlog dump ([`Connection::binlog_dump`](crate::Connection::binlog_dump)):
+    /// its bytes, header to checksum, for [`BinlogStream::decode`](crate::binlog::BinlogStream::decode).
+    BinlogEvent {
+        /// The command.
+        id: CommandId,
+        /// The event.
+        event: &'a [u8],
+    },
+    /// A non-blocking binlog dump reached the end of the log. Ends the command.
+    BinlogEnd {
+        /// The command.
+        id: CommandId,
+    },
 }
 
 impl Event<'_> {
@@ -86,7 +99,9 @@ impl Event<'_> {
             | Event::ResultSetEnd { id, .. }
             | Event::Ok { id, .. }
             | Event::ServerError { id, .. }
-            | Event::Prepared { id, .. } => Some(*id),
+            | Event::Prepared { id, .. }
+            | Event::BinlogEvent { id, .. }
+            | Event::BinlogEnd { id } => Some(*id),
         }
     }
 
@@ -94,7 +109,7 @@ impl Event<'_> {
     pub fn ends_command(&self) -> bool {
         match self {
             Event::ResultSetEnd { ok, .. } | Event::Ok { ok, .. } => !ok.status.more_results(),
-            Event::ServerError { .. } | Event::Prepared { .. } => true,
+            Event::ServerError { .. } | Event::Prepared { .. } | Event::BinlogEnd { .. } => true,
             _ => false,
         }
     }

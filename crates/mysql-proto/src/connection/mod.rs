@@ -247,6 +247,11 @@ impl Connection {
         self.responses.queue.iter().any(|c| c.id == id)
     }
 
+    /// Whether `id` is in flight with its events dropped ([`discard`](Self::discard)).
+    pub fn is_discarded(&self, id: CommandId) -> bool {
+        self.responses.queue.iter().any(|c| c.id == id && c.discard)
+    }
+
     /// What the server said in the handshake; `None` before `Connected`.
     pub fn server_info(&self) -> Option<&ServerInfo> {
         match &self.phase {

@@ -26,6 +26,8 @@
 //! | `Rows` | 0xFE, shorter than 16 MiB - 1 | `ResultSetEnd` | `Start` if more results, else done |
 //! | `Rows` | ERR (0xFF) | `ServerError` | done |
 //! | `Rows` | text row (query) or binary row (execute) | `Row` | `Rows` |
+//! | `Start` (binlog dump) | 0x00 then an event | `BinlogEvent` | `Start` |
+//! | `Start` (binlog dump) | EOF (0xFE) | `BinlogEnd` | done |
 //!
 //! For a prepare, the end of the column definitions produces `Prepared` instead of
 //! `ResultSetStart` and ends the command.
@@ -68,6 +70,8 @@ pub(crate) enum Expect {
     Results(RowFormat),
     /// PREPARE_OK and definitions (prepare).
     Prepare,
+    /// Binlog events until an EOF (`COM_BINLOG_DUMP`); `endless` without `BINLOG_DUMP_NON_BLOCK`.
+    Binlog { endless: bool },
 }
 
 /// Where a command's response stands.
@@ -130,6 +134,8 @@ pub(crate) enum Produced {
     Ok(CommandId),
     ServerError(CommandId),
     Prepared(CommandId),
+    BinlogEvent(CommandId),
+    BinlogEnd(CommandId),
 }
 
 /// A row taken by [`Responses::streaming_row`].
@@ -149,7 +155,9 @@ impl Produced {
             | Produced::ResultSetEnd(id)
             | Produced::Ok(id)
             | Produced::ServerError(id)
-            | Produced::Prepared(id) => *id,
+            | Produced::Prepared(id)
+            | Produced::BinlogEvent(id)
+            | Produced::BinlogEnd(id) => *id,
         }
     }
 }
@@ -257,6 +265,15 @@ impl Responses {
             return Err(Error::protocol("empty packet in a command response"));
         };
         let produced = match (head.state, first) {
+            // A binlog event: 0x00, then the event.
+            (Response::Start, 0x00) if matches!(head.expect, Expect::Binlog { .. }) => {
+                Produced::BinlogEvent(id)
+            }
+            // The end of a non-blocking dump: an EOF packet (an OK with the 0xFE header).
+            (Response::Start, 0xfe) if matches!(head.expect, Expect::Binlog { .. }) => {
+                self.pop_command();
+                Produced::BinlogEnd(id)
+            }
             (Response::Start, 0x00) if head.expect != Expect::Prepare => {
                 let resets_statements = head.resets_statements;
                 self.take_ok(OkPacket::parse(p, self.capabilities)?)?;

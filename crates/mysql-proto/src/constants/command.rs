@@ -15,6 +15,8 @@ pub enum Command {
     Ping = 0x0e,
     /// `COM_CHANGE_USER`.
     ChangeUser = 0x11,
+    /// `COM_BINLOG_DUMP`: stream the binary log, as a replica does.
+    BinlogDump = 0x12,
     /// `COM_STMT_PREPARE`.
     StmtPrepare = 0x16,
     /// `COM_STMT_EXECUTE`.

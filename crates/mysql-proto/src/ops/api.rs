@@ -230,6 +230,44 @@ macro_rules! client_api {
                 self.run($crate::ops::CloseCursor::new(cursor))$($await)*
             }
 
+            /// Starts streaming the server's binary log as a replica does (`COM_BINLOG_DUMP`;
+            /// see [`binlog`]($crate::binlog)): prepares the session (checksums, MariaDB's
+            /// events, the GTID position), then queues the dump. Read the events with
+            /// [`next_binlog_event`](Self::next_binlog_event). Needs the `REPLICATION SLAVE`
+            /// privilege and a server with `log-bin`. The dump takes the connection for good:
+            /// while a blocking one runs, other commands fail with a misuse error, and the
+            /// server closes the connection once a dump ended (later commands fail with
+            /// [`ErrorKind::Closed`]($crate::ErrorKind::Closed)): use a connection of its own.
+            /// Fails with a misuse error for a malformed GTID position; the server's refusal
+            /// (unknown file, purged position, no binary log) comes from the first
+            /// `next_binlog_event`.
+            pub $($async)* fn binlog_dump(
+                &mut self,
+                request: &$crate::binlog::BinlogRequest,
+            ) -> $crate::Result<$crate::binlog::BinlogStream> {
+                self.query_drop(request.session_sql()?)$($await)*?;
+                let answer: Option<(Option<String>,)> =
+                    self.query_first($crate::binlog::CHECKSUM_SQL)$($await)*?;
+                let checksum = $crate::binlog::checksum_in_force(
+                    answer.as_ref().and_then(|(a,)| a.as_deref()),
+                )?;
+                self.run($crate::ops::BinlogDump::new(request, checksum))$($await)*
+            }
+
+            /// The next event of a dump from [`binlog_dump`](Self::binlog_dump), decoded:
+            /// `None` once a non-blocking dump reached the end of the log (and from then on).
+            /// A blocking dump waits for the next event however long it takes (the
+            /// `query-timeout` does not apply; bound the wait with a timeout of your own, or
+            /// ask for heartbeats). Fails with the server's error when it refuses or ends the
+            /// dump, and with a fatal protocol error for an event that does not decode.
+            pub $($async)* fn next_binlog_event(
+                &mut self,
+                stream: &mut $crate::binlog::BinlogStream,
+            ) -> $crate::Result<Option<$crate::binlog::BinlogEvent>> {
+                let op = $crate::ops::NextBinlogEvent::new(stream);
+                self.run_within(op, None)$($await)*
+            }
+
             /// Logs in again as `user` (`COM_CHANGE_USER`, with every auth plugin, over the
             /// same TLS and compression) with `database` as the default database, then runs
             /// `init-sql` again: the server resets the session as [`reset`](Self::reset)

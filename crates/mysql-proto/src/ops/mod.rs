@@ -65,6 +65,7 @@ macro_rules! ready {
 }
 
 mod batch;
+mod binlog;
 mod command;
 mod cursor;
 mod lifecycle;
@@ -77,6 +78,7 @@ pub mod timeout;
 pub mod api;
 
 pub use batch::ExecBatch;
+pub use binlog::{BinlogDump, NextBinlogEvent};
 pub use command::{Call, Command, Finish, Prepare, Resolve, Send, Start};
 pub use cursor::Cursor;
 pub(crate) use lifecycle::queue_quit;

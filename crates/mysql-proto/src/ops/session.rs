@@ -41,7 +41,8 @@ impl Connection {
         ops.last_ok.clone_from(ok);
     }
 
-    /// Starts an operation: fails with the fatal error if the connection is broken, and
+    /// Starts an operation: fails with the fatal error if the connection is broken, with a
+    /// misuse error while a blocking binlog dump is in flight, and
     /// abandons whatever earlier operations left unread (their responses are skipped as they
     /// arrive), except the results of commands sent ahead, which the new operation reads.
     #[inline(always)]
@@ -50,6 +51,8 @@ impl Connection {
             return Err(e.clone());
         }
         if self.in_flight() > 0 {
+            // A blocking binlog dump never ends: no operation may abandon it.
+            self.check_no_endless_dump()?;
             self.discard_all_but_sent_ahead();
         }
         Ok(())

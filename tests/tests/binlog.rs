@@ -1,0 +1,288 @@
+//! Binlog streaming (`COM_BINLOG_DUMP`) on every adapter against the test server (`log-bin`,
+//! `binlog-format=ROW`): rows written here come back from the log with every value decoded,
+//! from a file position and from a GTID position; heartbeats; refusals; the connection closed
+//! by the server after a dump.
+//!
+//! Tests run in parallel and share one log: each reads only its own table's events.
+
+use std::time::Duration;
+
+use integration_tests::client::{Adapter, Client};
+use integration_tests::url;
+use mysql_proto::binlog::{BinlogRequest, BinlogStream, EventData, RowsEvent, RowsKind};
+use mysql_proto::value::{DateTime, Time};
+use mysql_proto::{ErrorKind, Value};
+
+integration_tests::for_every_adapter!(
+    rows_come_back_from_the_log_with_every_value,
+    a_gtid_position_starts_after_its_transactions,
+    an_idle_blocking_dump_sends_heartbeats_and_refuses_other_commands,
+    refusals_are_server_errors_and_then_the_connection_is_closed,
+);
+
+/// A table name of this test and adapter.
+fn table<A>(test: &str) -> String {
+    let adapter = std::any::type_name::<A>().rsplit("::").next().unwrap();
+    format!("binlog_{test}_{}", adapter.to_lowercase())
+}
+
+/// Server ids presented to the server: each dump its own (MariaDB refuses a dump with the id
+/// of a replica still connected).
+fn server_id<A>(test: u32) -> u32 {
+    let adapter = std::any::type_name::<A>().rsplit("::").next().unwrap();
+    let n = ["Blocking", "Tokio", "Smol", "AsyncStd", "Compio"]
+        .iter()
+        .position(|a| *a == adapter)
+        .expect("a known adapter") as u32;
+    1000 + test * 16 + n
+}
+
+/// The log's current file and position.
+async fn master_status<C: Client>(c: &mut C) -> (String, u32) {
+    let rows: Vec<(String, u32, String, String)> =
+        c.query_collect("SHOW MASTER STATUS").await.unwrap();
+    (rows[0].0.clone(), rows[0].1)
+}
+
+/// Reads a non-blocking dump to its end; returns the row events of `table`.
+async fn rows_of<C: Client>(c: &mut C, stream: &mut BinlogStream, table: &str) -> Vec<RowsEvent> {
+    let mut rows = Vec::new();
+    let mut first = true;
+    while let Some(ev) = c.next_binlog_event(stream).await.unwrap() {
+        if first {
+            // Every dump starts with a ROTATE naming the file, then its format description.
+            assert!(matches!(ev.data, EventData::Rotate { .. }), "{ev:?}");
+            first = false;
+        }
+        if let EventData::Rows(r) = ev.data {
+            if r.table.table == table {
+                rows.push(r);
+            }
+        }
+    }
+    assert!(stream.ended());
+    rows
+}
+
+fn rows_come_back_from_the_log_with_every_value<A: Adapter>() {
+    A::block_on(async {
+        let t = table::<A>("values");
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        c.query_drop(&format!("DROP TABLE IF EXISTS {t}"))
+            .await
+            .unwrap();
+        c.query_drop(&format!(
+            "CREATE TABLE {t} (id INT PRIMARY KEY, ti TINYINT, su SMALLINT UNSIGNED, \
+             mi MEDIUMINT, bi BIGINT, f FLOAT, d DOUBLE, dec1 DECIMAL(12,3), dec2 DECIMAL(30,10), \
+             dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(2), y YEAR, \
+             vc VARCHAR(300), ch CHAR(10), bin VARBINARY(10), tx TEXT, bl LONGBLOB, \
+             e ENUM('red','green','blue'), st SET('a','b','c'), b BIT(12), n INT NULL)"
+        ))
+        .await
+        .unwrap();
+        let (file, pos) = master_status(&mut c).await;
+        c.query_drop("SET time_zone = '+00:00'").await.unwrap();
+        c.query_drop(&format!(
+            "INSERT INTO {t} VALUES (1, -5, 65535, -8388608, -9000000000000000000, 1.5, \
+             -2.25, -123456789.125, 12345678901234567890.0123456789, '2024-02-29', \
+             '2023-12-31 23:59:58.123456', '2001-09-09 01:46:40.250', '-838:59:58.99', 2155, \
+             '{long}', 'char', x'00ff10', 'text é', REPEAT('z', 70000), 'blue', 'a,c', \
+             b'101000000001', NULL)",
+            long = "v".repeat(300)
+        ))
+        .await
+        .unwrap();
+        c.query_drop(&format!("UPDATE {t} SET n = 7, vc = 'short' WHERE id = 1"))
+            .await
+            .unwrap();
+        c.query_drop(&format!("DELETE FROM {t} WHERE id = 1"))
+            .await
+            .unwrap();
+
+        let mut dump = A::Conn::connect(&url()).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(1))
+            .file(file, pos)
+            .non_blocking(true);
+        let mut stream = dump.binlog_dump(&request).await.unwrap();
+        let events = rows_of(&mut dump, &mut stream, &t).await;
+        let kinds: Vec<RowsKind> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [RowsKind::Insert, RowsKind::Update, RowsKind::Delete]
+        );
+        let table = &events[0].table;
+        assert_eq!(table.schema, "test");
+        assert_eq!(table.columns.len(), 23);
+        assert!(table.columns[22].nullable && !table.columns[0].nullable);
+
+        let inserted = events[0].rows[0].after.clone().unwrap();
+        let v: Vec<Value> = inserted.into_iter().map(Option::unwrap).collect();
+        let dt = |y, mo, d, h, mi, s, us| {
+            Value::DateTime(DateTime {
+                year: y,
+                month: mo,
+                day: d,
+                hour: h,
+                minute: mi,
+                second: s,
+                micros: us,
+            })
+        };
+        let expected = vec![
+            Value::Int(1),
+            Value::Int(-5),
+            // No signedness in the log without binlog_row_metadata=FULL: the signed reading.
+            Value::Int(-1),
+            Value::Int(-8388608),
+            Value::Int(-9000000000000000000),
+            Value::Float(1.5),
+            Value::Double(-2.25),
+            Value::Bytes(b"-123456789.125".to_vec()),
+            Value::Bytes(b"12345678901234567890.0123456789".to_vec()),
+            Value::DateTime(DateTime::date(2024, 2, 29)),
+            dt(2023, 12, 31, 23, 59, 58, 123456),
+            // 1,000,000,000 seconds after the epoch, in UTC.
+            dt(2001, 9, 9, 1, 46, 40, 250000),
+            Value::Time(Time {
+                negative: true,
+                days: 34,
+                hours: 22,
+                minutes: 59,
+                seconds: 58,
+                micros: 990000,
+            }),
+            Value::UInt(2155),
+            Value::Bytes("v".repeat(300).into_bytes()),
+            Value::Bytes(b"char".to_vec()),
+            Value::Bytes(vec![0, 0xff, 0x10]),
+            Value::Bytes("text é".as_bytes().to_vec()),
+            Value::Bytes(vec![b'z'; 70000]),
+            Value::UInt(3),
+            Value::UInt(0b101),
+            Value::UInt(0b1010_0000_0001),
+            Value::Null,
+        ];
+        assert_eq!(v, expected);
+
+        let update = &events[1].rows[0];
+        let (before, after) = (
+            update.before.clone().unwrap(),
+            update.after.clone().unwrap(),
+        );
+        assert_eq!(before[22], Some(Value::Null));
+        assert_eq!(after[22], Some(Value::Int(7)));
+        assert_eq!(after[14], Some(Value::Bytes(b"short".to_vec())));
+        assert_eq!(before[14], Some(Value::Bytes("v".repeat(300).into_bytes())));
+        let deleted = events[2].rows[0].before.clone().unwrap();
+        assert_eq!(deleted[0], Some(Value::Int(1)));
+        assert!(events[2].rows[0].after.is_none());
+
+        // An ended stream stays ended; the server closed the connection after the dump.
+        assert!(dump.next_binlog_event(&mut stream).await.unwrap().is_none());
+        let e = dump.query_drop("SELECT 1").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+        c.query_drop(&format!("DROP TABLE {t}")).await.unwrap();
+    })
+}
+
+fn a_gtid_position_starts_after_its_transactions<A: Adapter>() {
+    A::block_on(async {
+        let t = table::<A>("gtid");
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        c.query_drop(&format!(
+            "CREATE OR REPLACE TABLE {t} (id INT PRIMARY KEY, s VARCHAR(20))"
+        ))
+        .await
+        .unwrap();
+        c.query_drop(&format!("INSERT INTO {t} VALUES (1, 'before')"))
+            .await
+            .unwrap();
+        let pos: Vec<(String,)> = c.query_collect("SELECT @@gtid_binlog_pos").await.unwrap();
+        c.query_drop(&format!("INSERT INTO {t} VALUES (2, 'after')"))
+            .await
+            .unwrap();
+        let mut dump = A::Conn::connect(&url()).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(2))
+            .mariadb_gtid(pos[0].0.clone())
+            .non_blocking(true);
+        let mut stream = dump.binlog_dump(&request).await.unwrap();
+        let mut gtids = 0;
+        let mut ids = Vec::new();
+        while let Some(ev) = dump.next_binlog_event(&mut stream).await.unwrap() {
+            match ev.data {
+                EventData::Gtid(g) => {
+                    assert_eq!(g.server_id, ev.header.server_id);
+                    gtids += 1;
+                }
+                EventData::Rows(r) if r.table.table == t => {
+                    ids.push(r.rows[0].after.clone().unwrap()[0].clone());
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            ids,
+            [Some(Value::Int(2))],
+            "only the row after the position"
+        );
+        assert!(gtids >= 1);
+        // A position that is not one is refused before anything is sent.
+        let bad = BinlogRequest::new(9).mariadb_gtid("0-1-1'; DROP TABLE x; --");
+        let e = dump.binlog_dump(&bad).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
+        c.query_drop(&format!("DROP TABLE {t}")).await.unwrap();
+    })
+}
+
+fn an_idle_blocking_dump_sends_heartbeats_and_refuses_other_commands<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        let (file, pos) = master_status(&mut c).await;
+        let request = BinlogRequest::new(server_id::<A>(3))
+            .file(file.clone(), pos)
+            .heartbeat_ms(100);
+        let mut stream = c.binlog_dump(&request).await.unwrap();
+        // At the end of the log the server waits; after 100 ms idle it says it is alive.
+        let mut heartbeats = 0;
+        let started = std::time::Instant::now();
+        while heartbeats < 2 {
+            let ev = c.next_binlog_event(&mut stream).await.unwrap().unwrap();
+            if let EventData::Heartbeat { file: at } = &ev.data {
+                assert_eq!(at, &file);
+                heartbeats += 1;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no heartbeat");
+        }
+        // The dump never ends: another command on this connection is refused, unsent.
+        let e = c.query_drop("SELECT 1").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
+        assert!(c.next_binlog_event(&mut stream).await.unwrap().is_some());
+    })
+}
+
+fn refusals_are_server_errors_and_then_the_connection_is_closed<A: Adapter>() {
+    A::block_on(async {
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(4))
+            .file("no-such-file.000001", 4)
+            .non_blocking(true);
+        let mut stream = c.binlog_dump(&request).await.unwrap();
+        let e = c.next_binlog_event(&mut stream).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+        assert_eq!(e.server().map(|s| s.code), Some(1236), "{e}");
+        assert!(c.next_binlog_event(&mut stream).await.unwrap().is_none());
+        // The server ends the session after the refusal; the error says so.
+        let e = c.query_drop("SELECT 1").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+        assert!(e.to_string().contains("binlog dump"), "{e}");
+
+        // A user without REPLICATION SLAVE.
+        let nopw = url().replace("rs_native:native_pw", "rs_nopw");
+        let mut c = A::Conn::connect(&nopw).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(5)).non_blocking(true);
+        let mut stream = c.binlog_dump(&request).await.unwrap();
+        let e = c.next_binlog_event(&mut stream).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+        assert_eq!(c.ping().await.unwrap_err().kind(), ErrorKind::Closed);
+    })
+}
