@@ -196,6 +196,7 @@ pub(crate) fn parse_rows(
     };
     let mut rows = Vec::new();
     while !r.is_empty() {
+        let at = r.position();
         let change = match kind {
             RowsKind::Insert => RowChange {
                 before: None,
@@ -210,6 +211,10 @@ pub(crate) fn parse_rows(
                 after: Some(image(&mut r, &table, &present_after)?),
             },
         };
+        if r.position() == at {
+            // No column in the image, or only NULL-typed ones: the rest would never be read.
+            return Err(Error::protocol("row event with an image of no bytes"));
+        }
         rows.push(change);
     }
     if flags & STMT_END != 0 {
@@ -618,6 +623,29 @@ mod tests {
         let neg: Vec<u8> = bytes.iter().map(|b| !b).collect();
         let got = decimal(&mut Reader::new(&neg), 14, 4).unwrap();
         assert_eq!(got, b"-1234567890.1234");
+    }
+
+    /// Regression (found by the fuzz target, as an out-of-memory): a row event whose images
+    /// take no bytes (no column present) looped forever, pushing empty rows.
+    #[test]
+    fn images_of_no_bytes_are_refused() {
+        // TABLE_MAP: table 7, test.t, one INT column, no metadata, nullable.
+        let mut map = vec![7, 0, 0, 0, 0, 0, 0, 0, 4];
+        map.extend_from_slice(b"test\0");
+        map.push(1);
+        map.extend_from_slice(b"t\0");
+        map.extend_from_slice(&[1, 3, 0, 1]);
+        let table = Arc::new(TableMap::parse(&map, true).unwrap());
+        assert_eq!((table.table.as_str(), table.columns.len()), ("t", 1));
+        let mut tables = HashMap::from([(7, table)]);
+        // WRITE_ROWS: no column present, then a byte no image takes.
+        let rows = [7, 0, 0, 0, 0, 0, 0, 0, 1, 0b0, 0x55];
+        let e = parse_rows(EventType::WRITE_ROWS_V1, &rows, &mut tables).unwrap_err();
+        assert!(e.to_string().contains("no bytes"), "{e}");
+        // With the column present: one row (null bitmap, then the INT).
+        let rows = [7, 0, 0, 0, 0, 0, 0, 0, 1, 0b1, 0x00, 5, 0, 0, 0];
+        let got = parse_rows(EventType::WRITE_ROWS_V1, &rows, &mut tables).unwrap();
+        assert_eq!(got.rows[0].after, Some(vec![Some(Value::Int(5))]));
     }
 
     #[test]

@@ -541,10 +541,12 @@ impl Connection {
     }
 
     /// Refuses any other command while a blocking binlog dump, which never ends, is in flight
-    /// (nothing is queued, nothing of the dump is discarded).
+    /// (nothing is queued, nothing of the dump is discarded). Such a dump is always the last
+    /// command queued, since none may follow it: a look at the back of the queue suffices.
+    #[inline]
     pub(crate) fn check_no_endless_dump(&self) -> Result<()> {
         let endless = |c: &&InFlight| matches!(c.expect, Expect::Binlog { endless: true });
-        match self.responses.queue.iter().find(endless) {
+        match self.responses.queue.back().filter(endless) {
             Some(dump) => Err(Error::misuse(format!(
                 "command {} is a binlog dump that never ends: use another connection",
                 dump.id.get()
