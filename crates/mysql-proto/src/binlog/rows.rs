@@ -646,6 +646,14 @@ mod tests {
         let rows = [7, 0, 0, 0, 0, 0, 0, 0, 1, 0b1, 0x00, 5, 0, 0, 0];
         let got = parse_rows(EventType::WRITE_ROWS_V1, &rows, &mut tables).unwrap();
         assert_eq!(got.rows[0].after, Some(vec![Some(Value::Int(5))]));
+        // MySQL's v2: the same after a length-prefixed extra data block (here 3 bytes of it).
+        let rows = [
+            7, 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 2, 3, 1, 0b1, 0x00, 5, 0, 0, 0,
+        ];
+        let got = parse_rows(EventType::WRITE_ROWS_V2, &rows, &mut tables).unwrap();
+        assert_eq!(got.rows[0].after, Some(vec![Some(Value::Int(5))]));
+        let short = [7, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+        assert!(parse_rows(EventType::WRITE_ROWS_V2, &short, &mut tables).is_err());
     }
 
     #[test]
