@@ -5,6 +5,7 @@
 //!          [-e SQL] [-B] [-N] [-t] [-E] [--json] [-f] [-v] [--show-warnings] [-C]
 //!          [--local-infile] [--prepared]
 //!          [--runtime blocking|tokio|smol|async-std|compio] [-V] [--help] [DATABASE]
+//! mysql-rs [connection flags] --binlog[=FILE:POS|GTID] [--follow] [--server-id N]
 //! ```
 //!
 //! Statements come from `-e` or standard input, split like the `mariadb` client splits them
@@ -26,11 +27,15 @@
 //! protocol) and prints binary values exactly as the server renders them in text, so the
 //! output equals the text protocol's.
 //!
+//! `--binlog` prints the server's binary log instead, one JSON object per line (row changes,
+//! statements, GTIDs, commits: see `binlog.rs`).
+//!
 //! On a terminal, without `-e` or `--batch`, it is interactive (see `interactive.rs`): a
 //! prompt with line editing and history, summary lines with times, and Ctrl-C killing the
 //! running statement.
 
 mod argv;
+mod binlog;
 mod cells;
 mod commands;
 mod interactive;
@@ -68,6 +73,12 @@ const USAGE: &str = "usage: mysql-rs [OPTIONS] [DATABASE]
   --local-infile[=0|1]      allow LOAD DATA LOCAL INFILE for files the statement names
   --prepared                run statements as prepared statements (binary protocol)
   --runtime RT              blocking (default), tokio, smol, async-std or compio
+  --binlog[=FILE:POS|GTID]  print the binary log's row changes, statements and commits as
+                            JSON lines, from a file position, a MariaDB GTID position, or
+                            (no value) the current end of the log; needs REPLICATION SLAVE
+  --follow                  with --binlog: wait for new events instead of ending at the end
+  --server-id N             with --binlog: the replica id to present (default: 4000000000
+                            plus this process's id modulo 1000000)
   -V, --version             print the version and exit
   --help                    print this help and exit";
 
@@ -94,6 +105,10 @@ struct Args {
     verbose: u8,
     show_warnings: bool,
     json: bool,
+    /// `--binlog`: `Some(None)` from the current end of the log, `Some(Some(start))` from there.
+    binlog: Option<Option<String>>,
+    follow: bool,
+    server_id: Option<u32>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -118,6 +133,9 @@ fn parse_args() -> Result<Args, String> {
         verbose: 0,
         show_warnings: false,
         json: false,
+        binlog: None,
+        follow: false,
+        server_id: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -180,6 +198,15 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--prepared" => a.prepared = true,
+            "--binlog" => a.binlog = Some(inline.clone()),
+            "--follow" => a.follow = true,
+            "--server-id" => {
+                let v = value("--server-id")?;
+                let id = v
+                    .parse()
+                    .map_err(|_| format!("--server-id takes a number, not `{v}`"))?;
+                a.server_id = Some(id);
+            }
             // The mariadb client's flags: LOAD DATA LOCAL INFILE for files the statement
             // names; protocol compression.
             "--local-infile" => match inline.as_deref() {
@@ -282,6 +309,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(start) = &args.binlog {
+        return match session::connect(&args.runtime, opts) {
+            Ok(conn) => binlog::run(conn, start.as_deref(), args.follow, args.server_id),
+            Err(e) => {
+                eprintln!("ERROR: cannot connect: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     // A terminal and no statements given: the interactive prompt.
     let interactive = args.execute.is_none() && !args.batch && io::stdin().is_terminal();
     let input = match &args.execute {

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use mysql_proto::binlog::{BinlogEvent, BinlogRequest, BinlogStream};
 use mysql_proto::{Event, Opts, Result};
 use mysql_proto_async::Runtime;
 
@@ -19,6 +20,10 @@ pub trait Session {
     fn use_database(&mut self, db: &str) -> Result<()>;
     /// The server's id of this connection (for `KILL QUERY`).
     fn connection_id(&self) -> u32;
+    /// `binlog_dump`: starts streaming the binary log.
+    fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream>;
+    /// `next_binlog_event`: the next event of the dump; `None` at the end of a non-blocking one.
+    fn next_binlog_event(&mut self, stream: &mut BinlogStream) -> Result<Option<BinlogEvent>>;
     /// `COM_QUIT`.
     fn close(self: Box<Self>) -> Result<()>;
 }
@@ -75,6 +80,12 @@ impl Session for mysql_blocking::Conn {
     }
     fn connection_id(&self) -> u32 {
         mysql_blocking::Conn::connection_id(self)
+    }
+    fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream> {
+        mysql_blocking::Conn::binlog_dump(self, request)
+    }
+    fn next_binlog_event(&mut self, stream: &mut BinlogStream) -> Result<Option<BinlogEvent>> {
+        mysql_blocking::Conn::next_binlog_event(self, stream)
     }
     fn close(self: Box<Self>) -> Result<()> {
         mysql_blocking::Conn::close(*self)
@@ -147,6 +158,12 @@ impl<R: Runtime, E: Exec> Session for AsyncSession<R, E> {
     }
     fn connection_id(&self) -> u32 {
         self.conn.connection_id()
+    }
+    fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream> {
+        self.exec.block_on(self.conn.binlog_dump(request))
+    }
+    fn next_binlog_event(&mut self, stream: &mut BinlogStream) -> Result<Option<BinlogEvent>> {
+        self.exec.block_on(self.conn.next_binlog_event(stream))
     }
     fn close(self: Box<Self>) -> Result<()> {
         let AsyncSession { conn, exec } = *self;
