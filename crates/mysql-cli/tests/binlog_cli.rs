@@ -115,7 +115,7 @@ fn follow_shows_changes_made_after_it_started() {
             "nothing followed"
         );
         id += 1;
-        c.query_drop(&format!("INSERT INTO binlog_follow VALUES ({id})"))
+        c.query_drop(format!("INSERT INTO binlog_follow VALUES ({id})"))
             .unwrap();
         std::thread::sleep(Duration::from_millis(100));
     }
