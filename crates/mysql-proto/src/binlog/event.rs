@@ -188,9 +188,11 @@ impl fmt::Display for Gtid {
     }
 }
 
-/// Whether the FORMAT_DESCRIPTION `event` (header included) says events carry a CRC32: its
-/// next-to-last five bytes hold the algorithm (1: CRC32) on servers since MySQL 5.6.1 and
-/// MariaDB 5.3, which this reads from the event's server version.
+/// Whether the FORMAT_DESCRIPTION `event` (header included) says events carry a CRC32: the
+/// byte before its own four-byte checksum names the algorithm (0: none, 1: CRC32) when the
+/// server that wrote it is MySQL 5.6.1 or later (MariaDB 10 and later too), as its server
+/// version says; older servers wrote no checksums. Fails with a protocol error for a
+/// truncated event or an unknown algorithm.
 pub(crate) fn fde_checksum(event: &[u8]) -> Result<bool> {
     let body = event
         .get(HEADER_LEN..)

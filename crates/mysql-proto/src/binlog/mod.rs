@@ -137,13 +137,16 @@ impl BinlogRequest {
     /// heartbeat period and the GTID position. Fails with a misuse error for a GTID position
     /// that is not digits, dashes and commas.
     pub fn session_sql(&self) -> Result<String> {
+        // MySQL 8.0.26+ reads the `source_` names, older servers and MariaDB the `master_`
+        // ones: both are set (user variables, unknown ones are harmless).
         let mut sql = String::from(
-            "SET @master_binlog_checksum = @@global.binlog_checksum, @mariadb_slave_capability = 4",
+            "SET @master_binlog_checksum = @@global.binlog_checksum, \
+             @source_binlog_checksum = @@global.binlog_checksum, @mariadb_slave_capability = 4",
         );
         if let Some(ms) = self.heartbeat_ms {
+            let ns = u64::from(ms) * 1_000_000;
             sql.push_str(&format!(
-                ", @master_heartbeat_period = {}",
-                u64::from(ms) * 1_000_000
+                ", @master_heartbeat_period = {ns}, @source_heartbeat_period = {ns}"
             ));
         }
         if let Some(gtid) = &self.gtid {
@@ -257,7 +260,8 @@ impl BinlogStream {
         Ok(BinlogEvent { header, data }.complete(self.checksum))
     }
 
-    /// Whether the dump ended (non-blocking, at the end of the log): no event comes any more.
+    /// Whether the dump ended (a non-blocking one at the end of the log, or any with the
+    /// server's error, or an event that did not decode): no event comes any more.
     pub fn ended(&self) -> bool {
         self.ended
     }
