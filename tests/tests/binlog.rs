@@ -15,6 +15,7 @@ use mysql_proto::{ErrorKind, Value};
 
 integration_tests::for_every_adapter!(
     rows_come_back_from_the_log_with_every_value,
+    edge_values_read_as_the_server_renders_them,
     a_gtid_position_starts_after_its_transactions,
     an_idle_blocking_dump_sends_heartbeats_and_refuses_other_commands,
     refusals_are_server_errors_and_then_the_connection_is_closed,
@@ -242,4 +243,91 @@ fn refusals_are_server_errors_and_then_the_connection_is_closed<A: Adapter>() {
         assert_eq!(e.kind(), ErrorKind::Server, "{e}");
         assert_eq!(c.ping().await.unwrap_err().kind(), ErrorKind::Closed);
     })
+}
+
+/// Values at the edges of their types (DECIMAL digit groups, negative TIMEs with fractions,
+/// the first and last DATETIMEs, BIT(64), extreme BIGINTs): the log's values, rendered as
+/// text, are what the server renders for the same rows.
+fn edge_values_read_as_the_server_renders_them<A: Adapter>() {
+    A::block_on(async {
+        let t = table::<A>("edges");
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        c.query_drop("SET time_zone = '+00:00'").await.unwrap();
+        c.query_drop(&format!(
+            "CREATE OR REPLACE TABLE {t} (id INT PRIMARY KEY, d1 DECIMAL(10,0), \
+             d2 DECIMAL(5,2), d3 DECIMAL(65,30), d4 DECIMAL(18,9), d5 DECIMAL(10,5), \
+             tm0 TIME, tm3 TIME(3), tm6 TIME(6), dt0 DATETIME, dt1 DATETIME(1), \
+             ts6 TIMESTAMP(6) NULL, b1 BIT(1), b64 BIT(64), y YEAR, bi BIGINT)"
+        ))
+        .await
+        .unwrap();
+        let (file, pos) = master_status(&mut c).await;
+        let nines = |n| "9".repeat(n);
+        c.query_drop(&format!(
+            "INSERT INTO {t} VALUES \
+             (1, 0, 0.00, 0, 0, 0, '00:00:00', '00:00:00', '00:00:00', '1000-01-01 00:00:00', \
+              '9999-12-31 23:59:59.9', '1970-01-01 00:00:01', 0, 0, 1901, -9223372036854775808), \
+             (2, -9999999999, -999.99, -{i}.{f}, 123456789.123456789, -0.00001, '-00:00:01', \
+              '-838:59:59.000', '838:59:59.000000', '2024-02-29 12:00:00', \
+              '2000-01-01 00:00:00.5', '2038-01-19 03:14:07.999999', 1, \
+              18446744073709551615, 2155, 9223372036854775807), \
+             (3, 9999999999, 0.01, 0.{tiny}1, -0.000000001, 12345.67891, '-00:00:00', \
+              '-00:00:00.500', '-12:34:56.000001', '2000-02-29 23:59:59', \
+              '1999-12-31 23:59:59.1', '2001-09-09 01:46:40.000001', 0, 1, 2000, -1), \
+             (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+              NULL, NULL)",
+            i = nines(35),
+            f = nines(30),
+            tiny = "0".repeat(29),
+        ))
+        .await
+        .unwrap();
+        let (server, error) = c
+            .results(&format!(
+                "SELECT id, d1, d2, d3, d4, d5, tm0, tm3, tm6, dt0, dt1, ts6, b1 + 0, b64 + 0, y, \
+                 bi FROM {t} ORDER BY id"
+            ))
+            .await;
+        assert!(error.is_none(), "{error:?}");
+        let server: Vec<&String> = server.iter().filter(|l| l.starts_with("row:")).collect();
+
+        let mut dump = A::Conn::connect(&url()).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(6))
+            .file(file, pos)
+            .non_blocking(true);
+        let mut stream = dump.binlog_dump(&request).await.unwrap();
+        let events = rows_of(&mut dump, &mut stream, &t).await;
+        let mut ours = Vec::new();
+        for e in &events {
+            for change in &e.rows {
+                let values = change.after.as_ref().unwrap();
+                let text: Vec<String> = values
+                    .iter()
+                    .zip(&e.table.columns)
+                    .map(|(v, col)| as_server_text(v.as_ref().unwrap(), col))
+                    .collect();
+                ours.push(format!("row:{}", text.join(",")));
+            }
+        }
+        let server: Vec<String> = server.into_iter().cloned().collect();
+        assert_eq!(ours, server);
+        assert_eq!(ours.len(), 4);
+        c.query_drop(&format!("DROP TABLE {t}")).await.unwrap();
+    })
+}
+
+/// A value of the log as the server renders it in the text protocol (fractional digits from
+/// the column's metadata).
+fn as_server_text(v: &Value, column: &mysql_proto::binlog::BinlogColumn) -> String {
+    use mysql_proto::ColumnType as T;
+    let digits = column.metadata as u8;
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::DateTime(d) => d.format(column.column_type != T::Date, digits),
+        Value::Time(t) => t.format(digits),
+        other => format!("{other:?}"),
+    }
 }
