@@ -100,3 +100,11 @@ fn local_executor() {
     assert!(out.contains("task 0: 0\ntask 1: 10\ntask 2: 20"), "{out}");
     assert!(millis(&out) < 1400, "{out}");
 }
+
+#[test]
+fn binlog_tail() {
+    assert_eq!(
+        run("binlog_tail"),
+        "insert (1, ada)\ninsert (2, bob)\nupdate (1, ada) -> (1, grace)\ndelete (2, bob)\n"
+    );
+}
