@@ -227,6 +227,7 @@ pub fn binlog_event(e: &BinlogEvent) -> Vec<Json> {
             push("annotate", vec![("sql", Json::String(sql.clone()))])
         }
         EventData::Gtid(g) => push("gtid", vec![("gtid", Json::String(g.to_string()))]),
+        EventData::MySqlGtid(g) => push("gtid", vec![("gtid", Json::String(g.to_string()))]),
         EventData::Xid { xid } => push("commit", vec![("xid", (*xid).into())]),
         EventData::Rotate {
             position,

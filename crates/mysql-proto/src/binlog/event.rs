@@ -46,8 +46,10 @@ impl EventType {
     pub const UPDATE_ROWS_V2: EventType = EventType(31);
     /// Deleted rows (v2: MySQL 5.6+).
     pub const DELETE_ROWS_V2: EventType = EventType(32);
-    /// MySQL's GTID of the next transaction (body not decoded).
+    /// MySQL's GTID of the next transaction.
     pub const MYSQL_GTID: EventType = EventType(33);
+    /// MySQL: the next transaction has no GTID (`gtid_mode` off); decoded as [`EventData::Other`].
+    pub const MYSQL_ANONYMOUS_GTID: EventType = EventType(34);
     /// MariaDB: the statement behind the row events that follow (`binlog_annotate_row_events`).
     pub const ANNOTATE_ROWS: EventType = EventType(160);
     /// MariaDB: the oldest log file still needed for crash recovery.
@@ -137,6 +139,8 @@ pub enum EventData {
     Rows(RowsEvent),
     /// MariaDB: the GTID of the transaction that follows.
     Gtid(Gtid),
+    /// MySQL: the GTID of the transaction that follows.
+    MySqlGtid(MySqlGtid),
     /// MariaDB: the GTID position at the start of this file, one GTID per replication domain.
     GtidList(Vec<Gtid>),
     /// MariaDB: the statement behind the row events that follow.
@@ -180,6 +184,30 @@ pub struct Gtid {
     /// For a GTID event: its flags (`1`: standalone, a statement with no XID or COMMIT
     /// after it); 0 in a GTID list.
     pub flags: u8,
+}
+
+/// A MySQL GTID: the UUID of the server that wrote the transaction and its number there,
+/// shown as `3e11fa47-71ca-11e1-9e33-c80aa9429562:23` (as `@@gtid_executed` lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MySqlGtid {
+    /// The source server's UUID (`@@server_uuid`), as its 16 bytes.
+    pub uuid: [u8; 16],
+    /// The transaction's number on that server.
+    pub gno: u64,
+    /// The event's flags (`1`: the transaction may commit in parallel with others).
+    pub flags: u8,
+}
+
+impl fmt::Display for MySqlGtid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.uuid.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ":{}", self.gno)
+    }
 }
 
 impl fmt::Display for Gtid {
@@ -276,6 +304,15 @@ pub(crate) fn parse_body(
                 flags,
             })
         }
+        EventType::MYSQL_GTID => {
+            let flags = r.u8()?;
+            let uuid = r.take(16)?.try_into().expect("16 bytes");
+            EventData::MySqlGtid(MySqlGtid {
+                uuid,
+                gno: r.u64()?,
+                flags,
+            })
+        }
         EventType::GTID_LIST => {
             let count = r.u32()? & 0x0fff_ffff;
             if count as usize > r.remaining() / 16 {
@@ -351,6 +388,32 @@ mod tests {
         assert!(version_at_least("8.0.36", (5, 6, 1)));
         assert!(!version_at_least("5.5.62-log", (5, 6, 1)));
         assert!(!version_at_least("", (5, 6, 1)));
+    }
+
+    #[test]
+    fn a_mysql_gtid_event_decodes_and_reads_as_mysql_writes_it() {
+        // flags, the UUID 3e11fa47-71ca-11e1-9e33-c80aa9429562, gno 23, then the logical
+        // clock fields MySQL 5.7+ appends (ignored).
+        let mut body = vec![1];
+        body.extend_from_slice(&[
+            0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42,
+            0x95, 0x62,
+        ]);
+        body.extend_from_slice(&23u64.to_le_bytes());
+        body.extend_from_slice(&[2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let data = parse_body(EventType::MYSQL_GTID, &body, &mut HashMap::new(), false).unwrap();
+        let EventData::MySqlGtid(g) = data else {
+            panic!("{data:?}")
+        };
+        assert_eq!(g.to_string(), "3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+        assert_eq!(g.flags, 1);
+        assert!(parse_body(
+            EventType::MYSQL_GTID,
+            &body[..20],
+            &mut HashMap::new(),
+            false
+        )
+        .is_err());
     }
 
     #[test]

@@ -30,8 +30,12 @@
 //! # What is decoded
 //!
 //! Header and body of ROTATE, FORMAT_DESCRIPTION, QUERY, XID, TABLE_MAP, the row events (v1,
-//! which MariaDB writes, and v2, MySQL's: insert, update, delete), MariaDB's GTID and GTID_LIST,
-//! HEARTBEAT; any other event comes as [`EventData::Other`] with its body. Row values for every
+//! which MariaDB writes, and v2, MySQL's: insert, update, delete), MariaDB's GTID,
+//! GTID_LIST and ANNOTATE_ROWS, MySQL's GTID, HEARTBEAT; any other event comes as
+//! [`EventData::Other`] with its body. An event larger than the `max-packet` option (64 MiB
+//! by default) fails the stream with [`ErrorKind::Limit`](crate::ErrorKind::Limit): raise it
+//! for tables with larger rows. MySQL paths (v2 row events, MySQL GTIDs, the `source_`
+//! variables) are tested on hand-made bytes only: no MySQL server runs in this project's CI. Row values for every
 //! column type (see [`rows`]); MySQL's binary JSON comes as its bytes. Not supported: compressed
 //! events (MariaDB `log_bin_compress`) and encrypted logs (both come as `Other`), MySQL 8's
 //! transaction payload events (`binlog_transaction_compression`).
@@ -40,7 +44,7 @@ pub mod checksum;
 pub mod event;
 pub mod rows;
 
-pub use event::{BinlogEvent, EventData, EventHeader, EventType, Gtid, Query};
+pub use event::{BinlogEvent, EventData, EventHeader, EventType, Gtid, MySqlGtid, Query};
 pub use rows::{BinlogColumn, RowChange, RowsEvent, RowsKind, TableMap};
 
 use std::collections::HashMap;
