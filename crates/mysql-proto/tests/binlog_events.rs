@@ -10,7 +10,7 @@ use mysql_proto::binlog::{
 use mysql_proto::ops::{BinlogDump, NextBinlogEvent, Operation, Progress};
 use mysql_proto::testing::binlog_fixture::inserted;
 use mysql_proto::testing::{feed, handshake_done, ServerScript};
-use mysql_proto::{ColumnType, ErrorKind, Value};
+use mysql_proto::{ColumnType, Connection, ErrorKind, Value};
 
 const FIXTURE: &[u8] = include_bytes!("data/binlog-events.bin");
 
@@ -196,6 +196,33 @@ fn a_changed_byte_or_a_cut_event_is_an_error_never_a_panic() {
     }
 }
 
+/// Runs [`BinlogDump`] on `conn` (it needs no IO): the dump is queued, its stream returned.
+fn start_dump(conn: &mut Connection, request: &BinlogRequest) -> BinlogStream {
+    match BinlogDump::new(request, true).poll(conn).unwrap() {
+        Progress::Done(s) => s,
+        p => panic!("{p:?}"),
+    }
+}
+
+/// Reads `stream` to its end, feeding `answer` in chunks of `chunk` bytes whenever it asks.
+fn read_dump(
+    conn: &mut Connection,
+    stream: &mut BinlogStream,
+    answer: &[u8],
+    chunk: usize,
+) -> Vec<BinlogEvent> {
+    let mut got = Vec::new();
+    let mut input = answer.chunks(chunk);
+    loop {
+        match NextBinlogEvent::new(stream).poll(conn).unwrap() {
+            Progress::Done(Some(e)) => got.push(e),
+            Progress::Done(None) => return got,
+            Progress::Read => feed(conn, input.next().expect("more input")),
+            Progress::Flush => panic!("nothing to write"),
+        }
+    }
+}
+
 /// The recorded events as a server's answer to `COM_BINLOG_DUMP` (after the ROTATE the server
 /// makes up first): `0x00` and an event per packet, then the EOF of a non-blocking dump.
 fn dump_answer() -> Vec<u8> {
@@ -233,10 +260,7 @@ fn a_dump_streams_through_the_connection_in_chunks_of_every_size() {
     let expected = decode_all();
     for chunk in [1, 2, 3, 7, 19, 100, 1000, answer.len()] {
         let mut conn = handshake_done();
-        let mut stream = match BinlogDump::new(&request, true).poll(&mut conn).unwrap() {
-            Progress::Done(s) => s,
-            p => panic!("{p:?}"),
-        };
+        let mut stream = start_dump(&mut conn, &request);
         // COM_BINLOG_DUMP: position, flags (non-blocking), server id, file name.
         let mut body = vec![0x12];
         body.extend_from_slice(&4u32.to_le_bytes());
@@ -250,17 +274,7 @@ fn a_dump_streams_through_the_connection_in_chunks_of_every_size() {
         );
         let n = conn.pending_send().len();
         conn.consume_send(n);
-
-        let mut got = Vec::new();
-        let mut input = answer.chunks(chunk);
-        loop {
-            match NextBinlogEvent::new(&mut stream).poll(&mut conn).unwrap() {
-                Progress::Done(Some(e)) => got.push(e),
-                Progress::Done(None) => break,
-                Progress::Read => feed(&mut conn, input.next().expect("more input")),
-                Progress::Flush => panic!("nothing to write"),
-            }
-        }
+        let got = read_dump(&mut conn, &mut stream, &answer, chunk);
         assert!(
             matches!(&got[0].data, EventData::Rotate { position: 4, next_file } if next_file == "mysql-bin.000042")
         );
@@ -275,10 +289,7 @@ fn a_dump_streams_through_the_connection_in_chunks_of_every_size() {
 fn an_endless_dump_refuses_other_commands_and_a_server_error_ends_it() {
     let mut conn = handshake_done();
     let request = BinlogRequest::new(5);
-    let mut stream = match BinlogDump::new(&request, true).poll(&mut conn).unwrap() {
-        Progress::Done(s) => s,
-        p => panic!("{p:?}"),
-    };
+    let mut stream = start_dump(&mut conn, &request);
     // Blocking: nothing else may be queued behind it.
     let e = conn.ping().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Misuse, "{e}");
@@ -307,10 +318,7 @@ fn an_endless_dump_refuses_other_commands_and_a_server_error_ends_it() {
 fn an_event_that_does_not_decode_breaks_the_connection() {
     let mut conn = handshake_done();
     let request = BinlogRequest::new(5).non_blocking(true);
-    let mut stream = match BinlogDump::new(&request, true).poll(&mut conn).unwrap() {
-        Progress::Done(s) => s,
-        p => panic!("{p:?}"),
-    };
+    let mut stream = start_dump(&mut conn, &request);
     let mut bad = vec![0];
     bad.extend_from_slice(events()[1]);
     let last = bad.len() - 1;
@@ -369,23 +377,9 @@ fn a_row_event_over_16_mib_is_reassembled_from_its_packets() {
 
     let mut conn = handshake_done();
     let request = BinlogRequest::new(1).non_blocking(true);
-    let mut stream = match BinlogDump::new(&request, true).poll(&mut conn).unwrap() {
-        Progress::Done(s) => s,
-        p => panic!("{p:?}"),
-    };
-    let n = conn.pending_send().len();
-    conn.consume_send(n);
+    let mut stream = start_dump(&mut conn, &request);
     // Chunks of at most the buffer's slack beyond one whole frame (`feed` does not decode).
-    let mut input = answer.chunks(32 << 10);
-    let mut got = Vec::new();
-    loop {
-        match NextBinlogEvent::new(&mut stream).poll(&mut conn).unwrap() {
-            Progress::Done(Some(e)) => got.push(e),
-            Progress::Done(None) => break,
-            Progress::Read => feed(&mut conn, input.next().expect("more input")),
-            Progress::Flush => panic!("nothing to write"),
-        }
-    }
+    let got = read_dump(&mut conn, &mut stream, &answer, 32 << 10);
     assert_eq!(got.len(), 2);
     let EventData::Rows(r) = &got[1].data else {
         panic!("{:?}", got[1].header)
