@@ -107,6 +107,8 @@ pub trait Client: Sized {
         &mut self,
         cursor: mysql_proto::ops::ServerCursor,
     ) -> impl Future<Output = Result<()>>;
+    /// `binlog_position`.
+    fn binlog_position(&mut self) -> impl Future<Output = Result<(String, u32)>>;
     /// `binlog_dump`.
     fn binlog_dump(
         &mut self,
@@ -295,6 +297,9 @@ macro_rules! client_impl {
             }
             async fn close_cursor(&mut self, cursor: mysql_proto::ops::ServerCursor) -> Result<()> {
                 <$conn>::close_cursor(self, cursor)$($await)*
+            }
+            async fn binlog_position(&mut self) -> Result<(String, u32)> {
+                <$conn>::binlog_position(self)$($await)*
             }
             async fn binlog_dump(
                 &mut self,

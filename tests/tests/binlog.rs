@@ -38,13 +38,6 @@ fn server_id<A>(test: u32) -> u32 {
     1000 + test * 16 + n
 }
 
-/// The log's current file and position.
-async fn master_status<C: Client>(c: &mut C) -> (String, u32) {
-    let rows: Vec<(String, u32, String, String)> =
-        c.query_collect("SHOW MASTER STATUS").await.unwrap();
-    (rows[0].0.clone(), rows[0].1)
-}
-
 /// Reads a non-blocking dump to its end; returns the row events of the tables whose names
 /// start with `table`.
 async fn rows_of<C: Client>(c: &mut C, stream: &mut BinlogStream, table: &str) -> Vec<RowsEvent> {
@@ -71,7 +64,7 @@ fn rows_come_back_from_the_log_with_every_value<A: Adapter>() {
         let t = table::<A>("values");
         let mut c = A::Conn::connect(&url()).await.unwrap();
         c.query_drop(&fixture::create(&t)).await.unwrap();
-        let (file, pos) = master_status(&mut c).await;
+        let (file, pos) = c.binlog_position().await.unwrap();
         c.query_drop("SET time_zone = '+00:00'").await.unwrap();
         for sql in [
             fixture::insert(&t),
@@ -195,7 +188,7 @@ fn a_gtid_position_starts_after_its_transactions<A: Adapter>() {
 fn an_idle_blocking_dump_sends_heartbeats_and_refuses_other_commands<A: Adapter>() {
     A::block_on(async {
         let mut c = A::Conn::connect(&url()).await.unwrap();
-        let (file, pos) = master_status(&mut c).await;
+        let (file, pos) = c.binlog_position().await.unwrap();
         let request = BinlogRequest::new(server_id::<A>(3))
             .file(file.clone(), pos)
             .heartbeat_ms(100);
@@ -261,7 +254,7 @@ fn edge_values_read_as_the_server_renders_them<A: Adapter>() {
         ))
         .await
         .unwrap();
-        let (file, pos) = master_status(&mut c).await;
+        let (file, pos) = c.binlog_position().await.unwrap();
         let nines = |n| "9".repeat(n);
         c.query_drop(&format!(
             "INSERT INTO {t} VALUES \

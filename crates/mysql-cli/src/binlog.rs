@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use mysql_proto::binlog::BinlogRequest;
-use mysql_proto::{Event, Result};
+use mysql_proto::Result;
 
 use crate::session::Session;
 
@@ -34,7 +34,7 @@ pub fn run(
 fn stream(conn: &mut dyn Session, start: Option<&str>, follow: bool, id: u32) -> Result<()> {
     let request = match start {
         None => {
-            let (file, pos) = master_status(conn)?;
+            let (file, pos) = conn.binlog_position()?;
             BinlogRequest::new(id).file(file, pos)
         }
         Some(s) => match s.rsplit_once(':') {
@@ -60,30 +60,4 @@ fn stream(conn: &mut dyn Session, start: Option<&str>, follow: bool, id: u32) ->
         }
     }
     out.flush().map_err(mysql_proto::Error::io)
-}
-
-/// The log's current file and position (`SHOW MASTER STATUS`).
-fn master_status(conn: &mut dyn Session) -> Result<(String, u32)> {
-    conn.send_query("SHOW MASTER STATUS")?;
-    let mut status = None;
-    loop {
-        match conn.next_event()? {
-            Event::Row { row, .. } if status.is_none() => {
-                let file: String = row.get(0)?;
-                let pos: u32 = row.get(1)?;
-                status = Some((file, pos));
-            }
-            Event::ServerError { error, .. } => {
-                return Err(mysql_proto::Error::answer(error.clone()))
-            }
-            e if e.ends_command() => break,
-            _ => {}
-        }
-    }
-    status.ok_or_else(|| {
-        mysql_proto::Error::new(
-            mysql_proto::ErrorKind::Unsupported,
-            "the server has no binary log (SHOW MASTER STATUS is empty): start it with log-bin",
-        )
-    })
 }

@@ -20,6 +20,8 @@ pub trait Session {
     fn use_database(&mut self, db: &str) -> Result<()>;
     /// The server's id of this connection (for `KILL QUERY`).
     fn connection_id(&self) -> u32;
+    /// `binlog_position`: the binary log's current file and position.
+    fn binlog_position(&mut self) -> Result<(String, u32)>;
     /// `binlog_dump`: starts streaming the binary log.
     fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream>;
     /// `next_binlog_event`: the next event of the dump; `None` at the end of a non-blocking one.
@@ -80,6 +82,9 @@ impl Session for mysql_blocking::Conn {
     }
     fn connection_id(&self) -> u32 {
         mysql_blocking::Conn::connection_id(self)
+    }
+    fn binlog_position(&mut self) -> Result<(String, u32)> {
+        mysql_blocking::Conn::binlog_position(self)
     }
     fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream> {
         mysql_blocking::Conn::binlog_dump(self, request)
@@ -158,6 +163,9 @@ impl<R: Runtime, E: Exec> Session for AsyncSession<R, E> {
     }
     fn connection_id(&self) -> u32 {
         self.conn.connection_id()
+    }
+    fn binlog_position(&mut self) -> Result<(String, u32)> {
+        self.exec.block_on(self.conn.binlog_position())
     }
     fn binlog_dump(&mut self, request: &BinlogRequest) -> Result<BinlogStream> {
         self.exec.block_on(self.conn.binlog_dump(request))

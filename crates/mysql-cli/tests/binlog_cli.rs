@@ -29,8 +29,8 @@ fn row_changes_from_a_position_on_every_runtime() {
         "CREATE OR REPLACE TABLE binlog_cli (id INT PRIMARY KEY, s VARCHAR(10), b VARBINARY(4))",
     )
     .unwrap();
-    let status: Vec<(String, u32, String, String)> = c.query_collect("SHOW MASTER STATUS").unwrap();
-    let start = format!("{}:{}", status[0].0, status[0].1);
+    let (file, position) = c.binlog_position().unwrap();
+    let start = format!("{file}:{position}");
     c.query_drop("INSERT INTO binlog_cli VALUES (1, 'one', x'ff00'), (2, NULL, NULL)")
         .unwrap();
     c.query_drop("UPDATE binlog_cli SET s = 'uno' WHERE id = 1")

@@ -15,9 +15,7 @@ async fn main() -> mysql_tokio::Result<()> {
     conn.query_drop("CREATE OR REPLACE TABLE cdc_example (id INT PRIMARY KEY, name VARCHAR(20))")
         .await?;
     // Where the log is now: the changes below come after it.
-    let status: Vec<(String, u32, String, String)> =
-        conn.query_collect("SHOW MASTER STATUS").await?;
-    let (file, position) = (status[0].0.clone(), status[0].1);
+    let (file, position) = conn.binlog_position().await?;
     conn.exec_drop(
         "INSERT INTO cdc_example VALUES (?, ?), (?, ?)",
         (1, "ada", 2, "bob"),

@@ -53,6 +53,32 @@ use std::sync::Arc;
 use crate::connection::CommandId;
 use crate::error::{Error, Result};
 
+/// The statement that names the binary log's current file and position (MariaDB, MySQL up to
+/// 8.3); MySQL 8.2+ also knows [`POSITION_SQL_NEW`], the only name in 8.4.
+pub const POSITION_SQL: &str = "SHOW MASTER STATUS";
+
+/// MySQL 8.2+'s name of [`POSITION_SQL`].
+pub const POSITION_SQL_NEW: &str = "SHOW BINARY LOG STATUS";
+
+/// Whether `error`, the answer to [`POSITION_SQL`], asks for [`POSITION_SQL_NEW`] (a syntax
+/// error: MySQL 8.4 removed the old name).
+pub fn position_sql_renamed(error: &Error) -> bool {
+    error.server().is_some_and(|s| s.code == 1064)
+}
+
+/// The file and position in the first row of the answer to [`POSITION_SQL`]: where a dump
+/// starting now begins. Fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+/// when there is no row (the server runs without `log-bin`), with a conversion error for an
+/// answer of another shape.
+pub fn position_of(first_row: Option<&crate::Row>) -> Result<(String, u32)> {
+    let Some(row) = first_row else {
+        return Err(Error::unsupported(
+            "the server has no binary log (its status is empty): start it with log-bin",
+        ));
+    };
+    Ok((row.get(0)?, row.get(1)?))
+}
+
 /// The query whose one value says which checksum the server's log uses, once
 /// [`BinlogRequest::session_sql`] ran: read it with [`checksum_in_force`].
 pub const CHECKSUM_SQL: &str = "SELECT @master_binlog_checksum";
@@ -298,6 +324,19 @@ mod tests {
             let err = BinlogStream::new(true).decode(&e).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Protocol, "{len}: {err}");
         }
+    }
+
+    #[test]
+    fn a_server_without_a_binary_log_has_no_position() {
+        let e = position_of(None).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unsupported, "{e}");
+        let syntax = Error::answer(crate::ServerError {
+            code: 1064,
+            sql_state: "42000".into(),
+            message: "You have an error in your SQL syntax".into(),
+        });
+        assert!(position_sql_renamed(&syntax));
+        assert!(!position_sql_renamed(&Error::misuse("no")));
     }
 
     #[test]

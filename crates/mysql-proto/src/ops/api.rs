@@ -254,6 +254,21 @@ macro_rules! client_api {
                 self.run($crate::ops::BinlogDump::new(request, checksum))$($await)*
             }
 
+            /// The binary log's current file and position (`SHOW MASTER STATUS`, or MySQL
+            /// 8.4's `SHOW BINARY LOG STATUS`): where a dump starting now begins, for
+            /// [`BinlogRequest::file`]($crate::binlog::BinlogRequest::file). Fails with
+            /// [`ErrorKind::Unsupported`]($crate::ErrorKind::Unsupported) when the server has
+            /// no binary log, with the server's error without the privilege to ask.
+            pub $($async)* fn binlog_position(&mut self) -> $crate::Result<(String, u32)> {
+                let rows = match self.query_rows($crate::binlog::POSITION_SQL)$($await)* {
+                    Err(e) if $crate::binlog::position_sql_renamed(&e) => {
+                        self.query_rows($crate::binlog::POSITION_SQL_NEW)$($await)*?
+                    }
+                    r => r?,
+                };
+                $crate::binlog::position_of(rows.first())
+            }
+
             /// The next event of a dump from [`binlog_dump`](Self::binlog_dump), decoded:
             /// `None` once a non-blocking dump reached the end of the log (and from then on).
             /// A blocking dump waits for the next event however long it takes (the
