@@ -16,6 +16,7 @@ use mysql_proto::{ErrorKind, Value};
 integration_tests::for_every_adapter!(
     rows_come_back_from_the_log_with_every_value,
     edge_values_read_as_the_server_renders_them,
+    resuming_where_a_stream_stopped_repeats_and_skips_nothing,
     a_gtid_position_starts_after_its_transactions,
     an_idle_blocking_dump_sends_heartbeats_and_refuses_other_commands,
     refusals_are_server_errors_and_then_the_connection_is_closed,
@@ -323,4 +324,65 @@ fn as_server_text(v: &Value, column: &mysql_proto::binlog::BinlogColumn) -> Stri
         Value::Time(t) => t.format(digits),
         other => format!("{other:?}"),
     }
+}
+
+/// A reader stops after the first of three transactions; dumps from the stream's resume
+/// position, by file and by GTID, go on with the second: nothing repeated, nothing skipped.
+fn resuming_where_a_stream_stopped_repeats_and_skips_nothing<A: Adapter>() {
+    A::block_on(async {
+        let t = table::<A>("resume");
+        let mut c = A::Conn::connect(&url()).await.unwrap();
+        c.query_drop(&format!("CREATE OR REPLACE TABLE {t} (id INT PRIMARY KEY)"))
+            .await
+            .unwrap();
+        let (file, pos) = c.binlog_position().await.unwrap();
+        for id in 1..=3 {
+            c.query_drop(&format!("INSERT INTO {t} VALUES ({id})"))
+                .await
+                .unwrap();
+        }
+        // The first reader: up to the end of the transaction of row 1.
+        let mut dump = A::Conn::connect(&url()).await.unwrap();
+        let request = BinlogRequest::new(server_id::<A>(7)).file(file, pos);
+        let mut stream = dump.binlog_dump(&request).await.unwrap();
+        let mut seen_row = false;
+        loop {
+            let ev = dump.next_binlog_event(&mut stream).await.unwrap().unwrap();
+            match ev.data {
+                EventData::Rows(r) if r.table.table == t => {
+                    assert_eq!(ids(&[r]), [1]);
+                    seen_row = true;
+                }
+                EventData::Xid { .. } if seen_row => break,
+                _ => {}
+            }
+        }
+        let (file, pos) = stream.resume_position().unwrap();
+        let (file, pos) = (file.to_string(), pos);
+        let gtid = stream.resume_gtid().unwrap();
+        drop(dump);
+
+        for request in [
+            BinlogRequest::new(server_id::<A>(8)).file(file, pos),
+            BinlogRequest::new(server_id::<A>(9)).mariadb_gtid(gtid),
+        ] {
+            let mut dump = A::Conn::connect(&url()).await.unwrap();
+            let mut stream = dump.binlog_dump(&request.non_blocking(true)).await.unwrap();
+            let rows = rows_of(&mut dump, &mut stream, &t).await;
+            assert_eq!(ids(&rows), [2, 3]);
+        }
+        c.query_drop(&format!("DROP TABLE {t}")).await.unwrap();
+    })
+}
+
+/// The first column of every inserted row.
+fn ids(events: &[RowsEvent]) -> Vec<i64> {
+    events
+        .iter()
+        .flat_map(|e| &e.rows)
+        .map(|r| match r.after.as_ref().unwrap()[0] {
+            Some(Value::Int(id)) => id,
+            ref other => panic!("{other:?}"),
+        })
+        .collect()
 }

@@ -22,6 +22,10 @@
 //! The first events are always a ROTATE naming the file (its timestamp and log position 0: it
 //! is not in the log) and the log's FORMAT_DESCRIPTION.
 //!
+//! To resume after a restart, keep [`BinlogStream::resume_position`] (or, with MariaDB,
+//! [`BinlogStream::resume_gtid`]) with what was done with the events: the position after the
+//! last complete transaction, from which a new dump goes on with the next one.
+//!
 //! The dump takes the connection for good: while a blocking one runs, no other command may be
 //! queued (a misuse error), and the server closes the connection once a dump ended (its EOF or
 //! an error), which the core reports as [`ErrorKind::Closed`](crate::ErrorKind::Closed) to
@@ -42,6 +46,7 @@
 
 pub mod checksum;
 pub mod event;
+mod resume;
 pub mod rows;
 
 pub use event::{BinlogEvent, EventData, EventHeader, EventType, Gtid, MySqlGtid, Query};
@@ -227,6 +232,7 @@ pub struct BinlogStream {
     mariadb: bool,
     tables: HashMap<u64, Arc<TableMap>>,
     ended: bool,
+    resume: resume::Resume,
 }
 
 impl BinlogStream {
@@ -239,15 +245,37 @@ impl BinlogStream {
             mariadb: false,
             tables: HashMap::new(),
             ended: false,
+            resume: resume::Resume::default(),
         }
     }
 
-    /// The stream of the dump command `id`.
-    pub(crate) fn dumping(id: CommandId, checksum: bool) -> BinlogStream {
+    /// The stream of the dump command `id` for `request`.
+    pub(crate) fn dumping(id: CommandId, checksum: bool, request: &BinlogRequest) -> BinlogStream {
+        let resume = match &request.gtid {
+            Some(g) => resume::Resume::from_gtid(g),
+            None => resume::Resume::default(),
+        };
         BinlogStream {
             command: Some(id),
+            resume,
             ..BinlogStream::new(checksum)
         }
+    }
+
+    /// The file and position after the last complete transaction this stream delivered (or
+    /// where it started): a [`BinlogRequest::file`] from there goes on with the next
+    /// transaction, repeating none. Keep it with what you did with the events, to resume after
+    /// a restart. `None` until the dump's first ROTATE named the file.
+    pub fn resume_position(&self) -> Option<(&str, u32)> {
+        self.resume.position()
+    }
+
+    /// MariaDB: the GTID position after the last complete transaction this stream delivered,
+    /// per replication domain, over the position the dump started from (for a dump from a
+    /// file position, the domains seen since): a [`BinlogRequest::mariadb_gtid`] from there
+    /// goes on with the next transaction. `None` before any.
+    pub fn resume_gtid(&self) -> Option<String> {
+        self.resume.gtid()
     }
 
     /// The dump command whose events this stream decodes.
@@ -287,7 +315,9 @@ impl BinlogStream {
         if let EventData::FormatDescription { server_version, .. } = &data {
             self.mariadb = server_version.contains("MariaDB");
         }
-        Ok(BinlogEvent { header, data }.complete(self.checksum))
+        let event = BinlogEvent { header, data }.complete(self.checksum);
+        self.resume.track(&event.header, &event.data);
+        Ok(event)
     }
 
     /// Whether the dump ended (a non-blocking one at the end of the log, or any with the

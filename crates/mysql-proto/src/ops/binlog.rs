@@ -29,7 +29,11 @@ impl Operation<BinlogStream> for BinlogDump<'_> {
         conn.begin_operation()?;
         ready!(conn.poll_room(1)?);
         let id = conn.binlog_dump(self.request)?;
-        Ok(Progress::Done(BinlogStream::dumping(id, self.checksum)))
+        Ok(Progress::Done(BinlogStream::dumping(
+            id,
+            self.checksum,
+            self.request,
+        )))
     }
 }
 
