@@ -4,12 +4,14 @@
 //! The start: `FILE:POS` (as `SHOW MASTER STATUS` names them), a MariaDB GTID position
 //! (`0-1-100,1-2-7`), or by default the current end of the log. Without `--follow` the output
 //! ends at the end of the log; with it, the client waits for new events until interrupted.
+//! The line of the event that completes a transaction also says where a new `--binlog` would
+//! go on after it: `"resume": "FILE:POS"` and, with MariaDB, `"resume_gtid"`.
 //! Errors (no privilege, unknown file, purged position) are printed as `ERROR ...` and exit 1.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use mysql_proto::binlog::BinlogRequest;
+use mysql_proto::binlog::{BinlogRequest, BinlogStream};
 use mysql_proto::Result;
 
 use crate::session::Session;
@@ -50,8 +52,21 @@ fn stream(conn: &mut dyn Session, start: Option<&str>, follow: bool, id: u32) ->
     let mut stream = conn.binlog_dump(&request.non_blocking(!follow))?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let mut resume = resume_of(&stream);
     while let Some(event) = conn.next_binlog_event(&mut stream)? {
-        for line in mysql_json::binlog_event(&event) {
+        let mut lines = mysql_json::binlog_event(&event);
+        // The event that completes a transaction says where to resume after it.
+        let now = resume_of(&stream);
+        if now != resume {
+            if let (Some(last), Some((at, gtid))) = (lines.last_mut(), &now) {
+                last["resume"] = at.clone().into();
+                if let Some(gtid) = gtid {
+                    last["resume_gtid"] = gtid.clone().into();
+                }
+            }
+            resume = now;
+        }
+        for line in lines {
             writeln!(out, "{line}").map_err(mysql_proto::Error::io)?;
         }
         // A follower shows each event as it comes; a dump of history writes in blocks.
@@ -60,4 +75,10 @@ fn stream(conn: &mut dyn Session, start: Option<&str>, follow: bool, id: u32) ->
         }
     }
     out.flush().map_err(mysql_proto::Error::io)
+}
+
+/// Where a new `--binlog` would resume: `FILE:POS`, and the MariaDB GTID position.
+fn resume_of(stream: &BinlogStream) -> Option<(String, Option<String>)> {
+    let (file, pos) = stream.resume_position()?;
+    Some((format!("{file}:{pos}"), stream.resume_gtid()))
 }

@@ -61,6 +61,30 @@ fn row_changes_from_a_position_on_every_runtime() {
             .iter()
             .map(|l| (l["event"].clone(), l["before"].clone(), l["after"].clone()))
             .collect();
+        // The line that completes a transaction says where to resume: from the one after the
+        // insert, the update and the delete follow.
+        if i == 0 {
+            let all: Vec<Json> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            let insert = all.iter().position(|j| j["table"] == "binlog_cli").unwrap();
+            let resume = all[insert..]
+                .iter()
+                .find_map(|j| j["resume"].as_str())
+                .expect("a resume position after the insert");
+            let resumed = mysql_rs()
+                .args(["--url", &url(), "--server-id", "2300"])
+                .arg(format!("--binlog={resume}"))
+                .output()
+                .unwrap();
+            assert!(resumed.status.success());
+            let events: Vec<Json> = about(&resumed.stdout, "binlog_cli")
+                .iter()
+                .map(|l| l["event"].clone())
+                .collect();
+            assert_eq!(events, [json!("update"), json!("delete")]);
+        }
         assert_eq!(
             changes,
             [
