@@ -1,5 +1,5 @@
 //! Binlog events: the common header, the event types, and the bodies of the events that are
-//! not about rows (those are in [`rows`](super::rows)).
+//! not about rows (those are in the [`rows`] module).
 
 use std::collections::HashMap;
 use std::fmt;

@@ -6,11 +6,12 @@
 //! 1. [`BinlogRequest`] says where to start (a file and position, or with MariaDB a GTID
 //!    position), which server id to present, and whether to stop at the end of the log
 //!    (`non_blocking`) or wait for new events forever.
-//! 2. The operation [`ops::BinlogDump`](crate::ops::BinlogDump) tells the server the client
-//!    understands checksums and MariaDB's events (`SET @master_binlog_checksum`,
-//!    `@mariadb_slave_capability`, `@slave_connect_state`), asks which checksum the log uses,
-//!    and queues the dump ([`Connection::binlog_dump`](crate::Connection::binlog_dump)). It
-//!    returns a [`BinlogStream`]: the decoding state.
+//! 2. The adapters' `binlog_dump` tells the server the client understands checksums and
+//!    MariaDB's events, and where a GTID dump starts ([`BinlogRequest::session_sql`]), asks
+//!    which checksum the log uses ([`CHECKSUM_SQL`]), then runs the operation
+//!    [`ops::BinlogDump`](crate::ops::BinlogDump), which queues the dump
+//!    ([`Connection::binlog_dump`](crate::Connection::binlog_dump)) and returns a
+//!    [`BinlogStream`]: the decoding state.
 //! 3. The server answers with one packet per event, each `0x00` then the event
 //!    ([`Event::BinlogEvent`](crate::Event::BinlogEvent)); with `non_blocking`, an EOF packet at
 //!    the end of the log ([`Event::BinlogEnd`](crate::Event::BinlogEnd)); an ERR when it cannot
@@ -36,13 +37,17 @@
 //! Header and body of ROTATE, FORMAT_DESCRIPTION, QUERY, XID, TABLE_MAP, the row events (v1,
 //! which MariaDB writes, and v2, MySQL's: insert, update, delete), MariaDB's GTID,
 //! GTID_LIST and ANNOTATE_ROWS, MySQL's GTID, HEARTBEAT; any other event comes as
-//! [`EventData::Other`] with its body. An event larger than the `max-packet` option (64 MiB
-//! by default) fails the stream with [`ErrorKind::Limit`](crate::ErrorKind::Limit): raise it
-//! for tables with larger rows. MySQL paths (v2 row events, MySQL GTIDs, the `source_`
-//! variables) are tested on hand-made bytes only: no MySQL server runs in this project's CI. Row values for every
-//! column type (see [`rows`]); MySQL's binary JSON comes as its bytes. Not supported: compressed
-//! events (MariaDB `log_bin_compress`) and encrypted logs (both come as `Other`), MySQL 8's
-//! transaction payload events (`binlog_transaction_compression`).
+//! [`EventData::Other`] with its body. Row values for every column type (see [`rows`]);
+//! MySQL's binary JSON comes as its bytes.
+//!
+//! An event larger than the `max-packet` option (64 MiB by default) fails the stream with
+//! [`ErrorKind::Limit`](crate::ErrorKind::Limit): raise it for tables with larger rows.
+//!
+//! Not supported: compressed events (MariaDB `log_bin_compress`) and encrypted logs (both come
+//! as `Other`), MySQL 8's transaction payload events (`binlog_transaction_compression`).
+//! Tested against MariaDB 10.11; the MySQL paths (v2 row events, MySQL GTIDs) only on
+//! hand-made bytes, and the MySQL 8.0.26+ `source_` session variables not at all: no MySQL
+//! server runs in this project's CI.
 
 pub mod checksum;
 pub mod event;

@@ -379,12 +379,11 @@ impl Connection {
         self.command(Command::SetOption, &option.to_le_bytes(), Expect::OkOrErr)
     }
 
-    /// Queues `COM_BINLOG_DUMP` for `request`: answered by one
-    /// [`Event::BinlogEvent`](crate::Event::BinlogEvent) per event, then, for a non-blocking
-    /// request, [`Event::BinlogEnd`](crate::Event::BinlogEnd); or a `ServerError`. Prepare the
-    /// session first (see [`ops::BinlogDump`](crate::ops::BinlogDump), which does). A blocking
-    /// dump never ends: every later command fails with a misuse error, and the connection is
-    /// done with once the caller stops reading.
+    /// Queues `COM_BINLOG_DUMP` for `request`: answered by one [`Event::BinlogEvent`] per
+    /// event, then, for a non-blocking request, [`Event::BinlogEnd`]; or a `ServerError`.
+    /// Prepare the session first (the adapters' `binlog_dump` does: see [`crate::binlog`]). A
+    /// blocking dump never ends: every later command fails with a misuse error, and the
+    /// connection is done with once the caller stops reading.
     pub fn binlog_dump(&mut self, request: &crate::binlog::BinlogRequest) -> Result<CommandId> {
         let expect = Expect::Binlog {
             endless: !request.non_blocking,
