@@ -381,16 +381,13 @@ fn column_metadata(t: ColumnType, meta: &mut Reader<'_>) -> Result<u16> {
         | ColumnType::DateTime2
         | ColumnType::Time2 => u16::from(meta.u8()?),
         ColumnType::VarChar | ColumnType::VarString => meta.u16()?,
-        // Two bytes in this order: bits % 8 then bytes (BIT); precision then scale (DECIMAL).
-        ColumnType::Bit | ColumnType::NewDecimal => {
-            let (a, b) = (meta.u8()?, meta.u8()?);
-            u16::from(a) << 8 | u16::from(b)
-        }
-        // Two bytes, big-endian: the real type, then the length.
-        ColumnType::String | ColumnType::Enum | ColumnType::Set => {
-            let (a, b) = (meta.u8()?, meta.u8()?);
-            u16::from(a) << 8 | u16::from(b)
-        }
+        // Two bytes, kept in this order (the first as the high byte): bits % 8 then bytes
+        // (BIT); precision then scale (DECIMAL); the real type then the length (STRING).
+        ColumnType::Bit
+        | ColumnType::NewDecimal
+        | ColumnType::String
+        | ColumnType::Enum
+        | ColumnType::Set => be(meta.take(2)?) as u16,
         _ => 0,
     })
 }

@@ -39,7 +39,7 @@ impl Connection {
                 Phase::Ready(info) => Event::Connected(info),
                 _ => return None,
             },
-            Current::Response(p, _) => match p {
+            Current::Response(p, loc) => match p {
                 Produced::ResultSetStart(id) => Event::ResultSetStart {
                     id: *id,
                     columns: r.columns.as_ref()?,
@@ -60,22 +60,21 @@ impl Connection {
                 },
                 Produced::BinlogEvent(id) => Event::BinlogEvent {
                     id: *id,
-                    event: &self.current_payload()?[1..],
+                    event: &self.payload(loc)[1..],
                 },
                 Produced::BinlogEnd(id) => Event::BinlogEnd { id: *id },
             },
         })
     }
 
-    /// The payload of the ready event's packet (a row or a binlog event).
-    fn current_payload(&self) -> Option<&[u8]> {
-        let Some(Current::Response(_, loc)) = &self.current else {
-            return None;
-        };
-        Some(match loc {
+    /// The payload of the ready event's packet (a row or a binlog event): in the receive
+    /// buffer at `loc`, or reassembled from several packets (`None`).
+    #[inline]
+    fn payload(&self, loc: &Option<std::ops::Range<usize>>) -> &[u8] {
+        match loc {
             Some(range) => &self.rx[range.clone()],
             None => self.deframer.reassembled(),
-        })
+        }
     }
 
     /// Whether the ready event is a [`Event::Row`]: a cheap test before borrowing it with
@@ -92,12 +91,8 @@ impl Connection {
         let Some(Current::Response(Produced::Row(_, format), loc)) = &self.current else {
             return None;
         };
-        let payload = match loc {
-            Some(range) => &self.rx[range.clone()],
-            None => self.deframer.reassembled(),
-        };
         Some(RowRef::with_format(
-            payload,
+            self.payload(loc),
             self.responses.columns.as_ref()?,
             *format,
         ))
